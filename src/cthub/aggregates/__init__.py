@@ -1,0 +1,1 @@
+"""cthub.aggregates (being built)."""

@@ -1,0 +1,142 @@
+"""A hub's configuration: one `cthub.yaml` per hub, validated with pydantic.
+
+Defaults follow CTDC practice (k=11, CTDC age bands, reporting length 3), so a hub that writes nothing but its
+contributors gets a release that matches what CTDC publishes. Every stage reads its own section and nothing else.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+CONFIG_FILE = "cthub.yaml"
+DEFAULT_HOME = "cthub-data"
+
+
+class ConfigError(Exception):
+    """A `cthub.yaml` that cannot be used; the message names the file and the problem."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Contributor(_Section):
+    """An organization that sends records. `mapping` is a path (relative to the hub) or `builtin:NAME`."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
+    name: str
+    mapping: str = "builtin:htcds"
+    tables: list[str] = Field(default_factory=lambda: ["victims"])
+
+
+class DeidConfig(_Section):
+    k: int = Field(11, ge=2)
+    quasi_identifiers: list[str] | None = None  # None: the standard's quasi-identifier roles
+    max_suppression: float = Field(0.05, ge=0.0, le=1.0)  # share of records that local suppression may touch
+    l_diversity: dict[str, int] | None = None  # sensitive column -> l
+
+
+class SynthConfig(_Section):
+    method: str = "mst"  # or "aggregate-seeded"
+    epsilon: float = Field(4.0, gt=0)
+    delta: float | None = None  # None: 1 / (n ln n) with a noisy n, as the Synthetic Data Showcase does
+    rows: int | None = None  # None: as many as the (noisy) record count
+    columns: dict[str, list[str]] | None = None  # table -> columns to synthesize; None: the standard's defaults
+
+
+class AggregatesConfig(_Section):
+    length: int = Field(3, ge=1, le=6)
+    protection: Literal["threshold", "dp"] = "threshold"
+    threshold: int = Field(11, ge=1)  # counts below this are not published
+    resolution: int = Field(10, ge=1)  # published counts are rounded down to a multiple of this
+    epsilon: float | None = Field(None, gt=0)  # for protection: dp
+    delta: float | None = None
+    columns: dict[str, list[str]] | None = None
+
+
+class Gates(_Section):
+    """Checks a release must pass to be published. None switches a gate off."""
+
+    min_k: int | None = 11
+    max_rare_leaked: int | None = 0
+    max_mean_abs_error_2way: float | None = None
+    max_fabricated_share_3way: float | None = None
+
+
+class BudgetConfig(_Section):
+    """The hub's lifetime privacy budget across all DP releases, kept in the store's ledger."""
+
+    total_epsilon: float = Field(40.0, gt=0)
+    delta: float = Field(1e-6, gt=0, lt=1)
+
+
+class ReleaseConfig(_Section):
+    tables: list[str] = Field(default_factory=lambda: ["victims", "victim_perpetrator"])
+    deid: DeidConfig = DeidConfig()
+    synth: SynthConfig = SynthConfig()
+    aggregates: AggregatesConfig = AggregatesConfig()
+    gates: Gates = Gates()
+    budget: BudgetConfig = BudgetConfig()
+    reference_date: str | None = None  # ISO date for age derivation; None: the import date
+
+
+class HubConfig(_Section):
+    name: str = "cthub"
+    contributors: list[Contributor] = Field(default_factory=list)
+    release: ReleaseConfig = ReleaseConfig()
+    terms_of_use: str = (
+        "You may use this data for research, journalism and policy work. You must not attempt to identify any person, "
+        "and you must cite the hub as the source."
+    )
+    citation: str = "{name} ({year}). Counter-trafficking case data, release {version}."
+
+    @model_validator(mode="after")
+    def _unique_contributors(self) -> "HubConfig":
+        seen: set[str] = set()
+        for c in self.contributors:
+            if c.id in seen:
+                raise ValueError(f"contributor id {c.id!r} is listed twice")
+            seen.add(c.id)
+        return self
+
+    def contributor(self, contributor_id: str) -> Contributor:
+        for c in self.contributors:
+            if c.id == contributor_id:
+                return c
+        known = ", ".join(c.id for c in self.contributors) or "none yet"
+        raise ConfigError(f"unknown contributor {contributor_id!r} (known: {known}); add it to {CONFIG_FILE}")
+
+
+def hub_home(home: str | os.PathLike[str] | None = None) -> Path:
+    """The hub folder: the argument, else `CTHUB_HOME`, else `./cthub-data`."""
+    return Path(home or os.environ.get("CTHUB_HOME") or DEFAULT_HOME).resolve()
+
+
+def load_config(home: str | os.PathLike[str] | None = None, path: str | os.PathLike[str] | None = None) -> HubConfig:
+    """Read and validate the hub's `cthub.yaml`; a hub without one gets the defaults."""
+    file = Path(path) if path else hub_home(home) / CONFIG_FILE
+    if not file.exists():
+        if path:
+            raise ConfigError(f"{file}: no such file")
+        return HubConfig()
+    try:
+        raw = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{file}: not valid YAML: {exc}") from exc
+    try:
+        return HubConfig.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"{file}: {problems}") from exc
+
+
+def save_config(config: HubConfig, home: str | os.PathLike[str] | None = None) -> Path:
+    file = hub_home(home) / CONFIG_FILE
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_text(yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False), encoding="utf-8")
+    return file

@@ -1,0 +1,1 @@
+"""cthub.deid (being built)."""

@@ -1,0 +1,1 @@
+"""cthub.evaluate (being built)."""

@@ -1,0 +1,1 @@
+"""cthub.ingest (being built)."""

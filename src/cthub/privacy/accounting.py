@@ -1,0 +1,86 @@
+"""Privacy accounting in zero-concentrated DP (zCDP), converted to (epsilon, delta) for people.
+
+zCDP composes by adding rho, which makes budget splits exact and easy to test. The conversion to (epsilon, delta)
+is the tight one OpenDP implements (Canonne, Kamath, Steinke 2020), so stated epsilons are not loose upper bounds.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import opendp.prelude as dp
+
+dp.enable_features("contrib")
+
+
+class BudgetExceeded(Exception):
+    """A mechanism asked for more privacy loss than its budget has left."""
+
+
+def epsilon_from_rho(rho: float, delta: float) -> float:
+    """The smallest epsilon such that rho-zCDP implies (epsilon, delta)-DP."""
+    if rho <= 0:
+        return 0.0
+    # A unit-sensitivity Gaussian with sigma chosen to spend exactly rho, converted by OpenDP.
+    sigma = math.sqrt(1.0 / (2.0 * rho))
+    meas = dp.c.make_zCDP_to_approxDP(
+        dp.m.make_gaussian(dp.atom_domain(T=float, nan=False), dp.absolute_distance(T=float), scale=sigma)
+    )
+    return float(meas.map(1.0).epsilon(delta))
+
+
+def rho_from_epsilon(epsilon: float, delta: float) -> float:
+    """The largest rho whose (epsilon, delta) conversion stays within `epsilon` (bisection on `epsilon_from_rho`)."""
+    if epsilon <= 0:
+        raise ValueError("epsilon must be positive")
+    if not 0 < delta < 1:
+        raise ValueError("delta must be in (0, 1)")
+    lo, hi = 0.0, max(epsilon, 1.0)
+    while epsilon_from_rho(hi, delta) < epsilon:
+        hi *= 2
+    for _ in range(80):
+        mid = (lo + hi) / 2
+        if epsilon_from_rho(mid, delta) <= epsilon:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+@dataclass
+class Budget:
+    """A zCDP budget that mechanisms draw from, keeping a line per spend so the split is written beside the output."""
+
+    rho: float
+    spends: list[tuple[str, float]] = field(default_factory=list)
+
+    @classmethod
+    def from_epsilon(cls, epsilon: float, delta: float) -> "Budget":
+        return cls(rho=rho_from_epsilon(epsilon, delta))
+
+    @property
+    def spent(self) -> float:
+        return sum(r for _, r in self.spends)
+
+    @property
+    def remaining(self) -> float:
+        return max(self.rho - self.spent, 0.0)
+
+    def spend(self, what: str, rho: float) -> float:
+        """Record a spend of `rho` for `what`; refuse one that would exceed the budget (1e-12 slack for rounding)."""
+        if rho < 0:
+            raise ValueError("a spend cannot be negative")
+        if self.spent + rho > self.rho * (1 + 1e-9) + 1e-12:
+            raise BudgetExceeded(f"{what} asks for rho={rho:.6g} but only {self.remaining:.6g} of {self.rho:.6g} is left")
+        self.spends.append((what, rho))
+        return rho
+
+    def as_dict(self, delta: float) -> dict[str, object]:
+        return {
+            "rho": self.rho,
+            "rho_spent": self.spent,
+            "epsilon": epsilon_from_rho(self.spent, delta),
+            "delta": delta,
+            "spends": [{"what": w, "rho": r} for w, r in self.spends],
+        }

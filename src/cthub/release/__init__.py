@@ -1,0 +1,1 @@
+"""cthub.release (being built)."""

@@ -1,0 +1,1 @@
+"""cthub.sample (being built)."""

@@ -1,0 +1,1 @@
+"""cthub.standard (being built)."""

@@ -1,0 +1,1 @@
+"""cthub.synth (being built)."""

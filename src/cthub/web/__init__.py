@@ -1,0 +1,1 @@
+"""cthub.web (being built)."""
