@@ -1,0 +1,199 @@
+"""The synthesizer interface every DP synthetic-data method in cthub follows, and the registry that finds them.
+
+A *synthesizer* holds parameters only; `fit` spends privacy budget on a table and returns a *model*, which holds
+nothing but the noisy, fitted statistics. Everything a model does afterwards (`sample`, `save`, reloading it) is
+post-processing, so drawing more rows or reloading a saved model costs no more privacy.
+
+Models are saved as a NumPy `.npz` file whose arrays are plain numbers/strings and whose metadata is one JSON string
+(`__meta__`): they load with `allow_pickle=False`, so a model file can never carry code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "Model",
+    "SynthError",
+    "Synthesizer",
+    "domain_from_standard",
+    "get_synthesizer",
+    "load_model",
+    "methods",
+]
+
+MODEL_FORMAT = 1
+_MODELS: dict[str, type["Model"]] = {}
+
+
+class SynthError(Exception):
+    """A synthesizer cannot run as asked; the message says what to change."""
+
+
+class Model(ABC):
+    """A fitted DP model. Subclasses set `method`, implement `sample`, `_state` and `_from_state`.
+
+    `columns` is the fitted column order; `privacy` is the dict written beside every output: it must hold at least
+    `method`, `epsilon`, `delta`, `rho`, `rho_spent`, `spends` (list of {what, rho}) and `parameters` (every
+    parameter the method used, so a run can be repeated).
+    """
+
+    method: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.method:  # a concrete model registers itself so `load_model` can find it by the saved method name
+            _MODELS[cls.method] = cls
+
+    def __init__(self, columns: list[str], privacy: dict[str, Any]) -> None:
+        self.columns = list(columns)
+        self._privacy = dict(privacy)
+
+    @property
+    def privacy(self) -> dict[str, Any]:
+        """What the fit spent and every parameter it used (a copy: editing it changes nothing)."""
+        return json.loads(json.dumps(self._privacy))
+
+    @abstractmethod
+    def sample(self, n: int, seed: int | None = None) -> pd.DataFrame:
+        """Exactly `n` rows with `columns`, string dtype, pd.NA for missing. A seed makes it reproducible."""
+
+    @abstractmethod
+    def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """JSON-able metadata and numeric/string arrays that `_from_state` rebuilds the model from."""
+
+    @classmethod
+    @abstractmethod
+    def _from_state(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> "Model":
+        """Inverse of `_state`."""
+
+    def save(self, path: str | Path) -> Path:
+        """Write the model to `path` (`.npz`). The file holds noisy statistics only, never records."""
+        path = Path(path)
+        meta, arrays = self._state()
+        envelope = {
+            "format": MODEL_FORMAT,
+            "method": self.method,
+            "columns": self.columns,
+            "privacy": self._privacy,
+            "meta": meta,
+        }
+        for key in arrays:
+            if key.startswith("__"):
+                raise SynthError(f"array name {key!r} is reserved")
+            if arrays[key].dtype == object:
+                raise SynthError(f"array {key!r} has dtype object; store strings as a fixed-width str array")
+        with path.open("wb") as fh:
+            np.savez_compressed(fh, __meta__=np.array(json.dumps(envelope)), **arrays)
+        return path
+
+
+def load_model(path: str | Path) -> Model:
+    """Load a model written by `Model.save` (never unpickles: `allow_pickle=False`)."""
+    path = Path(path)
+    if not path.exists():
+        raise SynthError(f"no model file at {path}; write one with `cthub synth ... --save-model {path}`")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            envelope = json.loads(str(data["__meta__"]))
+            arrays = {k: data[k] for k in data.files if k != "__meta__"}
+    except (ValueError, KeyError, OSError) as exc:
+        raise SynthError(f"{path} is not a cthub synthesizer model ({exc})") from exc
+    if envelope.get("format") != MODEL_FORMAT:
+        raise SynthError(f"{path} has model format {envelope.get('format')!r}; this cthub reads {MODEL_FORMAT}")
+    cls = _model_class(envelope["method"])
+    model = cls._from_state(envelope["meta"], arrays)
+    model.columns = list(envelope["columns"])
+    model._privacy = envelope["privacy"]
+    return model
+
+
+@runtime_checkable
+class Synthesizer(Protocol):
+    """Parameters of a method; `fit` is the only step that reads records or spends privacy.
+
+    `epsilon`/`delta` are the total (epsilon, delta)-DP guarantee of the whole fit. `delta=None` means
+    1 / (n ln n) with n a noisy record count (a small part of the budget pays for it), as the Synthetic Data
+    Showcase does. `domain` maps a column to its public list of values (from the standard or the user); a
+    column absent from it gets its values selected privately, never read off the data as it is.
+    """
+
+    method: str
+
+    def fit(
+        self,
+        df: pd.DataFrame,
+        epsilon: float,
+        delta: float | None = None,
+        domain: dict[str, list[str]] | None = None,
+    ) -> Model: ...
+
+
+# method name -> (module, synthesizer class). Imported lazily so a missing optional method never breaks the others.
+# A module's Model subclass registers itself (by its `method` class attribute) when the module is imported.
+_REGISTRY: dict[str, tuple[str, str]] = {
+    "mst": ("cthub.synth.mst", "MSTSynthesizer"),
+    "aggregate-seeded": ("cthub.synth.aggregate_seeded", "AggregateSeededSynthesizer"),
+}
+
+
+def methods() -> list[str]:
+    """Names `get_synthesizer` knows, default first."""
+    return list(_REGISTRY)
+
+
+def _module(method: str) -> Any:
+    if method not in _REGISTRY:
+        raise SynthError(f"unknown synthesis method {method!r}; choose one of: {', '.join(_REGISTRY)}")
+    module_name = _REGISTRY[method][0]
+    try:
+        return importlib.import_module(module_name)
+    except ImportError as exc:
+        raise SynthError(f"method {method!r} is not available ({exc})") from exc
+
+
+def _model_class(method: str) -> type[Model]:
+    _module(method)
+    if method not in _MODELS:
+        raise SynthError(f"module {_REGISTRY[method][0]} defines no Model subclass with method = {method!r}")
+    return _MODELS[method]
+
+
+def get_synthesizer(method: str = "mst", **params: Any) -> Synthesizer:
+    """A synthesizer by name ("mst" default, "aggregate-seeded"), built with its own parameters."""
+    return getattr(_module(method), _REGISTRY[method][1])(**params)
+
+
+# Types whose values the standard lists; "multi" lists the atoms a multi-valued cell is a set of.
+_LISTED_TYPES = {"categorical", "boolean", "country", "year", "multi"}
+
+
+def domain_from_standard(table: Any, columns: list[str] | None = None) -> dict[str, list[str]]:
+    """Public value lists for `columns` of a `cthub.standard.Table` (all its columns if None).
+
+    Booleans are always ["0", "1"]. A column whose variable lists no values (e.g. open-ended years) is left out, so
+    the synthesizer selects its values privately instead of reading them off the data. For a `multi` variable the
+    list is its atoms (each cell is a set of them). Missing is not listed: every method keeps it as its own
+    category.
+    """
+    names = list(table.columns) if columns is None else list(columns)
+    domain: dict[str, list[str]] = {}
+    for name in names:
+        try:
+            var = table.variable(name)
+        except (KeyError, LookupError) as exc:
+            raise SynthError(f"column {name!r} is not in the standard's table {getattr(table, 'name', '?')!r}") from exc
+        if var.type == "boolean":
+            domain[name] = ["0", "1"]
+            continue
+        codes = [str(c) for c in (var.codes or [])]
+        if var.type in _LISTED_TYPES and codes:
+            domain[name] = list(dict.fromkeys(codes))
+    return domain
