@@ -1,1 +1,24 @@
-"""cthub.standard (being built)."""
+"""The cthub data standard: every published table's schema, kept as versioned YAML in `schema/`.
+
+Ingest validation, k-anonymity hierarchies, synthesizer domains, the codebook, the data dictionary,
+datapackage.json and the explorer's labels are all generated from it, so it is the one place a variable, code or
+label is defined.
+
+    from cthub.standard import load_standard
+    std = load_standard()
+    std.table("victims").quasi_identifiers
+"""
+
+from cthub.standard.loader import load_standard
+from cthub.standard.model import Hierarchy, Problem, Standard, StandardError, Table, Value, Variable
+
+__all__ = [
+    "Hierarchy",
+    "Problem",
+    "Standard",
+    "StandardError",
+    "Table",
+    "Value",
+    "Variable",
+    "load_standard",
+]
