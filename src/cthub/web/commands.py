@@ -1,7 +1,55 @@
-"""Commands of cthub.web (placeholder until the stage lands)."""
+"""`cthub serve` and `cthub site build`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
 
 import typer
 
+site_app = typer.Typer(help="Build the public pages as a static site.", no_args_is_help=True)
+
+
+def serve_command(
+    home: Optional[Path] = typer.Option(None, "--home", help="Hub folder (default: $CTHUB_HOME or ./cthub-data)."),
+    release: Optional[Path] = typer.Option(None, "--release", help="Serve only this release folder (e.g. a draft)."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
+    port: int = typer.Option(8000, "--port", help="TCP port."),
+) -> None:
+    """Serve the public explorer, downloads and API.
+
+    Example: cthub serve --home ./cthub-data --port 8000
+    """
+    from cthub.web.server import serve
+
+    if release is not None and not (release / "release.json").is_file():
+        raise typer.BadParameter(f"{release} is not a release folder (no release.json); pass a folder under "
+                                 "CTHUB_HOME/releases/", param_hint="--release")
+    serve(home, port=port, host=host, release=release)
+
+
+@site_app.command("build")
+def site_build(
+    out: Path = typer.Option(..., "--out", help="Folder to write the site into (created; must be empty or new)."),
+    home: Optional[Path] = typer.Option(None, "--home", help="Hub folder (default: $CTHUB_HOME or ./cthub-data)."),
+    release: Optional[Path] = typer.Option(None, "--release", help="Build the site of this release folder only."),
+    with_files: bool = typer.Option(True, "--with-files/--no-files", help="Copy the release files for download."),
+) -> None:
+    """Write the public pages, their JSON data and the assets as a static site.
+
+    Example: cthub site build --out ./site && python -m http.server -d ./site
+    """
+    from cthub.web.site import SiteError, build_site
+
+    try:
+        stats = build_site(out, home=home, release=release, with_files=with_files)
+    except SiteError as exc:
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"wrote {stats['files']} files ({stats['bytes'] / 1e6:.1f} MB) to {out}")
+
 
 def register(app: typer.Typer) -> None:
-    """Add this stage's commands to the `cthub` app."""
+    """Add `serve` and `site` to the `cthub` app."""
+    app.command("serve")(serve_command)
+    app.add_typer(site_app, name="site")

@@ -1,0 +1,96 @@
+"""Which releases the public site serves, and their cubes.
+
+The public web shows only published releases (`published.json`), or exactly one release folder when started with
+`--release DIR` (to preview a draft locally or to build a static site of an archived release). Release folders are
+immutable, so cubes are built once per (version, table) and kept.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from cthub.release import reader
+from cthub.release.reader import Release, ReleaseNotFound
+from cthub.web.cube import TableCube
+
+
+class ReleaseCatalog:
+    """The releases a site serves, newest last in `versions`."""
+
+    def __init__(self, home: Path, release_dir: Path | None = None) -> None:
+        self.home = home
+        self.release_dir = release_dir
+        self._single = Release(release_dir) if release_dir is not None else None
+        self._cubes: dict[tuple[str, str], TableCube] = {}
+        self._lock = threading.Lock()
+
+    def versions(self) -> list[str]:
+        """Served versions, oldest first."""
+        if self._single is not None:
+            return [self._single.version]
+        out = []
+        for v in reader.published_versions(self.home):
+            try:
+                reader.get_release(self.home, v)
+            except ReleaseNotFound:
+                continue
+            out.append(v)
+        return out
+
+    def latest(self) -> Release | None:
+        if self._single is not None:
+            return self._single
+        return reader.latest_published(self.home)
+
+    def get(self, version: str) -> Release:
+        """A served release by version (`latest` allowed); anything unpublished is ReleaseNotFound."""
+        if version == "latest":
+            rel = self.latest()
+            if rel is None:
+                raise ReleaseNotFound("nothing is published yet; run `cthub release` and publish it")
+            return rel
+        if self._single is not None:
+            if version == self._single.version:
+                return self._single
+            raise ReleaseNotFound(f"this site serves only release {self._single.version}")
+        if version not in self.versions():
+            raise ReleaseNotFound(f"release {version!r} is not published; published: {', '.join(self.versions()) or 'none'}")
+        return reader.get_release(self.home, version)
+
+    def cube(self, version: str, table: str) -> TableCube:
+        rel = self.get(version)
+        key = (rel.version, table)
+        with self._lock:
+            cube = self._cubes.get(key)
+        if cube is None:
+            if table not in rel.tables and not rel.has(table, "aggregates"):
+                raise ReleaseNotFound(
+                    f"release {rel.version} has no table {table!r}; tables: {', '.join(rel.tables) or 'none'}"
+                )
+            cube = TableCube(rel, table)
+            with self._lock:
+                self._cubes[key] = cube
+        return cube
+
+    def tables(self, release: Release) -> list[str]:
+        """Tables of a release that have published aggregates (the ones the pages can chart)."""
+        return [t for t in release.tables if release.has(t, "aggregates")]
+
+
+def public_meta(release: Release) -> dict[str, Any]:
+    """The parts of release.json the public sees (everything in it is public by design, but keep a stable shape)."""
+    m = release.meta
+    return {
+        "version": release.version,
+        "created": m.get("created"),
+        "hub": m.get("hub"),
+        "cthub_version": m.get("cthub_version"),
+        "standard_version": m.get("standard_version"),
+        "privacy": m.get("privacy") or {},
+        "summary": m.get("summary") or {},
+        "tables": m.get("tables") or {},
+        "gates": m.get("gates") or {},
+        "parameters": m.get("parameters") or {},
+    }

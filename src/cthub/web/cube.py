@@ -1,0 +1,266 @@
+"""Answers about one table of one release, drawn only from what the release publishes.
+
+Protected counts come from `data/<table>_aggregates` and nothing else: a combination that is not in the published
+aggregates is *suppressed*, never computed. Beside each protected count the explorer shows the estimate from the
+release's DP synthetic data (which is public), the way the Synthetic Data Showcase's "Navigate" does.
+
+A *filter* is a set of (attribute, value) selections; its canonical key is the Synthetic Data Showcase string
+(`gender:Female;ageBroad:9--17`) in the table's column order. A *slice* is everything the pages need for one filter:
+for each other attribute, every value with its protected count and synthetic estimate.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from typing import Any, Iterable
+
+import pandas as pd
+
+from cthub.release.reader import Release, ReleaseNotFound
+from cthub.web.labels import VariableInfo, table_variables
+
+Selection = tuple[str, str]
+Filter = frozenset[Selection]
+
+_SLUG_SAFE = re.compile(r"[A-Za-z0-9\-.]")
+
+
+class FilterError(ValueError):
+    """A filter string that cannot be read, or that names an attribute the table does not have."""
+
+
+def parse_selections(text: str | None) -> list[Selection]:
+    """`"a:x;b:y"` -> [("a","x"), ("b","y")]. A `;` not followed by `name:` belongs to a multi-valued value."""
+    out: list[list[str]] = []
+    for piece in (text or "").split(";"):
+        if not piece:
+            continue
+        name, sep, value = piece.partition(":")
+        if sep and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            out.append([name, value])
+        elif out:
+            out[-1][1] += ";" + piece
+        else:
+            raise FilterError(f"cannot read selection {piece!r}: write attribute:value, e.g. gender:Female")
+    return [(n, v) for n, v in out]
+
+
+def slug(key: str) -> str:
+    """A file-name-safe, reversible form of a filter key (static hosts need a file per slice). Empty -> `_all`."""
+    if not key:
+        return "_all"
+    return "".join(ch if _SLUG_SAFE.fullmatch(ch) else "_" + format(ord(ch), "x") + "_" for ch in key)
+
+
+def unslug(text: str) -> str:
+    if text == "_all":
+        return ""
+    return re.sub(r"_([0-9a-f]{1,6})_", lambda m: chr(int(m.group(1), 16)), text)
+
+
+class TableCube:
+    """Published aggregates + synthetic data of one table, indexed for filter look-ups."""
+
+    def __init__(self, release: Release, table: str) -> None:
+        self.release = release
+        self.table = table
+        agg = release.aggregates(table)
+        self.counts: dict[Filter, int] = {}
+        order: dict[str, int] = {}
+        for sel, count in zip(agg["selections"].tolist(), agg["count"].tolist()):
+            pairs = parse_selections(str(sel))
+            for name, _ in pairs:
+                order.setdefault(name, len(order))
+            self.counts[frozenset(pairs)] = int(count)
+        self.length = int(agg["length"].max()) if len(agg) else 0
+        try:
+            self.synthetic: pd.DataFrame | None = release.synthetic(table)
+        except ReleaseNotFound:
+            self.synthetic = None
+        cols = list(order)
+        if self.synthetic is not None:
+            cols += [c for c in self.synthetic.columns if c not in order]
+        self.variables: dict[str, VariableInfo] = table_variables(table, cols)
+        # column order: the standard's where it knows the columns, else first appearance
+        self.columns = [c for c in cols if c in order]  # only published attributes can be charted
+        self.values = self._values()
+        privacy = release.meta.get("privacy") or {}
+        self.threshold = privacy.get("threshold")
+        self.k = privacy.get("k")
+        tables = release.meta.get("tables") or {}
+        info = tables.get(table) or {}
+        self.records = info.get("records") if isinstance(info, dict) else None
+        self._cache: OrderedDict[Filter, dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    # ---- vocabulary -------------------------------------------------------------------------------------------
+    def _values(self) -> dict[str, list[str]]:
+        seen: dict[str, set[str]] = {c: set() for c in self.columns}
+        for f in self.counts:
+            for name, value in f:
+                if name in seen:
+                    seen[name].add(value)
+        if self.synthetic is not None:
+            for c in self.columns:
+                if c in self.synthetic.columns:
+                    seen[c].update(str(v) for v in self.synthetic[c].dropna().unique())
+        out: dict[str, list[str]] = {}
+        for c, vals in seen.items():
+            codes = self.variables[c].codes
+            rank = {code: i for i, code in enumerate(codes)}
+            out[c] = sorted(vals, key=lambda v: (rank.get(v, len(rank)), v))
+        return out
+
+    def key(self, selections: Iterable[Selection]) -> str:
+        """Canonical filter key: selections in column order."""
+        pos = {c: i for i, c in enumerate(self.columns)}
+        ordered = sorted(selections, key=lambda s: (pos.get(s[0], len(pos)), s[0], s[1]))
+        return ";".join(f"{n}:{v}" for n, v in ordered)
+
+    def parse_filter(self, text: str | None) -> Filter:
+        """A filter from its key; unknown attributes or two values of one attribute are errors that say why."""
+        pairs = parse_selections(text)
+        names = [n for n, _ in pairs]
+        for n in names:
+            if n not in self.columns:
+                raise FilterError(
+                    f"table {self.table!r} has no published attribute {n!r}; attributes: {', '.join(self.columns)}"
+                )
+        if len(set(names)) != len(names):
+            raise FilterError("a filter can select only one value per attribute")
+        return frozenset(pairs)
+
+    @property
+    def max_filters(self) -> int:
+        """How many selections a filter may hold so that charts (one more attribute) stay within the reporting length."""
+        return max(self.length - 1, 0)
+
+    # ---- protected counts ---------------------------------------------------------------------------------------
+    def protected(self, selections: Filter) -> int | None:
+        """The published count of a combination, or None when it is suppressed (not published)."""
+        if not selections:
+            return self.records if isinstance(self.records, int) else None
+        return self.counts.get(selections)
+
+    def published_filters(self, max_len: int | None = None) -> list[Filter]:
+        """Every filter the explorer can reach by clicking published bars (the empty filter first)."""
+        limit = self.max_filters if max_len is None else max_len
+        out: list[Filter] = [frozenset()]
+        out += [f for f in self.counts if 0 < len(f) <= limit]
+        return out
+
+    # ---- slices -----------------------------------------------------------------------------------------------
+    def slice(self, selections: Filter) -> dict[str, Any]:
+        """Counts of every value of every other attribute under `selections`; cached (slices are small)."""
+        with self._lock:
+            hit = self._cache.get(selections)
+            if hit is not None:
+                self._cache.move_to_end(selections)
+                return hit
+        result = self._compute_slice(selections)
+        with self._lock:
+            self._cache[selections] = result
+            if len(self._cache) > 2048:
+                self._cache.popitem(last=False)
+        return result
+
+    def _synthetic_rows(self, selections: Filter) -> pd.DataFrame | None:
+        df = self.synthetic
+        if df is None:
+            return None
+        mask = pd.Series(True, index=df.index)
+        for name, value in selections:
+            if name not in df.columns:
+                return df.iloc[0:0]
+            mask &= (df[name] == value).fillna(False)
+        return df[mask]
+
+    def _compute_slice(self, selections: Filter) -> dict[str, Any]:
+        too_deep = len(selections) > self.max_filters
+        rows = self._synthetic_rows(selections)
+        attributes: dict[str, list[list[Any]]] = {}
+        for col in self.columns:
+            if any(n == col for n, _ in selections):
+                continue
+            syn_counts: dict[str, int] = {}
+            if rows is not None and col in rows.columns:
+                syn_counts = {str(k): int(v) for k, v in rows[col].value_counts(dropna=True).items()}
+            entries = []
+            for value in self.values[col]:
+                prot = None if too_deep else self.counts.get(selections | {(col, value)})
+                syn = syn_counts.get(value, 0) if rows is not None else None
+                if prot is None and not syn:
+                    continue
+                entries.append([value, prot, syn])
+            attributes[col] = entries
+        return {
+            "table": self.table,
+            "filter": self.key(selections),
+            "selections": [[n, v] for n, v in sorted(selections)],
+            "depth": len(selections),
+            "max_filters": self.max_filters,
+            "too_deep": too_deep,
+            "total": {
+                "protected": self.protected(selections),
+                "synthetic": None if rows is None else int(len(rows)),
+            },
+            "attributes": attributes,
+        }
+
+    def chart(self, attribute: str, selections: Filter) -> list[dict[str, Any]]:
+        """One chart's data as records (for the CSV/JSON chart API)."""
+        if attribute not in self.columns:
+            raise FilterError(
+                f"table {self.table!r} has no published attribute {attribute!r}; attributes: {', '.join(self.columns)}"
+            )
+        if any(n == attribute for n, _ in selections):
+            raise FilterError(f"{attribute!r} is already in the filter; chart another attribute")
+        data = self.slice(selections)
+        var = self.variables[attribute]
+        return [
+            {
+                "attribute": attribute,
+                "value": v,
+                "label": var.label_of(v),
+                "protected_count": p,
+                "status": "published" if p is not None else ("too deep" if data["too_deep"] else "suppressed"),
+                "synthetic_estimate": s,
+            }
+            for v, p, s in data["attributes"][attribute]
+        ]
+
+    def flows(self, origin: str, destination: str, top: int = 25) -> list[dict[str, Any]]:
+        """Top origin -> destination corridors from the published two-way aggregates."""
+        out = []
+        for f, count in self.counts.items():
+            if len(f) != 2:
+                continue
+            d = dict(f)
+            if origin in d and destination in d:
+                out.append({"origin": d[origin], "destination": d[destination], "count": count})
+        out.sort(key=lambda r: (-r["count"], r["origin"], r["destination"]))
+        return out[:top]
+
+    def meta(self) -> dict[str, Any]:
+        """Columns, labels and limits, for the page scripts."""
+        return {
+            "table": self.table,
+            "version": self.release.version,
+            "length": self.length,
+            "max_filters": self.max_filters,
+            "threshold": self.threshold,
+            "k": self.k,
+            "records": self.records,
+            "has_synthetic": self.synthetic is not None,
+            "columns": self.columns,
+            "variables": {
+                c: {
+                    **self.variables[c].as_dict(),
+                    "values": self.values[c],
+                    "value_labels": {v: self.variables[c].label_of(v) for v in self.values[c]},
+                }
+                for c in self.columns
+            },
+        }

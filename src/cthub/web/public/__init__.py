@@ -1,0 +1,1 @@
+"""Public pages, downloads and the JSON API (no login needed)."""

@@ -1,0 +1,177 @@
+"""The JSON API under `/api/`, answered only from published release files.
+
+Counts come from the release's protected aggregates: a combination that is not published is `suppressed` (and one
+deeper than the reporting length is `too deep`); the API never computes a count from microdata. The `.json` paths
+the page scripts use are the same paths `cthub site build` writes as files, so the pages work on a static host.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from cthub.release.reader import ReleaseNotFound
+from cthub.web import geo
+from cthub.web.catalog import ReleaseCatalog, public_meta
+from cthub.web.cube import FilterError, TableCube, unslug
+from cthub.web.labels import load_standard_or_none
+from cthub.web.public.downloads import describe
+
+router = APIRouter(prefix="/api", tags=["public"])
+
+CACHE = {"cache-control": "public, max-age=300"}
+
+
+def _catalog(request: Request) -> ReleaseCatalog:
+    return request.app.state.catalog
+
+
+def _cube(request: Request, version: str, table: str) -> TableCube:
+    try:
+        return _catalog(request).cube(version, table)
+    except ReleaseNotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
+def _filter(cube: TableCube, text: str | None):
+    try:
+        return cube.parse_filter(text)
+    except FilterError as exc:
+        raise HTTPException(400, str(exc)) from None
+
+
+@router.get("/releases", summary="Published releases, newest first")
+def releases(request: Request) -> list[dict[str, Any]]:
+    cat = _catalog(request)
+    out = []
+    for v in reversed(cat.versions()):
+        rel = cat.get(v)
+        s = public_meta(rel)
+        out.append({"version": v, "created": s["created"], "privacy": s["privacy"], "summary": s["summary"],
+                    "tables": cat.tables(rel)})
+    return out
+
+
+@router.get("/releases/{version}", summary="One release: metadata and files (`latest` works as a version)")
+def release(request: Request, version: str) -> dict[str, Any]:
+    try:
+        rel = _catalog(request).get(version)
+    except ReleaseNotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    meta = public_meta(rel)
+    meta["files"] = [
+        {"name": f.name, "size": f.size, "sha256": f.sha256, "description": describe(f.name),
+         "url": f"/downloads/{rel.version}/{f.name}"}
+        for f in rel.files()
+    ]
+    return meta
+
+
+@router.get("/releases/{version}/tables", summary="Datasets (tables) of a release")
+def tables(request: Request, version: str) -> list[dict[str, Any]]:
+    try:
+        rel = _catalog(request).get(version)
+    except ReleaseNotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    out = []
+    for t in _catalog(request).tables(rel):
+        cube = _cube(request, version, t)
+        out.append({"table": t, "records": cube.records, "reporting_length": cube.length,
+                    "attributes": cube.columns, "has_synthetic": cube.synthetic is not None})
+    return out
+
+
+@router.get("/releases/{version}/tables/{table}/meta.json", summary="Attributes, labels and limits of a table")
+def table_meta(request: Request, version: str, table: str) -> JSONResponse:
+    return JSONResponse(_cube(request, version, table).meta(), headers=CACHE)
+
+
+@router.get("/releases/{version}/tables/{table}/slices/{slug}.json",
+            summary="Protected counts and synthetic estimates of every attribute under one filter")
+def table_slice(request: Request, version: str, table: str, slug: str) -> JSONResponse:
+    cube = _cube(request, version, table)
+    return JSONResponse(cube.slice(_filter(cube, unslug(slug))), headers=CACHE)
+
+
+@router.get("/releases/{version}/tables/{table}/flows.json", summary="Top origin -> destination corridors")
+def flows(request: Request, version: str, table: str, origin: str | None = None,
+          destination: str | None = None, top: int = Query(25, ge=1, le=500)) -> JSONResponse:
+    cube = _cube(request, version, table)
+    o, d = geo.country_columns(cube)
+    origin, destination = origin or o, destination or d
+    if not origin or not destination:
+        raise HTTPException(404, f"table {table!r} has no pair of country attributes to draw flows from")
+    for col in (origin, destination):
+        if col not in cube.columns:
+            raise HTTPException(400, f"table {table!r} has no published attribute {col!r}")
+    return JSONResponse({"origin": origin, "destination": destination, "threshold": cube.threshold,
+                         "flows": cube.flows(origin, destination, top)}, headers=CACHE)
+
+
+@router.get("/releases/{version}/tables/{table}/aggregates",
+            summary="The published count of one combination, or `suppressed`")
+def aggregate(request: Request, version: str, table: str,
+              selections: str = Query("", description="e.g. gender:Female;ageBroad:9--17")) -> dict[str, Any]:
+    cube = _cube(request, version, table)
+    f = _filter(cube, selections)
+    if not f:
+        raise HTTPException(400, "give at least one selection, e.g. ?selections=gender:Female")
+    if len(f) > cube.length:
+        return {"selections": cube.key(f), "length": len(f), "status": "too deep", "count": None,
+                "reporting_length": cube.length}
+    count = cube.protected(f)
+    return {"selections": cube.key(f), "length": len(f), "status": "published" if count is not None else "suppressed",
+            "count": count, "reporting_length": cube.length}
+
+
+@router.get("/releases/{version}/tables/{table}/chart",
+            summary="One chart's data: protected counts (or suppressed) with synthetic estimates, as JSON or CSV")
+def chart(request: Request, version: str, table: str, attribute: str,
+          filter: str = Query("", description="selections to filter by, e.g. gender:Female"),
+          format: Literal["json", "csv"] = "json") -> Response:
+    cube = _cube(request, version, table)
+    f = _filter(cube, filter)
+    try:
+        rows = cube.chart(attribute, f)
+    except FilterError as exc:
+        raise HTTPException(400, str(exc)) from None
+    if format == "csv":
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=["attribute", "value", "label", "protected_count", "status",
+                                                 "synthetic_estimate"], lineterminator="\n")
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({k: ("" if v is None else v) for k, v in r.items()})
+        name = f"{table}_{attribute}.csv"
+        return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
+                        headers={"content-disposition": f'attachment; filename="{name}"'})
+    return JSONResponse({"table": table, "attribute": attribute, "filter": cube.key(f), "rows": rows})
+
+
+@router.get("/codebook", summary="The data standard: tables, variables, values and labels")
+def codebook() -> dict[str, Any]:
+    std = load_standard_or_none()
+    if std is None:
+        raise HTTPException(503, "the data standard could not be loaded")
+    return std.as_dict()
+
+
+@router.get("/codebook/{table}", summary="One table of the standard")
+def codebook_table(table: str) -> dict[str, Any]:
+    std = load_standard_or_none()
+    if std is None:
+        raise HTTPException(503, "the data standard could not be loaded")
+    data = std.as_dict()
+    if table not in data.get("tables", {}):
+        raise HTTPException(404, f"the standard has no table {table!r}; tables: {', '.join(data.get('tables', {}))}")
+    return {"version": data.get("version"), "table": table, **data["tables"][table]}
+
+
+@router.get("/geo/world.json", summary="World countries (TopoJSON, 1:110m) with ISO alpha-2 ids and regions")
+def world() -> Response:
+    return Response(geo.world_topojson_bytes(), media_type="application/json",
+                    headers={"cache-control": "public, max-age=86400"})

@@ -1,0 +1,153 @@
+"""Downloads behind a terms-of-use gate.
+
+Accepting the terms (a form POST) sets a signed cookie; a file URL without it redirects to the terms page and comes
+back after acceptance. Only names listed in the release's SHA256SUMS are served (`Release.path_of`), so no URL can
+reach outside a release folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from cthub.release.reader import Release, ReleaseNotFound
+from cthub.web.catalog import public_meta
+from cthub.web.render import render
+
+router = APIRouter(include_in_schema=False)
+
+TERMS_COOKIE = "cthub_terms"
+TERMS_MAX_AGE = 180 * 24 * 3600
+
+DESCRIPTIONS = {
+    "kanon": "k-anonymized microdata (one row per record, generalized and suppressed so every combination of "
+    "quasi-identifiers is shared by at least k records)",
+    "synthetic": "differentially private synthetic microdata (artificial records with the statistical shape of the "
+    "real ones)",
+    "aggregates": "protected aggregate counts (selections, length, count) as used by the dashboards and explorer",
+}
+
+
+def _serializer(request: Request) -> URLSafeSerializer:
+    return URLSafeSerializer(request.app.state.secret_key, salt="cthub-terms")
+
+
+def accepted(request: Request) -> bool:
+    """Whether this browser has accepted the terms of use (a cookie we signed)."""
+    raw = request.cookies.get(TERMS_COOKIE)
+    if not raw:
+        return False
+    try:
+        return _serializer(request).loads(raw) == {"accepted": True}
+    except BadSignature:
+        return False
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths under /downloads/ may be the target after accepting (no open redirect)."""
+    if target and target.startswith("/downloads/") and "//" not in target and "\\" not in target:
+        return target
+    return "/downloads/"
+
+
+def describe(name: str) -> str:
+    """A line saying what a release file is, for the downloads table."""
+    base = name.rsplit("/", 1)[-1]
+    for kind, text in DESCRIPTIONS.items():
+        if f"_{kind}." in base:
+            return text[:1].upper() + text[1:]
+    return {
+        "codebook.html": "Codebook (web page)",
+        "codebook.md": "Codebook (Markdown)",
+        "dictionary.csv": "Data dictionary (CSV)",
+        "dictionary.xlsx": "Data dictionary (Excel)",
+        "datapackage.json": "Frictionless Data Package descriptor (Table Schema of every file)",
+        "report.html": "Utility and privacy evaluation report",
+        "metrics.json": "Evaluation metrics (JSON)",
+        "release.json": "Release metadata: parameters, privacy settings, gates",
+        "SHA256SUMS": "SHA-256 checksums of every file",
+    }.get(base, "")
+
+
+def citation(request: Request, release: Release) -> str:
+    cfg = request.app.state.config
+    year = (release.created or "")[:4] or str(dt.date.today().year)
+    try:
+        return cfg.citation.format(name=cfg.name, year=year, version=release.version)
+    except (KeyError, IndexError, ValueError):
+        return cfg.citation
+
+
+def release_entry(request: Request, release: Release) -> dict[str, Any]:
+    files = [
+        {"name": f.name, "size": f.size, "sha256": f.sha256, "description": describe(f.name)}
+        for f in release.files()
+    ]
+    names = {f["name"] for f in files}
+    for extra in ("release.json", "SHA256SUMS"):
+        if extra not in names and (release.path / extra).is_file():
+            files.append({"name": extra, "size": (release.path / extra).stat().st_size, "sha256": "",
+                          "description": describe(extra)})
+    meta = public_meta(release)
+    return {
+        "version": release.version,
+        "meta": meta,
+        "files": files,
+        "citation": citation(request, release),
+        "notes": release.meta.get("notes") or "",
+    }
+
+
+@router.get("/downloads/", response_class=HTMLResponse)
+def downloads(request: Request) -> HTMLResponse:
+    catalog = request.app.state.catalog
+    entries = [release_entry(request, catalog.get(v)) for v in reversed(catalog.versions())]
+    return render(request, "downloads.html", {
+        "entries": entries,
+        "accepted": accepted(request),
+        "terms": request.app.state.config.terms_of_use,
+    }, active="downloads")
+
+
+@router.get("/downloads/terms", response_class=HTMLResponse)
+def terms(request: Request, next: str | None = None) -> HTMLResponse:
+    return render(request, "terms.html", {
+        "terms": request.app.state.config.terms_of_use,
+        "next": _safe_next(next),
+        "accepted": accepted(request),
+    }, active="downloads")
+
+
+@router.post("/downloads/terms")
+def accept_terms(request: Request, accept: str = Form(""), next: str = Form("/downloads/")) -> Response:
+    if accept != "yes":
+        return render(request, "terms.html", {
+            "terms": request.app.state.config.terms_of_use,
+            "next": _safe_next(next),
+            "accepted": False,
+            "error": "Tick the box to accept the terms of use before downloading.",
+        }, status_code=400, active="downloads")
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        TERMS_COOKIE, _serializer(request).dumps({"accepted": True}), max_age=TERMS_MAX_AGE,
+        httponly=True, samesite="lax", secure=request.url.scheme == "https", path="/",
+    )
+    return response
+
+
+@router.get("/downloads/{version}/{name:path}")
+def download_file(request: Request, version: str, name: str) -> Response:
+    if not accepted(request):
+        target = f"/downloads/{quote(version)}/{quote(name)}"
+        return RedirectResponse(f"/downloads/terms?next={quote(target, safe='')}", status_code=303)
+    try:
+        release = request.app.state.catalog.get(version)
+        path = release.path_of(name)
+    except ReleaseNotFound as exc:
+        return render(request, "error.html", {"title": "Not found", "message": str(exc)}, status_code=404)
+    return FileResponse(path, filename=path.name)

@@ -1,0 +1,95 @@
+"""The public HTML pages: overview, dashboards, map, explorer, codebook and the API docs page.
+
+Pages carry no data in scripts: each chart page names its release and table in `data-` attributes and its script
+fetches the JSON under `api/` (which `cthub site build` also writes as files).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from cthub.release.reader import Release, ReleaseNotFound
+from cthub.web.catalog import public_meta
+from cthub.web.labels import load_standard_or_none
+from cthub.web.render import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _release_context(request: Request, table: str | None = None) -> dict[str, Any] | None:
+    rel: Release | None = request.app.state.catalog.latest()
+    if rel is None:
+        return None
+    tables = request.app.state.catalog.tables(rel)
+    chosen = table if table in tables else (tables[0] if tables else None)
+    return {"release": public_meta(rel), "version": rel.version, "tables": tables, "table": chosen}
+
+
+def _nothing(request: Request, active: str) -> HTMLResponse:
+    return render(request, "no_release.html", {}, active=active)
+
+
+@router.get("/", response_class=HTMLResponse)
+def overview(request: Request) -> HTMLResponse:
+    ctx = _release_context(request)
+    if ctx is None:
+        return _nothing(request, "overview")
+    privacy = ctx["release"]["privacy"]
+    ctx["methods"] = privacy.get("methods") or {}
+    return render(request, "overview.html", ctx, active="overview")
+
+
+@router.get("/dashboards/", response_class=HTMLResponse)
+def dashboards(request: Request, table: str | None = None) -> HTMLResponse:
+    ctx = _release_context(request, table)
+    if ctx is None or ctx["table"] is None:
+        return _nothing(request, "dashboards")
+    return render(request, "dashboards.html", ctx, active="dashboards")
+
+
+@router.get("/map/", response_class=HTMLResponse)
+def world_map(request: Request, table: str | None = None) -> HTMLResponse:
+    ctx = _release_context(request, table)
+    if ctx is None or ctx["table"] is None:
+        return _nothing(request, "map")
+    return render(request, "map.html", ctx, active="map")
+
+
+@router.get("/explorer/", response_class=HTMLResponse)
+def explorer(request: Request, table: str | None = None) -> HTMLResponse:
+    ctx = _release_context(request, table)
+    if ctx is None or ctx["table"] is None:
+        return _nothing(request, "explorer")
+    return render(request, "explorer.html", ctx, active="explorer")
+
+
+@router.get("/codebook/", response_class=HTMLResponse)
+def codebook_index(request: Request) -> HTMLResponse:
+    std = load_standard_or_none()
+    return render(request, "codebook_index.html", {"standard": std}, active="codebook")
+
+
+@router.get("/codebook/{table}/", response_class=HTMLResponse)
+def codebook_table(request: Request, table: str) -> HTMLResponse:
+    std = load_standard_or_none()
+    try:
+        tbl = std.table(table) if std is not None else None
+    except Exception:
+        tbl = None
+    if tbl is None:
+        return render(request, "error.html", {"title": "No such table",
+                                              "message": f"The standard has no table {table!r}."},
+                      status_code=404, active="codebook")
+    return render(request, "codebook_table.html", {"standard": std, "tbl": tbl}, active="codebook")
+
+
+@router.get("/api/docs", response_class=HTMLResponse)
+def api_docs(request: Request) -> HTMLResponse:
+    return render(request, "api_docs.html", {}, active="api")
+
+
+def not_found_page(request: Request, exc: ReleaseNotFound | str) -> HTMLResponse:
+    return render(request, "error.html", {"title": "Not found", "message": str(exc)}, status_code=404)
