@@ -1,0 +1,67 @@
+"""Equivalence classes from integer codes, and whether each class satisfies k-anonymity (and l-diversity).
+
+Items are weighted (an item stands for all records sharing its codes), so the same functions serve the raw records,
+the distinct original combinations and the classes of a lattice node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+_LIMIT = 1 << 62
+
+
+def group_ids(cols: Sequence[np.ndarray], cards: Sequence[int]) -> tuple[np.ndarray, int]:
+    """Class id per item for the combination of code columns (mixed radix, re-compacted before overflow)."""
+    if not cols:
+        raise ValueError("no columns to group by")
+    key = cols[0].astype(np.int64)
+    radix = int(cards[0])
+    for col, card in zip(cols[1:], cards[1:], strict=True):
+        card = int(card)
+        if radix * card >= _LIMIT:
+            key, uniq = pd.factorize(key)
+            radix = len(uniq)
+        key = key * card + col
+        radix *= card
+    ids, uniq = pd.factorize(key)
+    return ids.astype(np.int64), len(uniq)
+
+
+@dataclass(frozen=True)
+class Diversity:
+    """l-diversity requirement on one sensitive column, as distinct (item, value) pairs of the items."""
+
+    column: str
+    l: int
+    item: np.ndarray  # item index of each distinct (item, value) pair
+    value: np.ndarray  # value code of that pair
+
+    def remap(self, new_item_of_item: np.ndarray) -> "Diversity":
+        """Pairs for coarser items (e.g. classes made of the current items), duplicates removed."""
+        items = new_item_of_item[self.item]
+        key = items * (int(self.value.max(initial=0)) + 1) + self.value
+        _, first = np.unique(key, return_index=True)
+        return Diversity(self.column, self.l, items[first], self.value[first])
+
+    def distinct(self, gid: np.ndarray, n_groups: int) -> np.ndarray:
+        """Number of distinct sensitive values per group."""
+        g = gid[self.item]
+        key = g * (int(self.value.max(initial=0)) + 1) + self.value
+        uniq = np.unique(key)
+        return np.bincount(uniq // (int(self.value.max(initial=0)) + 1), minlength=n_groups)
+
+
+def group_ok(
+    gid: np.ndarray, n_groups: int, weights: np.ndarray, k: int, diversity: Sequence[Diversity] = ()
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per group: (ok, size). A group is ok when it has at least k records and l distinct values per sensitive column."""
+    size = np.bincount(gid, weights=weights, minlength=n_groups)
+    ok = size >= k
+    for d in diversity:
+        ok &= d.distinct(gid, n_groups) >= d.l
+    return ok, size

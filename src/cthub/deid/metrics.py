@@ -1,0 +1,98 @@
+"""Measures computed on a published table itself: classes, k, l, and the prosecutor re-identification risk.
+
+These recount everything from the output strings (a "*" and a missing value each being a value of their own), with
+nothing taken from the engine's internal codes, so they double as the self-check that refuses a bad release.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+_MISSING = "\x00<missing>"
+
+
+def class_sizes(table: pd.DataFrame, quasi_identifiers: Sequence[str]) -> pd.Series:
+    """Size of the equivalence class of every record (aligned with the table's rows)."""
+    if len(table) == 0:
+        return pd.Series([], dtype="int64")
+    keys = table[list(quasi_identifiers)].astype(object).fillna(_MISSING)
+    return keys.groupby(list(quasi_identifiers), dropna=False, sort=False)[keys.columns[0]].transform("size")
+
+
+def class_size_counts(table: pd.DataFrame, quasi_identifiers: Sequence[str]) -> np.ndarray:
+    """Sizes of the equivalence classes (one entry per class)."""
+    if len(table) == 0:
+        return np.array([], dtype=np.int64)
+    keys = table[list(quasi_identifiers)].astype(object).fillna(_MISSING)
+    return keys.value_counts(dropna=False).to_numpy()
+
+
+def k_achieved(table: pd.DataFrame, quasi_identifiers: Sequence[str]) -> int | None:
+    sizes = class_size_counts(table, quasi_identifiers)
+    return int(sizes.min()) if len(sizes) else None
+
+
+def l_achieved(table: pd.DataFrame, quasi_identifiers: Sequence[str], sensitive: str) -> int | None:
+    """Smallest number of distinct sensitive values (missing counted as a value) in any class."""
+    if len(table) == 0:
+        return None
+    keys = table[[*quasi_identifiers, sensitive]].astype(object).fillna(_MISSING)
+    return int(keys.groupby(list(quasi_identifiers), sort=False)[sensitive].nunique().min())
+
+
+def violations(
+    table: pd.DataFrame, quasi_identifiers: Sequence[str], k: int, l_diversity: Mapping[str, int] | None = None
+) -> list[str]:
+    """Why the table is not k-anonymous (l-diverse); empty when it is. Messages carry counts, never values."""
+    problems: list[str] = []
+    sizes = class_size_counts(table, quasi_identifiers)
+    small = sizes[sizes < k]
+    if len(small):
+        problems.append(
+            f"{len(small)} equivalence classes have fewer than {k} records ({int(small.sum())} records in them; "
+            f"smallest class: {int(small.min())})"
+        )
+    for col, l in (l_diversity or {}).items():
+        got = l_achieved(table, quasi_identifiers, col)
+        if got is not None and got < l:
+            problems.append(f"a class has only {got} distinct values of {col!r} (l-diversity asks for {l})")
+    return problems
+
+
+def size_distribution(sizes: np.ndarray, k: int) -> dict[str, Any]:
+    if len(sizes) == 0:
+        return {"classes": 0}
+    edges = [1, k, 2 * k, 5 * k, 10 * k]
+    hist: dict[str, int] = {}
+    for lo, hi in zip(edges, [*edges[1:], None], strict=True):
+        if hi is None:
+            hist[f"{lo}+"] = int((sizes >= lo).sum())
+        elif hi > lo:
+            hist[f"{lo}-{hi - 1}"] = int(((sizes >= lo) & (sizes < hi)).sum())
+    return {
+        "classes": int(len(sizes)),
+        "min": int(sizes.min()),
+        "median": float(np.median(sizes)),
+        "mean": float(sizes.mean()),
+        "max": int(sizes.max()),
+        "histogram": hist,
+    }
+
+
+def prosecutor_risk(sizes_per_record: np.ndarray, threshold: float) -> dict[str, float | int]:
+    """Prosecutor model: a record's risk is 1 / the size of its class."""
+    if len(sizes_per_record) == 0:
+        return {"max": 0.0, "average": 0.0, "threshold": threshold, "records_above_threshold": 0, "share_above_threshold": 0.0}
+    risk = 1.0 / sizes_per_record.astype(np.float64)
+    above = int((risk > threshold).sum())
+    return {
+        "max": float(risk.max()),
+        "average": float(risk.mean()),
+        "threshold": threshold,
+        "records_above_threshold": above,
+        "share_above_threshold": above / len(risk),
+    }
