@@ -350,13 +350,13 @@ def build_report(
     qis = [e.name for e in enc]
     n, m = len(out), len(qis)
     sizes = metrics.class_size_counts(out, qis)
-    per_record = metrics.class_sizes(out, qis).to_numpy()
-    in_sizes = metrics.class_sizes(table.astype({q: "string" for q in qis}), qis).to_numpy()
+    per_record = metrics.class_sizes(out, qis)
+    in_sizes = metrics.class_sizes(table, qis)
     hidden = np.zeros((n, m), dtype=bool)
     for j, e in enumerate(enc):
         star = e.star[sol.node[j]]
         hidden[:, j] = (sol.codes[:, j] == star) & (sol.natural[:, j] != star)
-    all_star = (out[qis].astype(object) == "*").all(axis=1).to_numpy()
+    all_star = np.all(sol.codes == np.array([e.star[sol.node[j]] for j, e in enumerate(enc)]), axis=1)
     cells = n * m
     return {
         "records": n,

@@ -12,23 +12,34 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-_MISSING = "\x00<missing>"
+from cthub.deid.groups import group_ids
 
 
-def class_sizes(table: pd.DataFrame, quasi_identifiers: Sequence[str]) -> pd.Series:
+
+def class_ids(table: pd.DataFrame, quasi_identifiers: Sequence[str]) -> tuple[np.ndarray, int]:
+    """Equivalence class of every record, from the cell strings alone (missing is a value of its own)."""
+    cols, cards = [], []
+    for q in quasi_identifiers:
+        codes, uniq = pd.factorize(table[q].astype("string"), use_na_sentinel=False)
+        cols.append(codes.astype(np.int64))
+        cards.append(max(len(uniq), 1))
+    return group_ids(cols, cards)
+
+
+def class_sizes(table: pd.DataFrame, quasi_identifiers: Sequence[str]) -> np.ndarray:
     """Size of the equivalence class of every record (aligned with the table's rows)."""
     if len(table) == 0:
-        return pd.Series([], dtype="int64")
-    keys = table[list(quasi_identifiers)].astype(object).fillna(_MISSING)
-    return keys.groupby(list(quasi_identifiers), dropna=False, sort=False)[keys.columns[0]].transform("size")
+        return np.array([], dtype=np.int64)
+    gid, n = class_ids(table, quasi_identifiers)
+    return np.bincount(gid, minlength=n)[gid]
 
 
 def class_size_counts(table: pd.DataFrame, quasi_identifiers: Sequence[str]) -> np.ndarray:
     """Sizes of the equivalence classes (one entry per class)."""
     if len(table) == 0:
         return np.array([], dtype=np.int64)
-    keys = table[list(quasi_identifiers)].astype(object).fillna(_MISSING)
-    return keys.value_counts(dropna=False).to_numpy()
+    gid, n = class_ids(table, quasi_identifiers)
+    return np.bincount(gid, minlength=n)
 
 
 def k_achieved(table: pd.DataFrame, quasi_identifiers: Sequence[str]) -> int | None:
@@ -40,8 +51,10 @@ def l_achieved(table: pd.DataFrame, quasi_identifiers: Sequence[str], sensitive:
     """Smallest number of distinct sensitive values (missing counted as a value) in any class."""
     if len(table) == 0:
         return None
-    keys = table[[*quasi_identifiers, sensitive]].astype(object).fillna(_MISSING)
-    return int(keys.groupby(list(quasi_identifiers), sort=False)[sensitive].nunique().min())
+    gid, n = class_ids(table, quasi_identifiers)
+    s = pd.factorize(table[sensitive].astype("string"), use_na_sentinel=False)[0].astype(np.int64)
+    pairs = np.unique(gid * (int(s.max()) + 1) + s)
+    return int(np.bincount(pairs // (int(s.max()) + 1), minlength=n).min())
 
 
 def violations(
