@@ -1,0 +1,66 @@
+"""Making noisy combination counts agree with each other, as published tables must.
+
+Noise makes `gender:Female;ageBroad:9--17` larger than `gender:Female` now and then, or the values of a column sum
+to more than the number of records. Readers notice, and such counts also leak less than they confuse. After noise
+(post-processing, so no privacy cost) we enforce, level by level from the shortest combinations:
+
+1. counts are whole numbers >= 0 (rounded to nearest, negatives to 0);
+2. a child never exceeds any of its parents (the combination without one of its attributes);
+3. the children of a parent along one column sum to at most the parent, and a column's 1-way counts sum to at most
+   the noisy number of records: where a sum is too large, its terms are scaled down proportionally and rounded down.
+
+"At most" rather than "equal" because missing values are not counted: a column with missing cells sums to less than
+the record count, and the same holds one level down.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cthub.aggregates.counting import Tuple
+
+
+def _core(t: Tuple) -> tuple[slice, ...]:
+    return (slice(1, None),) * len(t)
+
+
+def _scale_sums(vals: np.ndarray, parent: np.ndarray, axis: int) -> np.ndarray:
+    """Scale `vals` down along `axis` where its sum exceeds `parent` (parent broadcasts with the axis removed)."""
+    sums = vals.sum(axis=axis, keepdims=True)
+    parent = np.expand_dims(parent, axis)
+    over = sums > parent
+    if not over.any():
+        return vals
+    factor = np.where(over, parent / np.maximum(sums, 1), 1.0)
+    scaled = np.floor(vals * factor)
+    return np.where(over, scaled, vals)
+
+
+def make_consistent(noisy: dict[Tuple, np.ndarray], total: int) -> dict[Tuple, np.ndarray]:
+    """Integer counts from noisy ones (NaN = not released), consistent as described in the module docstring.
+
+    Arrays keep the missing slot (index 0) of each axis, which is always 0 in the result.
+    """
+    out: dict[Tuple, np.ndarray] = {}
+    for t in sorted(noisy, key=lambda t: (len(t), t)):
+        arr = noisy[t]
+        vals = np.zeros(arr.shape, dtype=np.float64)
+        core = _core(t)
+        released = arr[core]
+        vals[core] = np.where(np.isnan(released), 0.0, np.maximum(np.rint(released), 0.0))
+        if len(t) == 1:
+            vals = _scale_sums(vals, np.asarray(float(max(total, 0))), axis=0)
+        else:
+            for j in range(len(t)):
+                parent = out[t[:j] + t[j + 1 :]].astype(np.float64)
+                vals = np.minimum(vals, np.expand_dims(parent, j))
+            for j in range(len(t)):
+                parent = out[t[:j] + t[j + 1 :]].astype(np.float64)
+                # the missing slot of the varying column is not a child: sum over real values only
+                body = np.take(vals, np.arange(1, vals.shape[j]), axis=j)
+                scaled = _scale_sums(body, parent, axis=j)
+                idx = [slice(None)] * len(t)
+                idx[j] = slice(1, None)
+                vals[tuple(idx)] = scaled
+        out[t] = vals.astype(np.int64)
+    return out

@@ -1,0 +1,304 @@
+"""Differentially private aggregates by the Synthetic Data Showcase's "DP marginals" algorithm.
+
+Gopi, Mahabadi and Yekhanin (Microsoft Research, the method behind pac-synth, which CTDC used). Level by level
+(k = 1 .. L):
+
+1. candidates V_k: for k = 1 the public domain of each column (or, for a column without one, the values present,
+   released only past a delta-calibrated threshold: DP set union, so no value held by few records escapes); for
+   k >= 2 the combinations all of whose (k-1)-sub-combinations were released at level k-1;
+2. each record's contribution |W_u| = number of candidates it holds; a DP percentile (exponential mechanism, OpenDP
+   report-noisy-max) picks the cap Delta_k;
+3. counts where each record weighs min(1, Delta_k / |W_u|) (L2 sensitivity sqrt(Delta_k); the paper samples
+   Delta_k combinations at random instead, which has the same sensitivity and more variance), plus Gaussian noise
+   of scale sigma_k sqrt(Delta_k) from OpenDP; sigma_k follows the accuracy mode's proportions;
+4. release the candidates whose noisy count passes a threshold set by the fabrication mode (eta: the expected share
+   of released combinations that no record holds).
+
+Then `consistency.make_consistent` (post-processing). Privacy is accounted in zCDP with `cthub.privacy.Budget`:
+record count (discrete Laplace, pure DP, rho = eps^2 / 2) + percentiles + Gaussians; (epsilon, delta) is OpenDP's
+tight conversion. When some column has no public domain, delta is split: half for the conversion, half for the
+set-union selection of its values.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from cthub.aggregates.consistency import make_consistent
+from cthub.aggregates.counting import Tuple, check_size, count_tuples, iter_keys, tuple_shape
+from cthub.aggregates.encoding import AggregatesError, Encoded, check_columns, encode_frame
+from cthub.aggregates.selections import to_frame
+from cthub.privacy import Budget, discrete_gaussian, discrete_laplace, epsilon_from_rho, noisy_argmax
+
+ACCURACY_MODES = ("prioritize_long_combinations", "prioritize_short_combinations", "balanced")
+#: eta, the tolerated share of fabricated combinations, by fabrication mode ("progressive" goes from 1 to 0.01).
+FABRICATION_ETA = {"uncontrolled": 1.0, "balanced": 0.1, "minimize": 0.01}
+FABRICATION_MODES = (*FABRICATION_ETA, "progressive")
+#: Record weights are whole multiples of 1 / QUANTUM (see step 3).
+QUANTUM = 1000
+
+
+@dataclass
+class DpParameters:
+    """The Showcase's (pac-synth's) parameters, same names and defaults except where a comment says otherwise."""
+
+    reporting_length: int = 3
+    percentile_percentage: float = 99.0
+    percentile_epsilon_proportion: float = 0.01
+    #: a mode name, or custom sigma proportions (one per length; smaller means less noise at that length)
+    accuracy_mode: str | list[float] = "prioritize_long_combinations"
+    number_of_records_epsilon_proportion: float = 0.005
+    #: a mode name, or a custom eta (one number, or one per length)
+    fabrication_mode: str | float | list[float] = "uncontrolled"
+
+    def validate(self) -> None:
+        L = self.reporting_length
+        if not isinstance(L, int) or L < 1:
+            raise AggregatesError(f"reporting_length must be a whole number >= 1, got {L!r}")
+        if not 0 < self.percentile_percentage <= 100:
+            raise AggregatesError(f"percentile_percentage must be in (0, 100], got {self.percentile_percentage}")
+        for name in ("percentile_epsilon_proportion", "number_of_records_epsilon_proportion"):
+            if not 0 < getattr(self, name) < 1:
+                raise AggregatesError(f"{name} must be in (0, 1), got {getattr(self, name)}")
+        if self.percentile_epsilon_proportion + self.number_of_records_epsilon_proportion >= 1:
+            raise AggregatesError("percentile and number-of-records proportions leave no budget for the counts")
+        self.sigma_proportions()
+        self.etas()
+
+    def sigma_proportions(self) -> list[float]:
+        L, mode = self.reporting_length, self.accuracy_mode
+        if isinstance(mode, str):
+            if mode == "prioritize_long_combinations":
+                return [1.0 / k for k in range(1, L + 1)]
+            if mode == "prioritize_short_combinations":
+                return [k / L for k in range(1, L + 1)]
+            if mode == "balanced":
+                return [1.0] * L
+            raise AggregatesError(f"unknown accuracy_mode {mode!r}; use one of {', '.join(ACCURACY_MODES)} or a list")
+        props = [float(p) for p in mode]
+        if len(props) != L or any(not p > 0 for p in props):
+            raise AggregatesError(f"custom accuracy_mode needs {L} positive sigma proportions, got {mode!r}")
+        return props
+
+    def etas(self) -> list[float]:
+        L, mode = self.reporting_length, self.fabrication_mode
+        if isinstance(mode, str):
+            if mode in FABRICATION_ETA:
+                return [FABRICATION_ETA[mode]] * L
+            if mode == "progressive":
+                return [float(10 ** (-2 * (k - 1) / max(L - 1, 1))) for k in range(1, L + 1)]
+            raise AggregatesError(f"unknown fabrication_mode {mode!r}; use one of {', '.join(FABRICATION_MODES)}")
+        etas = [float(mode)] * L if isinstance(mode, (int, float)) else [float(e) for e in mode]
+        if len(etas) != L or any(not 0 < e <= 1 for e in etas):
+            raise AggregatesError(f"custom fabrication_mode needs {L} values of eta in (0, 1], got {mode!r}")
+        return etas
+
+
+@dataclass
+class DpMarginals:
+    """What the algorithm releases: consistent integer counts per column tuple, the noisy record count, privacy."""
+
+    columns: list[str]
+    values: list[list[str]]
+    counts: dict[Tuple, np.ndarray]  # full shapes, index 0 = missing (always 0)
+    records: int
+    privacy: dict[str, Any] = field(default_factory=dict)
+
+    def frame(self) -> pd.DataFrame:
+        return to_frame(self.columns, self.values, self.counts)
+
+
+def _percentile(sizes: np.ndarray, max_size: int, q: float, rho: float) -> tuple[int, float]:
+    """A DP q-th percentile of per-record contribution sizes (exponential mechanism); returns (Delta, scale)."""
+    scale = 1.0 / math.sqrt(2.0 * rho)  # report-noisy-max on scores of sensitivity 1 spends 1 / (2 scale^2)
+    hist = np.bincount(np.minimum(sizes, max_size), minlength=max_size + 1)
+    cum = np.cumsum(hist)[1:]  # records with size <= c, c = 1 .. max_size
+    scores = -np.abs(cum - q / 100.0 * sizes.size)
+    return int(noisy_argmax(scores, scale)) + 1, scale
+
+
+def _union_threshold(sigma: float, delta: float, delta_cap: int, max_items: int) -> float:
+    """Threshold so that a value only one record holds is released with probability <= delta (DP set union).
+
+    A record holding t such values weighs min(1, Delta / t) on each; all t stay below the threshold with
+    probability Phi((tau - w) / sigma)^t, which must be >= 1 - delta, for every t the record could hold.
+    """
+    best = 0.0
+    for t in range(1, max_items + 1):
+        w = min(1.0, delta_cap / t)
+        tail = -math.expm1(math.log1p(-delta) / t)  # 1 - (1 - delta)^(1/t), accurately
+        best = max(best, w + sigma * float(norm.isf(tail)))
+    return best
+
+
+def dp_marginals(
+    enc: Encoded,
+    epsilon: float,
+    delta: float | None = None,
+    public: Sequence[bool] | None = None,
+    params: DpParameters | None = None,
+    on_level: Callable[[int], None] | None = None,
+) -> DpMarginals:
+    """Run the algorithm on encoded records. `public[j]` says column j's values are a public domain."""
+    params = params or DpParameters()
+    params.validate()
+    if not epsilon > 0 or not math.isfinite(epsilon):
+        raise AggregatesError(f"epsilon must be a positive number, got {epsilon!r}")
+    if delta is not None and not 0 < delta < 1:
+        raise AggregatesError(f"delta must be in (0, 1), got {delta!r}")
+    L = params.reporting_length
+    n_cols = len(enc.columns)
+    if L > n_cols:
+        raise AggregatesError(f"length {L} is more than the {n_cols} columns; use --length {n_cols} or less")
+    public = [True] * n_cols if public is None else list(public)
+    cards = enc.cards
+    check_size(n_cols, cards, L)
+    codes = enc.codes
+    n = codes.shape[0]
+
+    # 1. the noisy number of records (pure DP, counted in zCDP as eps^2 / 2); it also sets the default delta
+    eps_n = params.number_of_records_epsilon_proportion * epsilon
+    noisy_n = int(discrete_laplace(np.array([n]), 1.0 / eps_n)[0])
+    records = max(noisy_n, 0)
+    if delta is None:
+        m = max(noisy_n, 10)
+        delta = 1.0 / (m * math.log(m))
+    selecting = not all(public)
+    delta_conversion = delta / 2 if selecting else delta
+    delta_selection = delta / 2 if selecting else 0.0
+    budget = Budget.from_epsilon(epsilon, delta_conversion)
+    budget.spend("number of records (discrete Laplace)", eps_n**2 / 2)
+
+    rest = budget.remaining
+    rho_q = params.percentile_epsilon_proportion * rest / L
+    props = params.sigma_proportions()
+    rho_gauss = rest - rho_q * L
+    # sigma_k = s * p_k and sum_k 1 / (2 sigma_k^2) = rho_gauss
+    s = math.sqrt(sum(1.0 / (2.0 * p * p) for p in props) / rho_gauss)
+    sigmas = [s * p for p in props]
+    etas = params.etas()
+
+    codes_t = np.ascontiguousarray(codes.T)
+    released: dict[Tuple, np.ndarray] = {}  # noisy counts, NaN where not released
+    valid_prev: dict[Tuple, np.ndarray] = {}
+    levels: list[dict[str, Any]] = []
+    for k in range(1, L + 1):
+        tuples = list(combinations(range(n_cols), k))
+        # candidates V_k
+        valid: dict[Tuple, np.ndarray] = {}
+        for t in tuples:
+            shape = tuple_shape(t, cards)
+            if k == 1:
+                v = np.ones(shape, dtype=bool)
+            else:
+                v = np.ones(shape, dtype=bool)
+                for j in range(k):
+                    v &= np.expand_dims(valid_prev[t[:j] + t[j + 1 :]], j)
+            mask = np.zeros(shape, dtype=bool)
+            mask[(slice(1, None),) * k] = v[(slice(1, None),) * k]
+            valid[t] = mask
+        n_candidates = int(sum(int(v.sum()) for v in valid.values()))
+        # per-record contribution sizes |W_u|
+        sizes = np.zeros(n, dtype=np.int64)
+        for t, key in iter_keys(codes_t, cards, k, only_length=k):
+            sizes += valid[t].ravel()[key]
+        cap, q_scale = _percentile(sizes, len(tuples), params.percentile_percentage, rho_q)
+        budget.spend(f"length {k}: {params.percentile_percentage:g}th percentile of contributions", rho_q)
+        # weights in whole units of 1/QUANTUM so the noise can be OpenDP's (fast, exact) discrete Gaussian;
+        # rounding weights down keeps the L2 sensitivity <= QUANTUM * sqrt(cap)
+        weights = np.floor(QUANTUM * np.minimum(1.0, cap / np.maximum(sizes, 1)))
+        counts = count_tuples(codes, cards, k, weights=weights, only_length=k)
+        noise_scale = sigmas[k - 1] * math.sqrt(cap)
+        budget.spend(f"length {k}: Gaussian counts (sigma {sigmas[k - 1]:.4g} x sqrt({cap}))",
+                     1.0 / (2.0 * sigmas[k - 1] ** 2))
+        flat = np.concatenate([counts[t][valid[t]] for t in tuples]) if n_candidates else np.zeros(0)
+        flat = np.rint(flat).astype(np.int64)  # sums of whole weights: exact in float64, rint only fixes the type
+        noisy_flat = discrete_gaussian(flat, noise_scale * QUANTUM) / QUANTUM
+        # thresholds
+        eta = etas[k - 1]
+        if k == 1:
+            fab = noise_scale * float(norm.isf(eta)) if eta < 1 else 0.0
+            union = _union_threshold(noise_scale, delta_selection, cap, n_cols) if selecting else 0.0
+            thresholds = {t: max(fab, union if not public[t[0]] else 0.0) for t in tuples}
+        else:
+            prev_released = sum(int(np.isfinite(a).sum()) for tt, a in released.items() if len(tt) == k - 1)
+            ratio = min(1.0, prev_released / max(n_candidates, 1))
+            tau = noise_scale * float(norm.isf(eta * ratio)) if eta * ratio < 1 else 0.0
+            thresholds = {t: tau for t in tuples}
+        level_released = 0
+        pos = 0
+        new_valid: dict[Tuple, np.ndarray] = {}
+        for t in tuples:
+            m = int(valid[t].sum())
+            vals = noisy_flat[pos : pos + m]
+            pos += m
+            arr = np.full(valid[t].shape, np.nan)
+            keep = vals > max(thresholds[t], 0.5)  # a count that rounds to 0 is not a release
+            sub = np.full(m, np.nan)
+            sub[keep] = vals[keep]
+            arr[valid[t]] = sub
+            released[t] = arr
+            new_valid[t] = np.isfinite(arr)
+            level_released += int(keep.sum())
+        valid_prev = new_valid
+        levels.append({
+            "length": k, "candidates": n_candidates, "released_before_consistency": level_released,
+            "contribution_cap": cap, "percentile_scale": q_scale, "sigma": sigmas[k - 1],
+            "noise_scale": noise_scale, "eta": eta,
+            "threshold": max(thresholds.values()) if thresholds else 0.0,
+        })  # fmt: skip
+        if on_level is not None:
+            on_level(k)
+
+    consistent = make_consistent(released, records)
+    privacy: dict[str, Any] = budget.as_dict(delta_conversion)
+    privacy.update({
+        "method": "dp-marginals (Synthetic Data Showcase / pac-synth algorithm)",
+        "epsilon": epsilon_from_rho(budget.spent, delta_conversion),
+        "epsilon_requested": epsilon,
+        "delta": delta,
+        "delta_conversion": delta_conversion,
+        "delta_selection": delta_selection,
+        "neighbouring": "add or remove one record",
+        "records": records,
+        "parameters": {**asdict(params), "columns": list(enc.columns),
+                       "public_domain": {c: bool(p) for c, p in zip(enc.columns, public)}},
+        "levels": levels,
+    })  # fmt: skip
+    return DpMarginals(list(enc.columns), [list(v) for v in enc.values], consistent, records, privacy)
+
+
+def dp_aggregates(
+    df: pd.DataFrame,
+    length: int,
+    epsilon: float,
+    delta: float | None = None,
+    domain: dict[str, list[str]] | None = None,
+    columns: Sequence[str] | None = None,
+    **params: Any,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """DP counts of every combination of up to `length` values, consistent, with the privacy dict.
+
+    `domain` maps a column to its public values (from the standard or the user); other columns get their values
+    selected privately. Remaining keyword arguments are `DpParameters` fields (percentile_percentage, accuracy_mode,
+    fabrication_mode, ...); the fabrication default here is "minimize" (eta 0.01) so that published tables hold
+    almost no combinations that do not exist.
+    """
+    params.setdefault("fabrication_mode", "minimize")
+    try:
+        p = DpParameters(reporting_length=length, **params)
+    except TypeError as exc:
+        raise AggregatesError(f"unknown DP parameter: {exc}") from exc
+    cols = check_columns(df, columns)
+    enc = encode_frame(df, cols, domain)
+    public = [bool(domain and c in domain) for c in cols]
+    result = dp_marginals(enc, epsilon, delta, public, p)
+    return result.frame(), result.privacy

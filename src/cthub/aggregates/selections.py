@@ -1,0 +1,80 @@
+"""The Synthetic Data Showcase's aggregate format: `selections`, `length`, `count`, one row per combination.
+
+A selection names each attribute as `column:value`, joined with `;` in column order (`gender:Female;ageBroad:9--17`),
+so files are comparable with what the Showcase and pac-synth publish. Writing is CSV + Parquet side by side, and a
+privacy JSON when the counts came from a DP mechanism or a threshold rule.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cthub.aggregates.counting import Tuple
+
+COLUMNS = ["selections", "length", "count"]
+
+
+def empty_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {"selections": pd.Series([], dtype="string"), "length": pd.Series([], dtype="int64"),
+         "count": pd.Series([], dtype="int64")}
+    )  # fmt: skip
+
+
+def to_frame(columns: list[str], values: list[list[str]], counts: dict[Tuple, np.ndarray]) -> pd.DataFrame:
+    """Rows for every nonzero cell of every tuple's histogram (index 0 = missing is never written)."""
+    labels = [np.array([f"{col}:{v}" for v in [""] + vals], dtype=object) for col, vals in zip(columns, values)]
+    parts_sel: list[np.ndarray] = []
+    parts_len: list[np.ndarray] = []
+    parts_cnt: list[np.ndarray] = []
+    for t in sorted(counts, key=lambda t: (len(t), t)):
+        arr = counts[t]
+        core = arr[(slice(1, None),) * len(t)]
+        idx = np.nonzero(core)
+        if not idx[0].size:
+            continue
+        sel = labels[t[0]][idx[0] + 1]
+        for pos in range(1, len(t)):
+            sel = sel + ";" + labels[t[pos]][idx[pos] + 1]
+        parts_sel.append(sel)
+        parts_len.append(np.full(idx[0].size, len(t), dtype=np.int64))
+        parts_cnt.append(np.asarray(core[idx], dtype=np.int64))
+    if not parts_sel:
+        return empty_frame()
+    return pd.DataFrame(
+        {
+            "selections": pd.array(np.concatenate(parts_sel), dtype="string"),
+            "length": np.concatenate(parts_len),
+            "count": np.concatenate(parts_cnt),
+        }
+    )
+
+
+def write_aggregates(frame: pd.DataFrame, out: str | Path, privacy: dict[str, Any] | None = None) -> list[Path]:
+    """Write OUT.csv and OUT.parquet (and OUT.privacy.json); `out` may be given with or without an extension."""
+    out = Path(out)
+    if out.suffix in {".csv", ".parquet"}:
+        out = out.with_suffix("")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    csv, parquet = out.with_name(out.name + ".csv"), out.with_name(out.name + ".parquet")
+    frame.to_csv(csv, index=False)
+    frame.to_parquet(parquet, index=False)
+    written = [csv, parquet]
+    if privacy is not None:
+        js = out.with_name(out.name + ".privacy.json")
+        js.write_text(json.dumps(privacy, indent=2, default=_json_default) + "\n", encoding="utf-8")
+        written.append(js)
+    return written
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    raise TypeError(f"cannot write {type(obj).__name__} as JSON")
