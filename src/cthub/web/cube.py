@@ -245,7 +245,12 @@ class TableCube:
 
     def meta(self) -> dict[str, Any]:
         """Columns, labels and limits, for the page scripts."""
+        from cthub.web import dashboards, geo
+
+        origin, destination = geo.country_columns(self)
         return {
+            "dashboards": dashboards.resolve(self),
+            "countries": {"origin": origin, "destination": destination},
             "table": self.table,
             "version": self.release.version,
             "length": self.length,

@@ -1,0 +1,67 @@
+"""Which charts the dashboards page draws, resolved against what a release actually publishes.
+
+CTDC's dashboards chart single attributes (gender, age band) and families of yes/no flags (means of control, type
+of labour). A family becomes one bar chart with a bar per flag (the count of records where the flag is "1"). A chart
+whose columns are not in the release's aggregates is listed as unavailable rather than silently dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from cthub.web.cube import TableCube
+from cthub.web.geo import country_columns, region_of
+
+# (id, title, candidate single attributes, flag-family regex)
+CHARTS: list[tuple[str, str, list[str], str | None]] = [
+    ("gender", "Gender", ["gender"], None),
+    ("age", "Age band", ["ageBroad", "age"], None),
+    ("majority", "Majority status", ["majorityStatus"], None),
+    ("exploitation", "Type of exploitation", ["typeOfExploitation"],
+     r"^is(ForcedLabour|SexualExploit|OtherExploit|SexAndLabour|ForcedMarriage|ForcedMilitary|OrganRemoval|"
+     r"SlaveryAndPractices)$"),
+    ("labour", "Forced-labour industry", ["typeOfLabour"], r"^typeOfLabour[A-Z]"),
+    ("sex", "Type of sexual exploitation", ["typeOfSex"], r"^typeOfSex[A-Z]"),
+    ("control", "Means of control", ["meansOfControl"], r"^meansOfControl[A-Z]"),
+    ("recruiter", "Recruiter relationship", ["recruiterRelation", "IP_Relation"], r"^recruiterRelation[A-Z]"),
+    ("year", "Year of registration", ["yearOfRegistration", "yearRegister", "year"], None),
+]
+
+FILTERS: list[tuple[str, str, list[str]]] = [
+    ("year", "Year", ["yearOfRegistration", "yearRegister", "year"]),
+    ("source", "Data source", ["Datasource", "dataSource", "source"]),
+    ("gender", "Gender", ["gender"]),
+    ("age", "Age", ["ageBroad", "majorityStatus"]),
+]
+
+
+def _first(cube: TableCube, names: list[str]) -> str | None:
+    return next((n for n in names if n in cube.columns), None)
+
+
+def resolve(cube: TableCube) -> dict[str, Any]:
+    """The dashboard charts and filters of a table, for the page script."""
+    charts, unavailable = [], []
+    for cid, title, singles, family in CHARTS:
+        single = _first(cube, singles)
+        flags = [c for c in cube.columns if family and re.match(family, c)] if family else []
+        if len(flags) >= 2:
+            charts.append({"id": cid, "title": title, "kind": "flags", "columns": flags,
+                           "labels": {c: cube.variables[c].label for c in flags}})
+        elif single is not None:
+            charts.append({"id": cid, "title": title, "kind": "attribute", "attribute": single,
+                           "temporal": cid == "year"})
+        else:
+            unavailable.append(title)
+    filters = []
+    for fid, label, names in FILTERS:
+        col = _first(cube, names)
+        if col is not None:
+            filters.append({"id": fid, "label": label, "attribute": col, "range": fid == "year"})
+    origin, _ = country_columns(cube)
+    if origin is not None:
+        regions = {v: region_of(v) for v in cube.values[origin]}
+        filters.append({"id": "region", "label": f"Region ({cube.variables[origin].label.lower()})",
+                        "attribute": origin, "regions": regions})
+    return {"charts": charts, "unavailable": unavailable, "filters": filters}

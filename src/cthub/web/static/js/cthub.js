@@ -1,0 +1,188 @@
+// Shared helpers for the chart pages: data fetching, filter keys, bar charts with a data-table alternative and a
+// CSV download. Loaded after the vendored vega, vega-lite, vega-embed and vega-interpreter (CSP: no eval).
+(function () {
+  'use strict';
+  var body = document.body;
+  var CT = (window.cthub = {});
+  CT.root = body.getAttribute('data-root') || '/';
+  CT.api = body.getAttribute('data-api') || '';
+  CT.colors = { protected: '#1f4e79', synthetic: '#b34700', muted: '#c8c8c8' };
+
+  var cache = {};
+  // GET JSON; resolves to null on 404 (an unpublished slice in a static site), rejects on other errors.
+  CT.fetchJSON = function (url) {
+    if (!cache[url]) {
+      cache[url] = fetch(url, { credentials: 'same-origin' }).then(function (r) {
+        if (r.status === 404) return null;
+        if (!r.ok) throw new Error('Could not load ' + url + ' (HTTP ' + r.status + ')');
+        return r.json();
+      });
+    }
+    return cache[url];
+  };
+
+  // Same as cthub.web.cube.slug(): characters other than A-Z a-z 0-9 - . become _hex_.
+  CT.slug = function (key) {
+    if (!key) return '_all';
+    var out = '';
+    for (var i = 0; i < key.length; i++) {
+      var ch = key.charAt(i);
+      out += /[A-Za-z0-9\-.]/.test(ch) ? ch : '_' + key.charCodeAt(i).toString(16) + '_';
+    }
+    return out;
+  };
+
+  // Canonical filter key: selections in the table's column order, "a:x;b:y".
+  CT.key = function (selections, columns) {
+    var pos = {};
+    columns.forEach(function (c, i) { pos[c] = i; });
+    return selections.slice().sort(function (a, b) {
+      return (pos[a[0]] - pos[b[0]]) || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0) || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0);
+    }).map(function (s) { return s[0] + ':' + s[1]; }).join(';');
+  };
+
+  CT.parseKey = function (text) {
+    var out = [];
+    (text || '').split(';').forEach(function (piece) {
+      if (!piece) return;
+      var i = piece.indexOf(':');
+      if (i > 0 && /^[A-Za-z_][A-Za-z0-9_]*$/.test(piece.slice(0, i))) out.push([piece.slice(0, i), piece.slice(i + 1)]);
+      else if (out.length) out[out.length - 1][1] += ';' + piece;
+    });
+    return out;
+  };
+
+  CT.slice = function (selections, columns) {
+    return CT.fetchJSON(CT.api + 'slices/' + CT.slug(CT.key(selections, columns)) + '.json');
+  };
+
+  CT.fmt = function (n) { return n === null || n === undefined ? '' : Number(n).toLocaleString('en'); };
+
+  CT.el = function (tag, attrs, text) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    if (text !== undefined && text !== null) e.textContent = text;
+    return e;
+  };
+
+  function csvCell(v) {
+    var s = v === null || v === undefined ? '' : String(v);
+    if (/^[=+\-@\t\r]/.test(s)) s = "'" + s;  // no spreadsheet formulas
+    return /[",\n;]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+  }
+
+  CT.csvLink = function (filename, header, rows) {
+    var text = [header].concat(rows).map(function (r) { return r.map(csvCell).join(','); }).join('\n') + '\n';
+    var a = CT.el('a', { class: 'button csv', download: filename }, 'Download CSV');
+    a.href = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
+    return a;
+  };
+
+  CT.embed = function (el, spec) {
+    return window.vegaEmbed(el, spec, {
+      actions: false, renderer: 'svg', ast: true, expr: window.vegaInterpreter,
+      config: { font: 'system-ui, sans-serif', view: { stroke: null } }
+    });
+  };
+
+  CT.statusText = function (row, threshold, tooDeep) {
+    if (row.protected !== null && row.protected !== undefined) return (row.partial ? 'at least ' : '') + CT.fmt(row.protected);
+    if (tooDeep) return 'too deep to publish';
+    return threshold ? 'fewer than ' + threshold + ' (suppressed)' : 'suppressed';
+  };
+
+  // A chart card: title, bar chart (protected bars + synthetic ticks), a data table alternative, CSV download.
+  // opts: {id, title, rows:[{value,label,protected,synthetic,partial,selected}], threshold, tooDeep, synthetic: bool,
+  //        temporal: bool, clickable: fn(row)->bool, onSelect: fn(row), filename}
+  CT.barChart = function (parent, opts) {
+    var card = CT.el('section', { class: 'chart-card', id: 'card-' + opts.id, 'aria-labelledby': 'h-' + opts.id });
+    card.appendChild(CT.el('h2', { id: 'h-' + opts.id }, opts.title));
+    if (opts.note) card.appendChild(CT.el('p', { class: 'note' }, opts.note));
+    var chartEl = CT.el('div', { class: 'chart', role: 'img', 'aria-label': opts.title + ': bar chart; the data table below has the same numbers' });
+    card.appendChild(chartEl);
+    var rows = opts.rows.map(function (r) {
+      return {
+        value: r.value, label: r.label, protected: r.protected === undefined ? null : r.protected,
+        synthetic: r.synthetic === undefined ? null : r.synthetic, status: CT.statusText(r, opts.threshold, opts.tooDeep),
+        selected: !!r.selected, clickable: opts.clickable ? !!opts.clickable(r) : false
+      };
+    });
+    if (!rows.length) {
+      chartEl.appendChild(CT.el('p', { class: 'muted' }, 'No published counts for this selection.'));
+    } else {
+      var axis = opts.temporal ? { field: 'label', type: 'ordinal', sort: null, title: null, axis: { labelAngle: -45 } }
+                               : { field: 'label', type: 'nominal', sort: null, title: null, axis: { labelLimit: 160 } };
+      var val = function (field, title) { return { field: field, type: 'quantitative', title: title }; };
+      var tooltip = [{ field: 'label', title: opts.title }, { field: 'status', title: 'Protected count' }];
+      if (opts.synthetic) tooltip.push({ field: 'synthetic', title: 'Synthetic estimate', format: ',' });
+      var bar = { mark: { type: 'bar', cursor: opts.onSelect ? 'pointer' : 'default' },
+        encoding: { color: { condition: { test: { field: 'selected', equal: true }, value: '#0b2942' }, value: CT.colors.protected },
+                    tooltip: tooltip } };
+      var tick = { mark: { type: 'tick', color: CT.colors.synthetic, thickness: 3, cursor: opts.onSelect ? 'pointer' : 'default' },
+        encoding: { tooltip: tooltip } };
+      if (opts.temporal) {
+        bar.encoding.x = axis; bar.encoding.y = val('protected', 'Protected count');
+        tick.encoding.x = axis; tick.encoding.y = val('synthetic', 'Synthetic estimate');
+      } else {
+        bar.encoding.y = axis; bar.encoding.x = val('protected', 'Protected count');
+        tick.encoding.y = axis; tick.encoding.x = val('synthetic', 'Synthetic estimate');
+      }
+      var spec = {
+        $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+        width: 'container', data: { values: rows },
+        layer: opts.synthetic ? [bar, tick] : [bar]
+      };
+      if (opts.temporal) spec.height = 180; else { spec.height = { step: 20 }; spec.autosize = { type: 'fit-x', contains: 'padding' }; }
+      CT.embed(chartEl, spec).then(function (res) {
+        if (!opts.onSelect) return;
+        res.view.addEventListener('click', function (event, item) {
+          var d = item && item.datum;
+          if (d && d.value !== undefined && d.clickable) opts.onSelect(d);
+        });
+      }).catch(function (err) { chartEl.textContent = 'The chart could not be drawn: ' + err.message; });
+    }
+    // data table alternative
+    var details = CT.el('details', { class: 'data-table' });
+    details.appendChild(CT.el('summary', {}, 'Data table'));
+    var wrap = CT.el('div', { class: 'table-wrap' });
+    var table = CT.el('table', { class: 'data' });
+    table.appendChild(CT.el('caption', {}, opts.title));
+    var head = CT.el('tr');
+    var cols = [opts.title, 'Protected count'];
+    if (opts.synthetic) cols.push('Synthetic estimate');
+    if (opts.onSelect) cols.push('Filter');
+    cols.forEach(function (c, i) { head.appendChild(CT.el('th', { scope: 'col', class: i ? 'num' : '' }, c)); });
+    var thead = CT.el('thead'); thead.appendChild(head); table.appendChild(thead);
+    var tbody = CT.el('tbody');
+    rows.forEach(function (r) {
+      var tr = CT.el('tr');
+      tr.appendChild(CT.el('th', { scope: 'row' }, r.label));
+      tr.appendChild(CT.el('td', { class: 'num' }, r.status));
+      if (opts.synthetic) tr.appendChild(CT.el('td', { class: 'num' }, CT.fmt(r.synthetic)));
+      if (opts.onSelect) {
+        var td = CT.el('td', { class: 'num' });
+        if (r.clickable) {
+          var b = CT.el('button', { type: 'button', class: 'small', 'aria-label': 'Filter by ' + opts.title + ': ' + r.label }, 'Filter');
+          b.addEventListener('click', function () { opts.onSelect(r); });
+          td.appendChild(b);
+        }
+        tr.appendChild(td);
+      }
+      tbody.appendChild(tr);
+    });
+    table.appendChild(tbody); wrap.appendChild(table); details.appendChild(wrap); card.appendChild(details);
+    var header = ['value', 'label', 'protected_count', 'status'];
+    if (opts.synthetic) header.push('synthetic_estimate');
+    card.appendChild(CT.csvLink(opts.filename || (opts.id + '.csv'), header, rows.map(function (r) {
+      var row = [r.value, r.label, r.protected, r.status];
+      if (opts.synthetic) row.push(r.synthetic);
+      return row;
+    })));
+    parent.appendChild(card);
+    return card;
+  };
+
+  CT.showError = function (el, err) {
+    el.textContent = 'Something went wrong loading the data: ' + (err && err.message ? err.message : err);
+  };
+})();

@@ -1,0 +1,137 @@
+// Map: choropleth of published counts by citizenship or country of exploitation, grey for countries under the
+// threshold; region zoom (the projection fits the shown countries); and the top origin -> destination corridors.
+(function () {
+  'use strict';
+  var CT = window.cthub;
+  var mapEl = document.getElementById('map');
+  var statusEl = document.getElementById('map-status');
+  var form = document.getElementById('map-controls');
+  var geoUrl = document.body.getAttribute('data-geo');
+  var meta, world, all, flows;
+
+  function countryLabel(attr, code) {
+    var v = meta.variables[attr];
+    return (v && v.value_labels && v.value_labels[code]) || code;
+  }
+
+  function drawMap() {
+    var which = form.querySelector('input[name=which]:checked').value;
+    var region = document.getElementById('region-select').value;
+    var attr = meta.countries[which];
+    if (!attr) { statusEl.textContent = 'This table has no country attribute to map.'; return; }
+    var counts = {};
+    (all.attributes[attr] || []).forEach(function (e) { if (e[1] !== null) counts[e[0]] = e[1]; });
+    var below = 'fewer than ' + (meta.threshold || 'the threshold') + ' or none';
+    var features = window.topojson.feature(world, world.objects.countries).features.filter(function (f) {
+      return f.id !== 'AQ' && (!region || f.properties.region === region);
+    }).map(function (f) {
+      var c = counts[f.id];
+      return { type: 'Feature', id: f.id, geometry: f.geometry, properties: {
+        name: f.properties.name, iso2: f.id, count: c === undefined ? null : c,
+        display: c === undefined ? below : CT.fmt(c) } };
+    });
+    var published = features.filter(function (f) { return f.properties.count !== null; });
+    mapEl.setAttribute('data-published', String(published.length));
+    mapEl.setAttribute('data-hidden', String(features.length - published.length));
+    var tooltip = [{ field: 'properties.name', title: 'Country' }, { field: 'properties.display', title: 'Records' }];
+    var spec = {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      width: 'container', height: 420, projection: { type: 'equalEarth' },
+      data: { values: features },
+      layer: [
+        { mark: { type: 'geoshape', fill: CT.colors.muted, stroke: '#ffffff', strokeWidth: 0.5 },
+          encoding: { tooltip: tooltip } },
+        { transform: [{ filter: { field: 'properties.count', valid: true } }],
+          mark: { type: 'geoshape', stroke: '#ffffff', strokeWidth: 0.5 },
+          encoding: { color: { field: 'properties.count', type: 'quantitative', title: 'Records',
+                               scale: { type: 'log', scheme: 'blues' } }, tooltip: tooltip } }
+      ]
+    };
+    document.getElementById('map-title').textContent = 'Records by ' + meta.variables[attr].label.toLowerCase() +
+      (region ? ' (' + region + ')' : '');
+    mapEl.setAttribute('aria-busy', 'true');
+    CT.embed(mapEl, spec).then(function () {
+      mapEl.setAttribute('aria-busy', 'false');
+      mapEl.setAttribute('data-ready', 'true');
+    }).catch(function (err) { CT.showError(statusEl, err); });
+    statusEl.textContent = published.length + ' countries with published counts; ' + (features.length - published.length) +
+      ' shown in grey (' + below + ').';
+    // data table
+    var holder = document.getElementById('map-table');
+    holder.textContent = '';
+    var rows = published.slice().sort(function (a, b) { return b.properties.count - a.properties.count; });
+    var details = CT.el('details', { class: 'data-table' });
+    details.appendChild(CT.el('summary', {}, 'Data table'));
+    var wrap = CT.el('div', { class: 'table-wrap' });
+    var t = CT.el('table', { class: 'data' });
+    t.appendChild(CT.el('caption', {}, 'Records by ' + meta.variables[attr].label.toLowerCase()));
+    var h = CT.el('tr');
+    h.appendChild(CT.el('th', { scope: 'col' }, 'Country')); h.appendChild(CT.el('th', { scope: 'col', class: 'num' }, 'Protected count'));
+    var thead = CT.el('thead'); thead.appendChild(h); t.appendChild(thead);
+    var tb = CT.el('tbody');
+    rows.forEach(function (f) {
+      var tr = CT.el('tr');
+      tr.appendChild(CT.el('th', { scope: 'row' }, f.properties.name));
+      tr.appendChild(CT.el('td', { class: 'num' }, CT.fmt(f.properties.count)));
+      tb.appendChild(tr);
+    });
+    var tr = CT.el('tr', { class: 'below' });
+    tr.appendChild(CT.el('th', { scope: 'row' }, (features.length - published.length) + ' other countries'));
+    tr.appendChild(CT.el('td', { class: 'num' }, below));
+    tb.appendChild(tr);
+    t.appendChild(tb); wrap.appendChild(t); details.appendChild(wrap); holder.appendChild(details);
+    holder.appendChild(CT.csvLink(meta.table + '_' + attr + '_by_country.csv', ['iso2', 'country', 'protected_count'],
+      rows.map(function (f) { return [f.id, f.properties.name, f.properties.count]; })));
+  }
+
+  function drawFlows() {
+    var el = document.getElementById('flows');
+    var holder = document.getElementById('flows-table');
+    if (!flows || !flows.flows.length) { el.textContent = 'No corridors are published in this release.'; return; }
+    var rows = flows.flows.map(function (f) {
+      return { origin: countryLabel(flows.origin, f.origin), destination: countryLabel(flows.destination, f.destination),
+               count: f.count, origin_code: f.origin, destination_code: f.destination };
+    });
+    var spec = {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      width: 'container', data: { values: rows },
+      mark: { type: 'rect' },
+      encoding: {
+        y: { field: 'origin', type: 'nominal', title: 'Citizenship', sort: '-color' },
+        x: { field: 'destination', type: 'nominal', title: 'Country of exploitation', axis: { labelAngle: -45 } },
+        color: { field: 'count', type: 'quantitative', title: 'Records', scale: { scheme: 'oranges' } },
+        tooltip: [{ field: 'origin', title: 'From' }, { field: 'destination', title: 'To' }, { field: 'count', title: 'Records', format: ',' }]
+      }
+    };
+    CT.embed(el, spec).catch(function (err) { el.textContent = 'The chart could not be drawn: ' + err.message; });
+    holder.textContent = '';
+    var details = CT.el('details', { class: 'data-table' });
+    details.appendChild(CT.el('summary', {}, 'Data table'));
+    var wrap = CT.el('div', { class: 'table-wrap' });
+    var t = CT.el('table', { class: 'data' });
+    t.appendChild(CT.el('caption', {}, 'Top corridors'));
+    var h = CT.el('tr');
+    ['Citizenship', 'Country of exploitation', 'Protected count'].forEach(function (c, i) { h.appendChild(CT.el('th', { scope: 'col', class: i === 2 ? 'num' : '' }, c)); });
+    var thead = CT.el('thead'); thead.appendChild(h); t.appendChild(thead);
+    var tb = CT.el('tbody');
+    rows.forEach(function (r) {
+      var tr = CT.el('tr');
+      tr.appendChild(CT.el('th', { scope: 'row' }, r.origin)); tr.appendChild(CT.el('td', {}, r.destination));
+      tr.appendChild(CT.el('td', { class: 'num' }, CT.fmt(r.count))); tb.appendChild(tr);
+    });
+    t.appendChild(tb); wrap.appendChild(t); details.appendChild(wrap); holder.appendChild(details);
+    holder.appendChild(CT.csvLink(meta.table + '_corridors.csv', ['origin', 'destination', 'protected_count'],
+      rows.map(function (r) { return [r.origin_code, r.destination_code, r.count]; })));
+  }
+
+  Promise.all([CT.fetchJSON(CT.api + 'meta.json'), CT.fetchJSON(geoUrl), CT.fetchJSON(CT.api + 'slices/_all.json'),
+               CT.fetchJSON(CT.api + 'flows.json')]).then(function (r) {
+    meta = r[0]; world = r[1]; all = r[2]; flows = r[3];
+    if (!meta.countries.destination) form.querySelector('input[value=destination]').disabled = true;
+    if (!meta.countries.origin) form.querySelector('input[value=origin]').disabled = true;
+    form.addEventListener('change', drawMap);
+    form.addEventListener('submit', function (e) { e.preventDefault(); });
+    drawMap();
+    drawFlows();
+  }).catch(function (err) { CT.showError(statusEl, err); });
+})();
