@@ -1,7 +1,249 @@
-"""Commands of cthub.ingest (placeholder until the stage lands)."""
+"""`cthub init`, `cthub status`, `cthub ingest`, `cthub withdraw` and `cthub contributor add`.
+
+Errors the user can fix (bad file, bad mapping, locked store) print one red line and exit 1, never a traceback:
+a traceback could quote a record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table as RichTable
+
+from cthub.config import CONFIG_FILE, ConfigError, Contributor, HubConfig, hub_home, load_config, save_config
+
+console = Console()
+err_console = Console(stderr=True)
+
+STEPS = ("hashing", "reading", "mapping", "storing", "reporting")
+DEMO_CONTRIBUTORS = (
+    Contributor(id="casesys", name="Case management system (XLSX export)", mapping="builtin:casesys"),
+    Contributor(id="hotline", name="Hotline (CSV export)", mapping="builtin:hotline"),
+    Contributor(id="htcds-ngo", name="NGO using the HTCDS template", mapping="builtin:htcds-ngo"),
+)
+
+
+@contextmanager
+def _friendly_errors() -> Iterator[None]:
+    """Known errors become one message and exit code 1."""
+    from cthub.ingest.errors import AlreadyImported, IngestError
+    from cthub.store import StoreError
+
+    try:
+        yield
+    except AlreadyImported as exc:
+        console.print(f"[yellow]{exc}[/]")
+        raise typer.Exit(0) from None
+    except (IngestError, StoreError, ConfigError) as exc:
+        err_console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from None
+
+
+def init(
+    home: Path = typer.Option(None, "--home", help="Hub folder (default: $CTHUB_HOME, else ./cthub-data)."),
+    name: str = typer.Option("cthub", "--name", help="The hub's name, shown on its web pages and releases."),
+    demo: bool = typer.Option(False, "--demo", help="Register the three sample contributors (casesys, hotline, "
+                                                    "htcds-ngo)."),
+) -> None:
+    """Create a hub: cthub.yaml and an empty store.
+
+    Example: cthub init --home ./my-hub --name "Regional hub" --demo
+    """
+    from cthub.store import Store
+
+    with _friendly_errors():
+        folder = hub_home(home)
+        config_file = folder / CONFIG_FILE
+        if config_file.exists():
+            config = load_config(folder)
+            console.print(f"{config_file} already exists; keeping it")
+        else:
+            config = HubConfig(name=name, contributors=list(DEMO_CONTRIBUTORS) if demo else [])
+            save_config(config, folder)
+            console.print(f"wrote {config_file}")
+        store = Store.open(folder)
+        console.print(f"store ready at {store.path}")
+        if not config.contributors:
+            console.print("next: cthub contributor add ID --name NAME --mapping builtin:htcds")
+        else:
+            console.print("next: cthub ingest --contributor ID FILE")
+
+
+def status(
+    home: Path = typer.Option(None, "--home", help="Hub folder (default: $CTHUB_HOME, else ./cthub-data)."),
+    limit: int = typer.Option(20, "--limit", help="How many recent batches to list."),
+) -> None:
+    """Show contributors, batches, record counts and quarantine size.
+
+    Example: cthub status --home ./my-hub
+    """
+    from cthub.store import Store
+
+    with _friendly_errors():
+        folder = hub_home(home)
+        config = load_config(folder)
+        store = Store.open(folder)
+        batches = store.batches()
+        counts = store.record_counts_by_contributor()
+        c = RichTable(title=f"Hub {config.name} ({folder})")
+        for col in ("Contributor", "Name", "Mapping", "Active batches", "Records"):
+            c.add_column(col)
+        known = {x.id for x in config.contributors}
+        ids = [x.id for x in config.contributors] + sorted({b.contributor for b in batches} - known)
+        for cid in ids:
+            conf = next((x for x in config.contributors if x.id == cid), None)
+            active = sum(1 for b in batches if b.contributor == cid and b.status == "active")
+            records = int(counts.loc[counts["contributor"] == cid, "records"].sum()) if len(counts) else 0
+            c.add_row(cid, conf.name if conf else "(not in cthub.yaml)", conf.mapping if conf else "-", str(active),
+                      f"{records:,}")
+        console.print(c)
+        b = RichTable(title=f"Batches (newest {min(limit, len(batches))} of {len(batches)})")
+        for col in ("Batch", "Contributor", "File", "Imported", "Accepted", "Warned", "Rejected", "Status"):
+            b.add_column(col)
+        for x in batches[:limit]:
+            b.add_row(x.batch_id, x.contributor, x.file_name or "-", f"{x.imported_at:%Y-%m-%d %H:%M}",
+                      f"{x.accepted:,}", f"{x.warned:,}", f"{x.rejected:,}", x.status)
+        console.print(b)
+        totals = store.record_counts()
+        t = RichTable(title="Records")
+        t.add_column("Table")
+        t.add_column("Records", justify="right")
+        for table, n in sorted(totals.items()):
+            t.add_row(table, f"{n:,}")
+        t.add_row("quarantine", f"{store.quarantine_size():,}")
+        console.print(t)
+
+
+def ingest(
+    files: list[Path] = typer.Argument(..., help="CSV or XLSX files to import.", exists=False),
+    contributor: str = typer.Option(..., "--contributor", "-c", help="Contributor id (see cthub status)."),
+    mapping: str = typer.Option(None, "--mapping", "-m", help="Mapping YAML or builtin:NAME (default: the "
+                                                               "contributor's mapping in cthub.yaml)."),
+    replace: str = typer.Option(None, "--replace", help="Batch id this file replaces (its records are removed)."),
+    check: bool = typer.Option(False, "--check", help="Validate and write the report only; store nothing."),
+    home: Path = typer.Option(None, "--home", help="Hub folder (default: $CTHUB_HOME, else ./cthub-data)."),
+) -> None:
+    """Import contributor files: map them to the standard, validate, store, and write a validation report.
+
+    Example: cthub ingest --contributor hotline calls-2024.csv
+    """
+    from cthub.ingest.errors import AlreadyImported, IngestError
+    from cthub.ingest.report import print_report
+    from cthub.ingest.service import ingest_file
+    from cthub.store import Store, StoreError
+
+    if replace and len(files) > 1:
+        err_console.print("[red]error:[/] --replace takes one file")
+        raise typer.Exit(2)
+    failures = 0
+    with _friendly_errors():
+        store = Store.open(home)
+    for file in files:
+        try:
+            with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                          console=console, transient=True) as bar:
+                task = bar.add_task(f"{file.name}: starting", total=len(STEPS))
+
+                def step(name: str, _task: int = task, _bar: Progress = bar, _file: Path = file) -> None:
+                    _bar.update(_task, description=f"{_file.name}: {name}", completed=STEPS.index(name))
+
+                result = ingest_file(store, contributor, file, mapping, replace=replace, dry_run=check,
+                                     progress=step)
+            print_report(result.summary(), result.problems, console)
+        except AlreadyImported as exc:
+            console.print(f"[yellow]{exc}[/]")
+        except (IngestError, StoreError, ConfigError) as exc:
+            err_console.print(f"[red]error:[/] {file.name}: {exc}")
+            failures += 1
+    if failures:
+        raise typer.Exit(1)
+
+
+def withdraw(
+    batch_id: str = typer.Argument(..., help="The batch to withdraw (see cthub status)."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    home: Path = typer.Option(None, "--home", help="Hub folder (default: $CTHUB_HOME, else ./cthub-data)."),
+) -> None:
+    """Delete a batch's records for good (e.g. a data-subject removal request); the batch stays listed as withdrawn.
+
+    Example: cthub withdraw hotline-20240105120000-a1b2c3 --yes
+    """
+    from cthub.store import Store
+
+    with _friendly_errors():
+        store = Store.open(home)
+        batch = store.batch(batch_id)
+        if not yes and not typer.confirm(
+            f"Delete the {batch.accepted:,} records and {batch.rejected:,} quarantined rows of {batch_id} "
+            f"({batch.contributor}, {batch.file_name})? This cannot be undone"
+        ):
+            raise typer.Exit(1)
+        n = store.withdraw(batch_id)
+        store.audit(None, "withdraw", batch_id, {"records": n, "contributor": batch.contributor})
+        console.print(f"withdrew {batch_id}: {n:,} records deleted and the store file rewritten without them")
+        console.print("releases already published still contain protected data derived from them; cut a new release")
+
+
+contributor_app = typer.Typer(help="Manage the hub's contributors (cthub.yaml).", no_args_is_help=True)
+
+
+@contributor_app.command("add")
+def contributor_add(
+    contributor_id: str = typer.Argument(..., metavar="ID", help="Short id: lowercase letters, digits, - and _."),
+    name: str = typer.Option(..., "--name", help="The organization's name."),
+    mapping: str = typer.Option("builtin:htcds", "--mapping", help="Mapping YAML (relative to the hub) or "
+                                                                    "builtin:NAME."),
+    home: Path = typer.Option(None, "--home", help="Hub folder (default: $CTHUB_HOME, else ./cthub-data)."),
+) -> None:
+    """Register a contributor and the mapping its files use.
+
+    Example: cthub contributor add shelter-a --name "Shelter A" --mapping mappings/shelter-a.yaml
+    """
+    from pydantic import ValidationError
+
+    from cthub.ingest.mapping import load_mapping
+
+    with _friendly_errors():
+        folder = hub_home(home)
+        config = load_config(folder)
+        load_mapping(mapping, folder)  # refuse a mapping that does not load
+        try:
+            entry = Contributor(id=contributor_id, name=name, mapping=mapping)
+            config = HubConfig.model_validate({**config.model_dump(), "contributors": [
+                *[c.model_dump() for c in config.contributors], entry.model_dump()]})
+        except ValidationError as exc:
+            raise ConfigError("; ".join(e["msg"] for e in exc.errors())) from None
+        save_config(config, folder)
+        console.print(f"added contributor {contributor_id} ({mapping}) to {folder / CONFIG_FILE}")
+
+
+@contributor_app.command("list")
+def contributor_list(
+    home: Path = typer.Option(None, "--home", help="Hub folder (default: $CTHUB_HOME, else ./cthub-data)."),
+) -> None:
+    """List contributors and their mappings.
+
+    Example: cthub contributor list
+    """
+    with _friendly_errors():
+        config = load_config(hub_home(home))
+        t = RichTable()
+        for col in ("Id", "Name", "Mapping"):
+            t.add_column(col)
+        for c in config.contributors:
+            t.add_row(c.id, c.name, c.mapping)
+        console.print(t)
 
 
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to the `cthub` app."""
+    app.command("init")(init)
+    app.command("status")(status)
+    app.command("ingest")(ingest)
+    app.command("withdraw")(withdraw)
+    app.add_typer(contributor_app, name="contributor")

@@ -1,0 +1,279 @@
+"""Reading contributor files into a frame of raw cells, whatever their encoding, delimiter or disguise.
+
+CSV: the encoding is detected (UTF-8 first, then charset-normalizer; a file mixing UTF-8 and a legacy encoding is
+decoded line by line), the delimiter is sniffed. XLSX: the zip directory is checked for decompression bombs before
+openpyxl (read-only) opens it. Either way the result is a `RawTable`: a DataFrame of raw cells (strings for CSV,
+Python values for XLSX) with unique column names, the sheet row number of each record, and notes for the report.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from cthub.ingest.errors import EmptyFileError, FileFormatError
+
+MAX_UNCOMPRESSED_BYTES = 1_000_000_000  # an XLSX whose parts unpack beyond 1 GB is refused
+MAX_COMPRESSION_RATIO = 200  # zip bombs compress far better than any spreadsheet
+SNIFF_LINES = 50
+
+
+@dataclass
+class RawTable:
+    frame: pd.DataFrame
+    row_numbers: pd.Series  # 1-based line/sheet row of each record, for the report
+    kind: str  # "csv" | "xlsx"
+    encoding: str | None = None
+    delimiter: str | None = None
+    notes: list[str] = field(default_factory=list)  # things the report should mention (never cell values)
+
+
+def detect_kind(path: Path, head: bytes) -> str:
+    suffix = path.suffix.casefold()
+    if head.startswith(b"PK\x03\x04") or suffix in (".xlsx", ".xlsm"):
+        return "xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise FileFormatError(
+            f"{path.name} is an old binary Excel (.xls) file; open it in Excel or LibreOffice and save it as .xlsx "
+            "or CSV"
+        )
+    if suffix in (".xls", ".ods", ".numbers"):
+        raise FileFormatError(f"{path.name}: {suffix} files are not supported; save the sheet as .xlsx or CSV")
+    return "csv"
+
+
+def read_table(path: str | Path, sheet: str | int | None = None, header_row: int = 1,
+               progress: Callable[[int], None] | None = None) -> RawTable:
+    """Read a CSV or XLSX file into raw cells. Raises FileFormatError/EmptyFileError with a message saying why."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileFormatError(f"{path}: no such file")
+    size = path.stat().st_size
+    if size == 0:
+        raise EmptyFileError(f"{path.name} is empty (0 bytes); export the data again")
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if detect_kind(path, head) == "xlsx":
+        return _read_xlsx(path, sheet, header_row, progress)
+    return _read_csv(path, header_row, progress)
+
+
+# -- CSV ---------------------------------------------------------------------------------------------------------
+def _legacy_encoding(sample: bytes) -> str:
+    """The best non-UTF-8 guess for bytes that are not UTF-8 (charset-normalizer), defaulting to Windows-1252."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(sample, cp_isolation=None).best()
+    enc = best.encoding if best is not None else "cp1252"
+    if enc.replace("-", "_").lower() in ("utf_8", "utf8", "ascii"):
+        enc = "cp1252"
+    return enc
+
+
+def decode_bytes(data: bytes) -> tuple[str, str, list[str]]:
+    """Text, the encoding used, and notes. Handles BOMs, UTF-8, legacy encodings and files that mix them."""
+    notes: list[str] = []
+    for bom, enc in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+                     (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            try:
+                return data.decode(enc), enc, notes
+            except UnicodeDecodeError as exc:
+                raise FileFormatError(f"the file starts with a {enc} byte-order mark but is not {enc}: {exc.reason}") from exc
+    try:
+        return data.decode("utf-8"), "utf-8", notes
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" in data[:4096]:
+        raise FileFormatError("the file contains NUL bytes: it is not a text CSV (is it a database or binary export?)")
+    lines = data.splitlines(keepends=True)
+    bad: list[int] = []
+    utf8_non_ascii = 0
+    for i, line in enumerate(lines):
+        try:
+            line.decode("utf-8")
+            if not line.isascii():
+                utf8_non_ascii += 1
+        except UnicodeDecodeError:
+            bad.append(i)
+    legacy = _legacy_encoding(b"".join(lines[i] for i in bad[:2000]))
+    if utf8_non_ascii == 0:
+        try:
+            return data.decode(legacy), legacy, notes
+        except UnicodeDecodeError:
+            legacy = "cp1252"
+    parts: list[str] = []
+    bad_set = set(bad)
+    for i, line in enumerate(lines):
+        if i in bad_set:
+            parts.append(line.decode(legacy, errors="replace"))
+        else:
+            parts.append(line.decode("utf-8"))
+    notes.append(f"the file mixes encodings: {len(bad)} line(s) were not UTF-8 and were read as {legacy}")
+    return "".join(parts), f"utf-8+{legacy}", notes
+
+
+def sniff_delimiter(text: str) -> str:
+    sample = "\n".join(text.splitlines()[:SNIFF_LINES])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        first = sample.splitlines()[0] if sample else ""
+        counts = {d: first.count(d) for d in ",;\t|"}
+        best = max(counts, key=lambda d: counts[d])
+        return best if counts[best] else ","
+
+
+def unique_headers(names: list[object]) -> tuple[list[str], list[str]]:
+    """Blank headers get 'column N'; repeats get ' (2)', ' (3)'; notes say which, so the first copy is the one used."""
+    out: list[str] = []
+    notes: list[str] = []
+    seen: dict[str, int] = {}
+    for i, n in enumerate(names, start=1):
+        name = "" if n is None else str(n).strip()
+        if not name:
+            name = f"column {i}"
+        if name in seen:
+            seen[name] += 1
+            notes.append(f"column name {name!r} appears more than once; column {i} was renamed "
+                         f"{name + f' ({seen[name]})'!r} and the first one is used")
+            name = f"{name} ({seen[name]})"
+        else:
+            seen[name] = 1
+        out.append(name)
+    return out, notes
+
+
+def _read_csv(path: Path, header_row: int, progress: Callable[[int], None] | None) -> RawTable:
+    data = path.read_bytes()
+    text, encoding, notes = decode_bytes(data)
+    if not text.strip():
+        raise EmptyFileError(f"{path.name} has no content (only blank space); export the data again")
+    delimiter = sniff_delimiter(text)
+    lines_before = header_row - 1
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        for _ in range(lines_before):
+            next(reader)
+        header = next(reader)
+    except StopIteration:
+        raise EmptyFileError(f"{path.name} has fewer than {header_row} lines, so no header row") from None
+    columns, dup_notes = unique_headers(header)
+    notes += dup_notes
+    if len(columns) == 1 and any(d in columns[0] for d in ",;\t|"):
+        notes.append(f"only one column was found with delimiter {delimiter!r}; check the file's delimiter")
+    bad_lines = 0
+
+    def _fix(row: list[str]) -> list[str]:
+        nonlocal bad_lines
+        bad_lines += 1
+        return (row + [""] * len(columns))[: len(columns)]
+
+    kwargs = dict(sep=delimiter, header=None, names=columns, skiprows=header_row, dtype="string",
+                  keep_default_na=False, na_filter=False, skip_blank_lines=True, quotechar='"')
+    try:
+        frame = pd.read_csv(io.StringIO(text), engine="c", **kwargs)  # type: ignore[arg-type]
+    except (pd.errors.ParserError, ValueError):
+        frame = pd.read_csv(io.StringIO(text), engine="python", on_bad_lines=_fix, **kwargs)  # type: ignore[arg-type]
+    if bad_lines:
+        notes.append(f"{bad_lines} row(s) had more cells than the header; the extra cells were ignored")
+    if frame.empty:
+        raise EmptyFileError(f"{path.name} has a header but no data rows")
+    rows = pd.Series(range(header_row + 1, header_row + 1 + len(frame)), index=frame.index, dtype="int64")
+    blank = pd.Series(True, index=frame.index)
+    for c in frame.columns:
+        blank &= frame[c].str.strip().fillna("") == ""
+    if blank.any():
+        frame, rows = frame[~blank], rows[~blank]
+        notes.append(f"{int(blank.sum())} blank row(s) were skipped")
+    if frame.empty:
+        raise EmptyFileError(f"{path.name} has a header but only blank data rows")
+    if progress:
+        progress(len(frame))
+    return RawTable(frame.reset_index(drop=True), rows.reset_index(drop=True), "csv", encoding, delimiter, notes)
+
+
+# -- XLSX --------------------------------------------------------------------------------------------------------
+def check_zip(path: Path) -> None:
+    """Refuse archives that are not workbooks or that would unpack to absurd sizes, before any XML is parsed."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise FileFormatError(f"{path.name} is not a valid .xlsx workbook (not a readable zip archive: {exc})") from exc
+    names = {i.filename for i in infos}
+    if "xl/workbook.xml" not in names:
+        raise FileFormatError(f"{path.name} is a zip archive but not an Excel workbook (no xl/workbook.xml); "
+                              "save the sheet as .xlsx or CSV")
+    total = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos) or 1
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise FileFormatError(f"{path.name} would unpack to {total / 1e6:,.0f} MB (limit {MAX_UNCOMPRESSED_BYTES / 1e6:,.0f}"
+                              " MB); split it or export CSV")
+    for i in infos:
+        if i.file_size > 10_000_000 and i.file_size / max(i.compress_size, 1) > MAX_COMPRESSION_RATIO:
+            raise FileFormatError(f"{path.name}: part {i.filename} compresses {i.file_size / max(i.compress_size, 1):,.0f}"
+                                  " times, which only a zip bomb does; the file was not opened")
+    if total / packed > MAX_COMPRESSION_RATIO and total > 50_000_000:
+        raise FileFormatError(f"{path.name} compresses {total / packed:,.0f} times, which only a zip bomb does; "
+                              "the file was not opened")
+
+
+def _read_xlsx(path: Path, sheet: str | int | None, header_row: int,
+               progress: Callable[[int], None] | None) -> RawTable:
+    import openpyxl
+
+    check_zip(path)
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for broken workbooks
+        raise FileFormatError(f"{path.name} could not be opened as a workbook ({type(exc).__name__}); re-save it "
+                              "as .xlsx or export CSV") from exc
+    try:
+        if sheet is None:
+            ws = wb.worksheets[0]
+        elif isinstance(sheet, int):
+            if sheet >= len(wb.worksheets):
+                raise FileFormatError(f"{path.name} has {len(wb.worksheets)} sheet(s); sheet {sheet} does not exist")
+            ws = wb.worksheets[sheet]
+        else:
+            if sheet not in wb.sheetnames:
+                raise FileFormatError(f"{path.name} has no sheet {sheet!r}; sheets: {', '.join(wb.sheetnames)}")
+            ws = wb[sheet]
+        rows_iter = ws.iter_rows(values_only=True)
+        header: tuple[object, ...] | None = None
+        for i, row in enumerate(rows_iter, start=1):
+            if i == header_row:
+                header = row
+                break
+        if header is None or all(c is None or str(c).strip() == "" for c in header):
+            raise EmptyFileError(f"{path.name}: sheet {ws.title!r} has no header in row {header_row}")
+        width = max((i + 1 for i, c in enumerate(header) if c is not None and str(c).strip()), default=0)
+        columns, notes = unique_headers(list(header[:width]))
+        # a column without a header (the HTCDS template numbers its rows in column A) does not make a row non-blank
+        named = [i for i, c in enumerate(header[:width]) if c is not None and str(c).strip()]
+        records: list[tuple[object, ...]] = []
+        numbers: list[int] = []
+        for n, row in enumerate(rows_iter, start=header_row + 1):
+            cells = tuple(row[:width]) + (None,) * max(0, width - len(row))
+            if all(cells[i] is None or (isinstance(cells[i], str) and not cells[i].strip()) for i in named):
+                continue
+            records.append(cells)
+            numbers.append(n)
+            if progress and len(records) % 10_000 == 0:
+                progress(10_000)
+    finally:
+        wb.close()
+    if not records:
+        raise EmptyFileError(f"{path.name}: sheet {ws.title!r} has a header but no data rows")
+    if progress:
+        progress(len(records) % 10_000)
+    frame = pd.DataFrame.from_records(records, columns=columns).astype(object)
+    return RawTable(frame, pd.Series(numbers, dtype="int64"), "xlsx", None, None, notes)

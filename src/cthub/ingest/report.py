@@ -1,0 +1,84 @@
+"""The validation report of one import: JSON for machines and the web, CSV for the contributor, a rich table for the
+terminal. Values in it come from `transform.safe_value` (never a raw identifier) or are standard codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table as RichTable
+
+MAX_GROUPS = 50
+
+
+def _formula_safe(value: object) -> object:
+    """Stop a spreadsheet from running a report cell as a formula (=, +, @, or - not followed by a digit)."""
+    if not isinstance(value, str) or not value:
+        return value
+    if value[0] in "=+@\t\r" or (value[0] == "-" and not value[1:2].isdigit()):
+        return "'" + value
+    return value
+
+
+def problem_groups(problems: pd.DataFrame, limit: int = MAX_GROUPS) -> list[dict[str, Any]]:
+    """Problems grouped by column, reason and severity, biggest first, with the first few row numbers."""
+    if problems.empty:
+        return []
+    grouped = (
+        problems.groupby(["column", "variable", "reason", "severity"], dropna=False, sort=False)["row"]
+        .agg(count="size", rows=lambda r: [int(x) for x in list(r)[:10]])
+        .reset_index()
+        .sort_values("count", ascending=False, kind="stable")
+    )
+    out = []
+    for rec in grouped.head(limit).to_dict("records"):
+        out.append({k: (None if not isinstance(v, list) and pd.isna(v) else v) for k, v in rec.items()})
+        out[-1]["count"] = int(rec["count"])
+    return out
+
+
+def write_report(folder: Path, summary: dict[str, Any], problems: pd.DataFrame) -> dict[str, Path]:
+    """report.json (summary + grouped problems), problems.csv (every bad cell), rejected.csv (quarantined rows)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    body = dict(summary)
+    body["problem_groups"] = problem_groups(problems)
+    files = {"json": folder / "report.json", "problems": folder / "problems.csv", "rejected": folder / "rejected.csv"}
+    files["json"].write_text(json.dumps(body, indent=2, default=str), encoding="utf-8")
+    safe = problems.copy()
+    for col in ("value", "reason", "column"):
+        if col in safe:
+            safe[col] = safe[col].map(_formula_safe)
+    safe.to_csv(files["problems"], index=False, encoding="utf-8")
+    safe[safe["severity"] == "rejected"].to_csv(files["rejected"], index=False, encoding="utf-8")
+    return files
+
+
+def print_report(summary: dict[str, Any], problems: pd.DataFrame, console: Console | None = None) -> None:
+    console = console or Console()
+    t = RichTable(title=f"Import of {summary.get('file')}", show_header=False)
+    t.add_column("what", style="bold")
+    t.add_column("value")
+    for key, label in (("contributor", "Contributor"), ("batch_id", "Batch"), ("mapping", "Mapping"),
+                       ("table", "Standard table"), ("rows_read", "Rows read"), ("accepted", "Accepted"),
+                       ("warned", "  of which with warnings"), ("rejected", "Rejected (quarantined)"),
+                       ("report_dir", "Report")):
+        if summary.get(key) is not None:
+            t.add_row(label, str(summary[key]))
+    console.print(t)
+    for note in summary.get("notes", []):
+        console.print(f"[yellow]note:[/] {note}")
+    if summary.get("columns_missing"):
+        missing = ", ".join(f"{var} (from {' / '.join(cols)})" for var, cols in summary["columns_missing"].items())
+        console.print(f"[yellow]note:[/] not in the file, left empty: {missing}")
+    groups = problem_groups(problems, limit=15)
+    if groups:
+        p = RichTable(title="Problems (by column and reason)")
+        for col in ("Column", "Variable", "Severity", "Count", "Reason", "First rows"):
+            p.add_column(col, overflow="fold")
+        for g in groups:
+            p.add_row(str(g["column"] or "-"), str(g["variable"] or "-"), g["severity"], str(g["count"]),
+                      str(g["reason"]), ", ".join(map(str, g["rows"][:5])))
+        console.print(p)

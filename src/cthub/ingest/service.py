@@ -1,0 +1,202 @@
+"""One import, start to finish: hash, read, map, validate, store, report. The CLI and the web upload both call
+`ingest_file`, so they accept and refuse exactly the same things."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cthub.config import ConfigError, load_config
+from cthub.ingest.errors import AlreadyImported, IngestError, MappingError
+from cthub.ingest.mapping import Mapping, check_against_standard, load_mapping
+from cthub.ingest.readers import read_table
+from cthub.ingest.report import write_report
+from cthub.ingest.transform import transform
+from cthub.store import DuplicateBatch, Store
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class BatchResult:
+    """What happened to one file. `batch_id` is None for a dry run."""
+
+    batch_id: str | None
+    contributor: str
+    file: str
+    sha256: str
+    mapping: str
+    mapping_version: str
+    table: str
+    rows_read: int
+    accepted: int
+    warned: int
+    rejected: int
+    report_dir: Path | None
+    problems: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    columns_used: dict[str, str] = field(default_factory=dict)
+    columns_missing: dict[str, list[str]] = field(default_factory=dict)
+    columns_ignored: list[str] = field(default_factory=list)
+    replaced: str | None = None
+    dry_run: bool = False
+
+    def summary(self) -> dict[str, Any]:
+        """The report's header, safe to show anyone who may see the batch (no cell values)."""
+        return {
+            "batch_id": self.batch_id,
+            "contributor": self.contributor,
+            "file": self.file,
+            "sha256": self.sha256,
+            "mapping": self.mapping,
+            "mapping_version": self.mapping_version,
+            "table": self.table,
+            "rows_read": self.rows_read,
+            "accepted": self.accepted,
+            "warned": self.warned,
+            "rejected": self.rejected,
+            "replaced": self.replaced,
+            "dry_run": self.dry_run,
+            "report_dir": str(self.report_dir) if self.report_dir else None,
+            "notes": self.notes,
+            "columns_used": self.columns_used,
+            "columns_missing": self.columns_missing,
+            "columns_ignored": self.columns_ignored,
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def resolve_mapping(contributor: str, mapping: Mapping | str | Path | None, home: Path) -> tuple[Mapping, str]:
+    """The mapping object and how it was referred to: an explicit one, else the contributor's in cthub.yaml."""
+    if isinstance(mapping, Mapping):
+        return mapping, mapping.name
+    if mapping is None:
+        try:
+            ref = load_config(home).contributor(contributor).mapping
+        except ConfigError as exc:
+            raise IngestError(f"{exc}, or give the mapping with --mapping") from exc
+    else:
+        ref = str(mapping)
+    return load_mapping(ref, home), ref
+
+
+def ingest_file(
+    store: Store,
+    contributor: str,
+    path: str | Path,
+    mapping: Mapping | str | Path | None = None,
+    *,
+    replace: str | None = None,
+    dry_run: bool = False,
+    today: date | None = None,
+    progress: Progress | None = None,
+    display_name: str | None = None,
+) -> BatchResult:
+    """Import one contributor file into the store and write its validation report under `reports/<batch>/`.
+
+    Raises an IngestError subclass (with a message saying what to do) when the file or mapping cannot be used at
+    all, and AlreadyImported when this contributor already sent this exact file. Bad cells and rows do not raise:
+    they are in the result's problems and in the report. `display_name` is the file name to record (uploads are
+    saved under temporary names).
+    """
+    step = progress or (lambda _s: None)
+    path = Path(path)
+    home = store.home
+    mapping_obj, mapping_ref = resolve_mapping(contributor, mapping, home)
+    from cthub.standard import load_standard
+
+    std = load_standard()
+    check_against_standard(mapping_obj, std)
+    if not path.is_file():
+        raise IngestError(f"{path}: no such file")
+    step("hashing")
+    digest = sha256_file(path)
+    existing = store.find_batch(contributor, digest)
+    if existing is not None and existing.batch_id != replace and not dry_run:
+        raise AlreadyImported(
+            f"{display_name or path.name} is already imported for {contributor!r} as batch {existing.batch_id} "
+            f"({existing.imported_at:%Y-%m-%d %H:%M}); nothing changed. To import it again use --replace "
+            f"{existing.batch_id}",
+            existing.batch_id,
+        )
+    step("reading")
+    raw = read_table(path, sheet=mapping_obj.sheet, header_row=mapping_obj.header_row)
+    frame, rows = raw.frame, raw.row_numbers
+    notes = list(raw.notes)
+    if mapping_obj.label_row and len(frame):
+        labels = {str(x).strip().casefold() for x in mapping_obj.label_row}
+        first = [str(v).strip().casefold() for v in frame.iloc[0].tolist() if v is not None and str(v).strip()]
+        if first and sum(v in labels for v in first) >= max(1, len(first) // 2):
+            frame, rows = frame.iloc[1:].reset_index(drop=True), rows.iloc[1:].reset_index(drop=True)
+            notes.append("the row of field labels under the header was skipped")
+    if frame.empty:
+        from cthub.ingest.errors import EmptyFileError
+
+        raise EmptyFileError(f"{display_name or path.name} has a header but no data rows")
+    step("mapping")
+    result = transform(frame, rows, mapping_obj, std, today=today)
+    now = datetime.now(UTC)
+    batch_id = None if dry_run else f"{contributor}-{now:%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}"
+    folder_name = batch_id or f"check-{contributor}-{now:%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}"
+    report_dir = home / "reports" / folder_name
+    res = BatchResult(
+        batch_id=batch_id,
+        contributor=contributor,
+        file=display_name or path.name,
+        sha256=digest,
+        mapping=mapping_ref,
+        mapping_version=mapping_obj.version,
+        table=mapping_obj.table,
+        rows_read=len(frame),
+        accepted=len(result.table),
+        warned=result.warned,
+        rejected=len(result.quarantine),
+        report_dir=report_dir,
+        problems=result.problems,
+        notes=notes,
+        columns_used=result.columns_used,
+        columns_missing=result.columns_missing,
+        columns_ignored=result.columns_ignored,
+        replaced=replace,
+        dry_run=dry_run,
+    )
+    if not dry_run:
+        step("storing")
+        try:
+            store.add_batch(
+                contributor=contributor,
+                sha256=digest,
+                tables={mapping_obj.table: result.table},
+                file_name=res.file,
+                mapping=mapping_ref,
+                mapping_version=mapping_obj.version,
+                warned=result.warned,
+                quarantine=result.quarantine,
+                replace=replace,
+                batch_id=batch_id,
+                report_dir=str(report_dir),
+                row_numbers={mapping_obj.table: result.row_numbers},
+            )
+        except DuplicateBatch as exc:
+            raise AlreadyImported(str(exc), exc.batch_id) from exc
+    step("reporting")
+    write_report(report_dir, res.summary(), result.problems)
+    return res
+
+
+__all__ = ["AlreadyImported", "BatchResult", "MappingError", "ingest_file", "resolve_mapping"]

@@ -1,0 +1,344 @@
+"""Apply a mapping to raw cells: standard codes out, one problem per bad cell, rows with nothing usable set aside.
+
+Everything is column-wise: each rule parses a column once per distinct value (`parsers.by_unique`), so a million
+rows cost a few pandas operations, not a million Python calls. Only columns a rule reads are ever touched, so
+identifier columns and free-text columns the mapping ignores never leave the raw frame.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from functools import partial
+
+import pandas as pd
+
+from cthub.ingest.mapping import Mapping, Rule, fold_header
+from cthub.ingest.parsers import (
+    CodeMatcher,
+    Parsed,
+    age_band,
+    age_from_dob,
+    by_unique,
+    closest,
+    majority,
+    parse_age,
+    parse_boolean,
+    parse_country,
+    parse_flag,
+    parse_multi,
+    parse_year,
+)
+
+MAX_VALUE_CHARS = 40
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_URL = re.compile(r"https?://|www\.", re.I)
+_DATEISH = re.compile(r"^\s*(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4})\s*$")
+_NUMERIC = re.compile(r"^\s*[-+]?\d{1,4}(?:[.,]\d+)?\s*$")
+PROBLEM_COLUMNS = ["row", "column", "variable", "value", "reason", "severity"]
+
+
+@dataclass
+class Transformed:
+    """The outcome of mapping one raw table."""
+
+    table: pd.DataFrame  # accepted rows, standard columns (string dtype, pd.NA for missing)
+    row_numbers: pd.Series  # file row of each accepted record
+    problems: pd.DataFrame  # PROBLEM_COLUMNS; severity "warning" (cell dropped) or "rejected" (row quarantined)
+    quarantine: pd.DataFrame  # row_number, reasons, data (JSON of the row's valid codes only)
+    warned: int
+    columns_used: dict[str, str] = field(default_factory=dict)  # variable -> source column
+    columns_missing: dict[str, list[str]] = field(default_factory=dict)  # variable -> wanted source columns
+    columns_ignored: list[str] = field(default_factory=list)  # file columns no rule reads (identifiers included)
+
+
+def safe_value(raw: object, rule: Rule, reason: str | None = None) -> str:
+    """What a report may say about a bad cell. Quote only what cannot identify anyone: short numbers, dates that are
+    not birth dates, and near-misses of a known code (a 'did you mean' typo). Everything else is described, not
+    quoted, so a name, phone number or e-mail typed into the wrong column never reaches a report."""
+    if not rule.echo:
+        return "[not shown: date of birth]"
+    text = str(raw)
+    n = len(text)
+    if _EMAIL.search(text):
+        return "[not shown: looks like an e-mail address]"
+    if _URL.search(text):
+        return "[not shown: looks like a web address]"
+    if sum(ch.isdigit() for ch in text) >= 7 and not _DATEISH.match(text):
+        return "[not shown: looks like a phone or ID number]"
+    if _NUMERIC.match(text) or _DATEISH.match(text):
+        return text.strip()[:MAX_VALUE_CHARS]
+    if reason and "did you mean" in reason and n <= MAX_VALUE_CHARS and len(text.split()) <= 3:
+        return text.strip()
+    return f"[not shown: {n} characters]"
+
+
+def _resolve(columns: list[str], wanted: list[str]) -> str | None:
+    """The first wanted column present in the file (names compared after folding)."""
+    by_fold: dict[str, str] = {}
+    for c in columns:
+        by_fold.setdefault(fold_header(c), c)
+    for w in wanted:
+        if w in columns:
+            return w
+        hit = by_fold.get(fold_header(w))
+        if hit is not None:
+            return hit
+    return None
+
+
+def _parser_for(rule: Rule, var: object, today: date):
+    """The one-value parser of a rule, built from the rule and the standard variable's type and codes."""
+    vtype = getattr(var, "type")
+    codes = list(getattr(var, "codes"))
+    labels = {v.code: v.label for v in getattr(var, "values")}
+    transform = rule.transform or {"categorical": "value", "boolean": "boolean", "year": "year",
+                                   "country": "country", "multi": "multi"}.get(vtype, "value")
+    separator = r"[,;|\s]+" if rule.separator == "any" else rule.separator
+    if transform == "value":
+        return CodeMatcher(codes, labels, rule.values)
+    if transform == "boolean":
+        return partial(parse_boolean, synonyms=rule.values or None)
+    if transform == "year":
+        def _year(v: object) -> Parsed:
+            p = parse_year(v, dayfirst=rule.dayfirst, today=today)
+            if p.ok and p.value is not None and codes and p.value not in codes:
+                return Parsed(None, f"year {p.value} is outside the standard's range {codes[0]}-{codes[-1]}")
+            return p
+        return _year
+    if transform == "country":
+        def _country(v: object) -> Parsed:
+            key = str(v).strip().casefold()
+            for raw, code in rule.values.items():
+                if raw.strip().casefold() == key:
+                    return Parsed(code or None)
+            return parse_country(v, allowed=codes or None)
+        return _country
+    if transform == "multi":
+        matcher = CodeMatcher(codes, labels, rule.values)
+        if rule.separator == "any":
+            return lambda v: parse_multi(re.sub(r"[,;|\s]+", ";", str(v)), matcher, ";")
+        return partial(parse_multi, matcher=matcher, separator=separator, joiner=getattr(var, "separator", None) or ";")
+    if transform == "flag":
+        if rule.separator == "any":
+            return lambda v: _flag_any(v, rule.match)
+        return partial(parse_flag, match=rule.match, separator=separator)
+    raise ValueError(f"no one-value parser for transform {transform}")
+
+
+def _flag_any(value: object, match: list[str]) -> Parsed:
+    from cthub.ingest.parsers import fold, is_missing
+
+    if is_missing(value):
+        return Parsed(None)
+    tokens = [t for t in re.split(r"[,;|\s]+", str(value)) if t]
+    if not tokens:
+        return Parsed(None)
+    wanted = {fold(m) for m in match}
+    return Parsed("1" if any(fold(t) in wanted for t in tokens) else "0")
+
+
+def transform(raw: pd.DataFrame, row_numbers: pd.Series, mapping: Mapping, std: object,
+              today: date | None = None) -> Transformed:
+    """Map raw cells to the standard table `mapping.table`, validating every cell against the standard."""
+    today = today or date.today()
+    table = std.table(mapping.table)  # type: ignore[attr-defined]
+    columns = [str(c) for c in raw.columns]
+    n = len(raw)
+    index = raw.index
+    out: dict[str, pd.Series] = {}
+    problems: list[pd.DataFrame] = []
+    used: dict[str, str] = {}
+    missing: dict[str, list[str]] = {}
+    required_missing: list[str] = []
+    age_cache: dict[tuple[str, str, tuple[str, ...]], tuple[pd.Series, pd.Series]] = {}
+
+    for var_name, rule in mapping.variables.items():
+        var = table.variable(var_name)
+        if rule.transform == "constant":
+            out[var_name] = pd.Series(rule.constant, index=index, dtype="string")
+            continue
+        src = _resolve(columns, rule.source)
+        if src is None:
+            missing[var_name] = list(rule.source)
+            if rule.required:
+                required_missing.append(" or ".join(repr(s) for s in rule.source))
+            continue
+        used[var_name] = src
+        if rule.transform in ("age_band", "majority"):
+            values, reasons = _ages(raw, src, rule, columns, today, age_cache)
+            codes = _map_small(values, rule.transform)
+        else:
+            codes, reasons = by_unique(raw[src], _parser_for(rule, var, today))
+        out[var_name] = codes
+        bad = reasons.notna()
+        if bad.any():
+            raw_bad = raw.loc[bad, src]
+            reason_bad = reasons[bad]
+            reason_of = dict(zip(raw_bad.astype("string").tolist(), reason_bad.tolist()))
+            shown, _ = by_unique(raw_bad.astype("string"),
+                                 lambda v, r=rule: Parsed(safe_value(v, r, reason_of.get(v))))
+            # the reason can quote a suggestion but never the raw value itself
+            problems.append(pd.DataFrame({
+                "row": row_numbers[bad].to_numpy(),
+                "column": src,
+                "variable": var_name,
+                "value": shown.to_numpy(),
+                "reason": reason_bad.to_numpy(),
+                "severity": "warning",
+                "_pos": bad.to_numpy().nonzero()[0],
+            }))
+
+    if required_missing:
+        from cthub.ingest.errors import MissingColumnsError
+
+        hints = []
+        for wanted in required_missing:
+            first = wanted.split(" or ")[0].strip("'")
+            hint = closest(first, columns, cutoff=0.6)
+            hints.append(wanted + (f" (closest in the file: {hint!r})" if hint else ""))
+        raise MissingColumnsError(
+            "the file lacks required column(s): " + "; ".join(hints)
+            + f". It has {len(columns)} column(s). Fix the file's header or the mapping's `from:`."
+        )
+    if not used:
+        raise_missing_all(mapping, columns)
+
+    frame = pd.DataFrame({c: out.get(c, pd.Series(pd.NA, index=index, dtype="string")) for c in table.columns
+                          if c in out}, index=index)
+    # second line of defence: the standard's own check (mapped codes should already pass)
+    frame, extra = _standard_check(std, mapping.table, frame, row_numbers, used)
+    if extra is not None:
+        problems.append(extra)
+
+    all_problems = (pd.concat(problems, ignore_index=True) if problems
+                    else pd.DataFrame({c: pd.Series(dtype="object") for c in [*PROBLEM_COLUMNS, "_pos"]}))
+    if len(all_problems) and all_problems.duplicated(["_pos", "column", "reason"]).any():
+        # one bad cell feeding several variables (an age feeds ageBroad and majorityStatus) is one problem
+        keys = ["_pos", "row", "column", "value", "reason", "severity"]
+        all_problems = (all_problems.groupby(keys, sort=False, dropna=False)["variable"].agg(", ".join)
+                        .reset_index()[[*PROBLEM_COLUMNS, "_pos"]])
+    # a row is placed if at least one mapped (non-constant) variable has a value
+    mapped = [v for v in used if v in frame.columns]
+    has_value = pd.Series(False, index=index)
+    for v in mapped:
+        has_value |= frame[v].notna()
+    rejected_mask = ~has_value
+    positions = rejected_mask.to_numpy().nonzero()[0]
+    if len(positions):
+        rej_pos = set(positions.tolist())
+        is_rej = all_problems["_pos"].isin(rej_pos)
+        all_problems.loc[is_rej, "severity"] = "rejected"
+        reasons_by_pos = (all_problems[is_rej].assign(txt=lambda d: d["column"].astype(str) + ": " + d["reason"].astype(str))
+                          .groupby("_pos")["txt"].agg("; ".join))
+        reasons = pd.Series(positions).map(reasons_by_pos).fillna("no value in any mapped column")
+        no_value_rows = reasons == "no value in any mapped column"
+        if no_value_rows.any():
+            all_problems = pd.concat([all_problems, pd.DataFrame({
+                "row": row_numbers.iloc[positions[no_value_rows.to_numpy()]].to_numpy(),
+                "column": "", "variable": "", "value": "", "reason": "no value in any mapped column",
+                "severity": "rejected", "_pos": positions[no_value_rows.to_numpy()],
+            })], ignore_index=True)
+        quarantine = pd.DataFrame({
+            "row_number": row_numbers.iloc[positions].to_numpy(),
+            "reasons": reasons.to_numpy(),
+            "data": [json.dumps({}) for _ in positions],  # nothing usable survived, so nothing to keep
+        })
+    else:
+        quarantine = pd.DataFrame({"row_number": pd.Series(dtype="int64"), "reasons": pd.Series(dtype="string"),
+                                   "data": pd.Series(dtype="string")})
+    warned_pos = set(all_problems.loc[all_problems["severity"] == "warning", "_pos"].tolist())
+    accepted = frame[has_value]
+    all_problems = all_problems.sort_values(["row", "column"], kind="stable").drop(columns="_pos").reset_index(drop=True)
+    ignored = [c for c in columns if c not in used.values()
+               and not any(c in r.reference or fold_header(c) in {fold_header(x) for x in r.reference}
+                           for r in mapping.variables.values())]
+    return Transformed(
+        table=accepted.reset_index(drop=True),
+        row_numbers=row_numbers[has_value.to_numpy()].reset_index(drop=True),
+        problems=all_problems,
+        quarantine=quarantine,
+        warned=len(warned_pos),
+        columns_used=used,
+        columns_missing=missing,
+        columns_ignored=ignored,
+    )
+
+
+def raise_missing_all(mapping: Mapping, columns: list[str]) -> None:
+    from cthub.ingest.errors import MissingColumnsError
+
+    wanted = sorted({c for r in mapping.variables.values() for c in r.source})
+    sample = ", ".join(repr(c) for c in columns[:8]) + (" ..." if len(columns) > 8 else "")
+    delim_hint = (" The file has a single column: is the delimiter right?" if len(columns) == 1 else "")
+    raise MissingColumnsError(
+        f"none of the columns mapping {mapping.name!r} reads were found (it reads {', '.join(map(repr, wanted[:8]))}"
+        f"{' ...' if len(wanted) > 8 else ''}; the file has {sample}).{delim_hint} Is this the right mapping for "
+        "this file?"
+    )
+
+
+def _map_small(values: pd.Series, kind: str) -> pd.Series:
+    """Age in years -> band or majority, through the (at most 121) distinct ages."""
+    fn = age_band if kind == "age_band" else majority
+    lookup = {str(a): fn(a) for a in range(0, 121)}
+    return values.map(lookup).astype("string")
+
+
+def _ages(raw: pd.DataFrame, src: str, rule: Rule, columns: list[str], today: date,
+          cache: dict[tuple[str, str, tuple[str, ...]], tuple[pd.Series, pd.Series]]) -> tuple[pd.Series, pd.Series]:
+    """Whole ages (as strings) and reasons, from an age column or from a date of birth and a reference date."""
+    ref_cols = tuple(c for c in (_resolve(columns, [r]) for r in rule.reference) if c is not None)
+    key = (src, rule.input, ref_cols)
+    if key in cache:
+        return cache[key]
+    if rule.input == "age":
+        result = by_unique(raw[src], parse_age)
+    else:
+        reference = pd.Series(pd.NA, index=raw.index, dtype="string")
+        for c in ref_cols:
+            ref = raw[c].astype("string").str.strip()
+            reference = reference.fillna(ref.where(ref != ""))
+        reference = reference.fillna(today.isoformat())  # no reference date: the import date
+        keys = raw[src].astype("string").fillna("") + "\x1f" + reference
+
+        def _parse(key: object) -> Parsed:
+            dob, ref = str(key).split("\x1f", 1)
+            return age_from_dob(dob, ref, dayfirst=rule.dayfirst, today=today)
+
+        result = by_unique(keys, _parse)
+    cache[key] = result
+    return result
+
+
+def _standard_check(std: object, table_name: str, frame: pd.DataFrame, row_numbers: pd.Series,
+                    used: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Blank any cell the standard refuses (one check per distinct value) and report it as a warning."""
+    if frame.empty:
+        return frame, None
+    distinct = frame.drop_duplicates().reset_index(drop=True)
+    problems = std.check_frame(table_name, distinct)  # type: ignore[attr-defined]
+    bad: dict[str, dict[str, str]] = {}
+    for p in problems:
+        if p.row is None or p.column not in frame.columns or p.value is None:
+            continue
+        bad.setdefault(p.column, {})[p.value] = p.reason
+    if not bad:
+        return frame, None
+    parts = []
+    frame = frame.copy()
+    for col, values in bad.items():
+        mask = frame[col].isin(list(values)).fillna(False).to_numpy(dtype=bool)
+        parts.append(pd.DataFrame({
+            "row": row_numbers[mask].to_numpy(),
+            "column": used.get(col, col),
+            "variable": col,
+            "value": frame.loc[mask, col].to_numpy(),  # a standard code we produced, not a raw value
+            "reason": frame.loc[mask, col].map(values).to_numpy(),
+            "severity": "warning",
+            "_pos": mask.nonzero()[0],
+        }))
+        frame.loc[mask, col] = pd.NA
+    return frame, pd.concat(parts, ignore_index=True)
