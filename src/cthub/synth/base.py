@@ -180,9 +180,11 @@ def domain_from_standard(table: Any, columns: list[str] | None = None) -> dict[s
 
     Booleans are always ["0", "1"]. A column whose variable lists no values (e.g. open-ended years) is left out, so
     the synthesizer selects its values privately instead of reading them off the data. For a `multi` variable the
-    list is its atoms (each cell is a set of them). Missing is not listed: every method keeps it as its own
-    category.
+    list is every subset of its atoms (up to pairs beyond 6 atoms), each joined sorted with the variable's separator
+    as cells are ("Female;Male"). Missing is not listed: every method keeps it as its own category.
     """
+    from cthub.synth.encoding import subset_domain
+
     names = list(table.columns) if columns is None else list(columns)
     domain: dict[str, list[str]] = {}
     for name in names:
@@ -194,6 +196,8 @@ def domain_from_standard(table: Any, columns: list[str] | None = None) -> dict[s
             domain[name] = ["0", "1"]
             continue
         codes = [str(c) for c in (var.codes or [])]
-        if var.type in _LISTED_TYPES and codes:
+        if var.type == "multi" and codes:
+            domain[name] = subset_domain(codes, getattr(var, "separator", None) or ";")
+        elif var.type in _LISTED_TYPES and codes:
             domain[name] = list(dict.fromkeys(codes))
     return domain

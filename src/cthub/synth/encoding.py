@@ -304,7 +304,11 @@ def build_encoder(
         sep = multi_value.get(c)
         if c in domain:
             values = [str(v) for v in domain[c]]
-            groups[c] = subset_domain(values, sep) if sep else list(dict.fromkeys(values))
+            if sep and not any(sep in v for v in values):  # a list of atoms: categories are their subsets
+                values = subset_domain(values, sep)
+            elif sep:  # already subsets: put each in the canonical (sorted) form cells use
+                values = [sep.join(sorted(p.strip() for p in v.split(sep))) for v in values]
+            groups[c] = list(dict.fromkeys(values))
             sources[c] = "public"
         else:
             s = df[c].astype("string")
