@@ -122,7 +122,7 @@ def valid_rows(draw: st.DrawFn) -> dict[str, str | None]:
     return row
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(st.lists(valid_rows(), min_size=1, max_size=5))
 def test_any_frame_built_from_the_codes_is_valid(rows: list[dict[str, str | None]]) -> None:
     std = load_standard()

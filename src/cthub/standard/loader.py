@@ -24,7 +24,10 @@ TABLE_KEYS = {"table", "title", "description", "source", "defaults", "variables"
 BOOLEAN_VALUES = (Value("1", "Yes"), Value("0", "No"))
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 5x faster on code lists
+
+
+class _UniqueKeyLoader(_BaseLoader):  # type: ignore[misc,valid-type]
     """PyYAML silently keeps the last of two equal keys; in a standard that hides a typo, so refuse it."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
