@@ -319,3 +319,26 @@ def draw_cases(n: int, rng: np.random.Generator) -> Cases:
     home = rng.random(t) < 0.6
     out["exploitation"][tail] = np.where(home, tail_c, rng.choice(_TAIL, size=t, p=_TAIL_P))
     return Cases(profile=profile, **out)
+
+
+def take(cases: Cases, index: np.ndarray) -> Cases:
+    """The cases at `index` (integer positions or a boolean mask)."""
+    return Cases(**{f: getattr(cases, f)[index] for f in Cases.__dataclass_fields__})
+
+
+def draw_source_cases(n: int, rng: np.random.Generator, source: int, first_year: int = 2002) -> Cases:
+    """`n` cases recorded by one kind of source from `first_year` on (rejection sampling on `draw_cases`).
+
+    A contributor sees only its own kind of case: a hotline hears the hotline profiles' victims, a case-management
+    system the others. Drawing the shared model and keeping matching cases keeps both consistent with the benchmark
+    table.
+    """
+    parts: list[Cases] = []
+    have = 0
+    while have < n:
+        batch = draw_cases(max(2 * (n - have), 1000) * (6 if source == HOTLINE else 2), rng)
+        keep = (batch.source == source) & (batch.year >= first_year)
+        part = take(batch, np.flatnonzero(keep)[: n - have])
+        parts.append(part)
+        have += len(part)
+    return Cases(**{f: np.concatenate([getattr(p, f) for p in parts]) for f in Cases.__dataclass_fields__})

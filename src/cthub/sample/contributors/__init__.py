@@ -1,0 +1,76 @@
+"""Raw exports from three fictional contributors, for ingest to harmonize.
+
+Real hubs receive files that disagree on everything: vocabularies, date formats, how "unknown" is written, whether
+ages are numbers, bands or dates of birth. These three are built to disagree the same way, from one shared latent
+case model (`cthub.sample.latent`), so that once harmonized they should agree with each other and with
+`cthub.sample.benchmark_table`.
+
+| id          | file            | what it imitates                                         | rows at scale 1.0 |
+|-------------|-----------------|----------------------------------------------------------|-------------------|
+| `casesys`   | `casesys.xlsx`  | an IOM-like case-management system (English UN names)    | 20,000            |
+| `hotline`   | `hotline.csv`   | a US-style hotline (US vocabulary, MM/DD/YYYY, mixed     | 12,000            |
+|             |                 | country spellings and ISO3 codes, free-text notes)       |                   |
+| `htcds-ngo` | `htcds-ngo.xlsx`| an NGO using the HTCDS v2.0 Excel template and lists     | 6,000             |
+
+The exact columns and vocabularies of each are documented in the docstrings (and constants) of `casesys`,
+`hotline` and `htcds_ngo` in this package. All three carry direct identifiers (names, phone numbers, dates of
+birth, free text, addresses) that ingest must drop.
+
+`expected.json`, written next to the files, records for each contributor: file, format, sheet, header rows,
+columns, identifier columns, `data_rows` (rows under the header, blank ones included), `records` (non-blank rows),
+`dirt` (counts of `invalid_age`, `future_date`, `unknown_country`, `blank_rows`) and `dirt_rows` (the 0-based data
+row positions of each, counted under the header rows). See `export` for what each kind of dirt looks like.
+Rows not listed there are clean: valid ages (0-70), dates 2002-2024, countries that resolve to ISO codes.
+
+Generation is deterministic: the same seed and scale give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from cthub.sample.contributors import casesys, hotline, htcds_ngo
+
+CONTRIBUTORS = ("casesys", "hotline", "htcds-ngo")
+BASE_ROWS = {"casesys": 20_000, "hotline": 12_000, "htcds-ngo": 6_000}
+FILES = {"casesys": "casesys.xlsx", "hotline": "hotline.csv", "htcds-ngo": "htcds-ngo.xlsx"}
+_WRITERS = {"casesys": casesys.write, "hotline": hotline.write, "htcds-ngo": htcds_ngo.write}
+EXPECTED_FILE = "expected.json"
+MIN_ROWS = 20
+
+
+def rows_at(scale: float) -> dict[str, int]:
+    """Records per contributor at a scale (at least `MIN_ROWS` each, so every kind of dirt fits)."""
+    if not scale > 0:
+        raise ValueError(f"scale must be > 0, got {scale}")
+    return {c: max(MIN_ROWS, round(n * scale)) for c, n in BASE_ROWS.items()}
+
+
+def write_sample_exports(
+    out_dir: Path | str, seed: int = 0, scale: float = 1.0, progress=None
+) -> dict[str, Path]:
+    """Write the three contributors' exports and `expected.json` into `out_dir`; return contributor id -> file.
+
+    Each contributor gets its own child seed, so one contributor's file does not change when another's code does.
+    `progress`, if given, is called with each contributor id once its file is written.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    counts = rows_at(scale)
+    children = np.random.SeedSequence(seed).spawn(len(CONTRIBUTORS))
+    expected: dict = {"seed": seed, "scale": scale, "contributors": {}}
+    paths: dict[str, Path] = {}
+    for contributor, child in zip(CONTRIBUTORS, children, strict=True):
+        path = out / FILES[contributor]
+        expected["contributors"][contributor] = _WRITERS[contributor](path, counts[contributor], np.random.default_rng(child))
+        paths[contributor] = path
+        if progress is not None:
+            progress(contributor)
+    (out / EXPECTED_FILE).write_text(json.dumps(expected, indent=1) + "\n", encoding="utf-8")
+    return paths
+
+
+__all__ = ["CONTRIBUTORS", "EXPECTED_FILE", "FILES", "rows_at", "write_sample_exports"]
