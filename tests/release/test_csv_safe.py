@@ -30,3 +30,12 @@ def test_write_csv(tmp_path: Path) -> None:
     df = pd.DataFrame({"a": ["=1+1", None, "-"], "n": [1, -2, 3]}).astype({"a": "string"})
     text = write_csv(df, tmp_path / "x.csv").read_text()
     assert text == "a,n\n'=1+1,1\n,-2\n-,3\n"
+
+
+def test_round_trip(tmp_path: Path) -> None:
+    from cthub.release.csv_safe import read_csv
+
+    df = pd.DataFrame({"a": ["=1+1", None, "-", "'quoted", "48+"]}).astype("string")
+    back = read_csv(write_csv(df, tmp_path / "x.csv"))
+    assert back["a"].tolist()[0] == "=1+1" and back["a"].isna().tolist() == [False, True, False, False, False]
+    assert back["a"].tolist()[2:] == ["-", "'quoted", "48+"]

@@ -49,3 +49,18 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike[str], **kwargs: object) 
     kwargs.setdefault("lineterminator", "\n")
     neutralize_frame(df).to_csv(path, encoding="utf-8", **kwargs)  # type: ignore[arg-type]
     return path
+
+
+def restore(value: object) -> object:
+    """Undo `neutralize`: drop the apostrophe it added (only before a trigger character)."""
+    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1] in TRIGGERS:
+        return value[1:]
+    return value
+
+
+def read_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a CSV the hub wrote back into a table: string cells, pd.NA for empty ones, apostrophes undone."""
+    df = pd.read_csv(path, dtype="string", keep_default_na=False, encoding="utf-8-sig")
+    for col in df.columns:
+        df[col] = df[col].map(restore, na_action="ignore").astype("string")
+    return df.mask(df == "")

@@ -1,0 +1,116 @@
+"""Charts as inline SVG (matplotlib, Agg): the report is one file that opens anywhere, with no scripts."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+plt.rcParams.update({"svg.fonttype": "none", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False})
+REAL, OUT, OTHER = "#4c72b0", "#dd8452", "#55a868"
+
+
+def to_svg(fig: Any) -> str:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    svg = buf.getvalue()
+    return svg[svg.index("<svg") :]  # drop the XML declaration and DOCTYPE for inlining
+
+
+def error_by_length(series: dict[str, dict[str, float | None]]) -> str:
+    """series: output name -> {length: mean abs error}."""
+    fig, ax = plt.subplots(figsize=(5, 2.8))
+    names = list(series)
+    lengths = sorted({int(x) for s in series.values() for x in s})
+    width = 0.8 / max(len(names), 1)
+    for i, name in enumerate(names):
+        vals = [series[name].get(str(L)) or 0 for L in lengths]
+        ax.bar(np.arange(len(lengths)) + i * width, vals, width, label=name, color=[OUT, OTHER, REAL][i % 3])
+    ax.set_xticks(np.arange(len(lengths)) + width * (len(names) - 1) / 2, [str(L) for L in lengths])
+    ax.set_xlabel("combination length (number of attributes)")
+    ax.set_ylabel("mean absolute error (records)")
+    ax.legend(frameon=False)
+    return to_svg(fig)
+
+
+def error_by_bucket(buckets: list[dict[str, Any]]) -> str:
+    fig, ax = plt.subplots(figsize=(5, 2.8))
+    labels = [b["bucket"] for b in buckets]
+    vals = [b["mean_abs_error"] or 0 for b in buckets]
+    ax.bar(labels, vals, color=OUT)
+    ax.set_xlabel("count of the combination in the real data")
+    ax.set_ylabel("mean absolute error (records)")
+    ax.tick_params(axis="x", rotation=20)
+    return to_svg(fig)
+
+
+def one_way_bars(column: str, df: Any) -> str:
+    """Share of each category, real vs synthetic (aggregate labels only)."""
+    h = 0.3 + 0.28 * len(df)
+    fig, ax = plt.subplots(figsize=(4.6, h))
+    y = np.arange(len(df))
+    ax.barh(y - 0.2, df["real"], 0.4, label="real", color=REAL)
+    ax.barh(y + 0.2, df["output"], 0.4, label="synthetic", color=OUT)
+    ax.set_yticks(y, [str(v)[:28] for v in df["label"]])
+    ax.invert_yaxis()
+    ax.set_title(column, loc="left", fontsize=10)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.legend(frameon=False, fontsize=7, loc="lower right")
+    return to_svg(fig)
+
+
+def heatmaps(columns: list[str], real: np.ndarray, output: np.ndarray) -> str:
+    n = len(columns)
+    size = min(3.2 + 0.22 * n, 7)
+    fig, axes = plt.subplots(1, 2, figsize=(2 * size + 0.8, size))
+    for ax, mat, title in ((axes[0], real, "real"), (axes[1], output, "synthetic")):
+        im = ax.imshow(mat, vmin=0, vmax=1, cmap="Blues")
+        ax.set_title(title, fontsize=10)
+        ax.set_xticks(range(n), columns, rotation=90, fontsize=7)
+        ax.set_yticks(range(n), columns if ax is axes[0] else [""] * n, fontsize=7)
+    fig.colorbar(im, ax=axes, shrink=0.7, label="Cramér's V")
+    return to_svg(fig)
+
+
+def predictive_bars(targets: list[dict[str, Any]]) -> str:
+    rows = [t for t in targets if t["train_real"] and t["train_output"]]
+    fig, ax = plt.subplots(figsize=(5, 0.6 + 0.5 * max(len(rows), 1)))
+    y = np.arange(len(rows))
+    ax.barh(y - 0.2, [t["train_real"]["macro_f1"] for t in rows], 0.4, label="trained on real", color=REAL)
+    ax.barh(y + 0.2, [t["train_output"]["macro_f1"] for t in rows], 0.4, label="trained on synthetic", color=OUT)
+    ax.set_yticks(y, [t["target"] for t in rows])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("macro-F1 on held-out real records")
+    ax.legend(frameon=False, fontsize=7, loc="lower right")
+    return to_svg(fig)
+
+
+def distance_hist(syn: list[float], real: list[float]) -> str:
+    fig, ax = plt.subplots(figsize=(5, 2.6))
+    x = np.arange(max(len(syn), len(real)))
+    if syn:
+        ax.bar(x[: len(syn)] - 0.2, syn, 0.4, label="synthetic row to closest real record", color=OUT)
+    if real:
+        ax.bar(x[: len(real)] + 0.2, real, 0.4, label="real record to closest other real record", color=REAL)
+    ax.set_xlabel("number of attributes that differ (0 = identical)")
+    ax.set_ylabel("share of rows")
+    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.legend(frameon=False, fontsize=7)
+    return to_svg(fig)
+
+
+def class_sizes(hist: list[dict[str, Any]], k: int) -> str:
+    fig, ax = plt.subplots(figsize=(5, 2.6))
+    labels = [f"{h['from']}–{h['to']}" if h["to"] is not None else f"{h['from']}+" for h in hist]
+    colors = ["#c44e52" if (h["to"] is not None and h["to"] < k) else REAL for h in hist]
+    ax.bar(labels, [h["classes"] for h in hist], color=colors)
+    ax.set_xlabel("records sharing the same quasi-identifier values (class size)")
+    ax.set_ylabel("classes")
+    return to_svg(fig)
