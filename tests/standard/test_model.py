@@ -62,6 +62,8 @@ def test_variable_fields(std: Standard) -> None:
     assert t.variable("citizenship").type == "country"
     with pytest.raises(StandardError, match="no variable 'agebroad'"):
         t.variable("agebroad")
+    with pytest.raises(LookupError):  # callers may treat it like a failed dict lookup
+        t.variable("agebroad")
 
 
 def test_roles_and_explore(std: Standard) -> None:

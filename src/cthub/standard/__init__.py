@@ -10,7 +10,16 @@ label is defined.
 """
 
 from cthub.standard.loader import load_standard
-from cthub.standard.model import Hierarchy, Problem, Standard, StandardError, Table, Value, Variable
+from cthub.standard.model import (
+    Hierarchy,
+    Problem,
+    Standard,
+    StandardError,
+    Table,
+    UnknownNameError,
+    Value,
+    Variable,
+)
 
 __all__ = [
     "Hierarchy",
@@ -18,6 +27,7 @@ __all__ = [
     "Standard",
     "StandardError",
     "Table",
+    "UnknownNameError",
     "Value",
     "Variable",
     "load_standard",

@@ -21,6 +21,10 @@ class StandardError(ValueError):
     """The standard (YAML) is invalid, or something asked for a table/variable/code it does not define."""
 
 
+class UnknownNameError(StandardError, LookupError):
+    """A table, variable or code the standard does not define (also a LookupError, like a failed dict lookup)."""
+
+
 class Problem(NamedTuple):
     """One validation finding of `Standard.check_frame`.
 
@@ -87,7 +91,7 @@ class Hierarchy:
         """Generalize an original (level-0) code to `level`; the top level is "*"."""
         self._check_level(level)
         if code not in self._originals:
-            raise StandardError(
+            raise UnknownNameError(
                 f"hierarchy {self.name!r}: {code!r} is not a code of level 0 ({self.levels_[0]}); "
                 "check the value against the variable's codes in the standard"
             )
@@ -169,7 +173,7 @@ class Table:
         for var in self.variables_:
             if var.name == name:
                 return var
-        raise StandardError(
+        raise UnknownNameError(
             f"table {self.name!r} has no variable {name!r}; its variables are: {', '.join(self.columns)}"
         )
 
@@ -212,7 +216,7 @@ class Standard:
         try:
             return self.tables_[name]
         except KeyError:
-            raise StandardError(
+            raise UnknownNameError(
                 f"the standard has no table {name!r}; its tables are: {', '.join(self.tables_)}"
             ) from None
 
