@@ -143,3 +143,15 @@ def test_as_dict_is_json_ready(std: Standard) -> None:
     data = json.loads(json.dumps(std.as_dict()))
     assert data["version"] == "1.0.0"
     assert data["tables"]["victims"]["variables"][3]["name"] == "ageBroad"
+
+
+def test_generated_files_are_current(tmp_path) -> None:
+    """countries.yaml, country_un.yaml and year_5.yaml are what `python -m cthub.standard.generate` writes."""
+    from cthub.standard import generate
+    from cthub.standard.loader import PACKAGED
+
+    for sub in ("codelists", "hierarchies"):
+        (tmp_path / sub).mkdir()
+    generate.main(tmp_path)
+    for rel in ("codelists/countries.yaml", "hierarchies/country_un.yaml", "hierarchies/year_5.yaml"):
+        assert (tmp_path / rel).read_text() == (PACKAGED / rel).read_text(), f"run python -m cthub.standard.generate ({rel})"

@@ -64,11 +64,9 @@ def _hint(var: Variable) -> str:
 
 
 def _check_column(var: Variable, series: pd.Series, limit: int) -> list[Problem]:
-    # numpy object arrays: pandas' per-call overhead would dominate on the many small frames ingest checks
-    cells = series.to_numpy(dtype=object, na_value=None)
     reasons: dict[object, str] = {}
-    for value in pd.unique(cells):
-        if value is None or value == "" or (isinstance(value, float) and value != value):
+    for value in series.unique():  # hash-based on the column's own dtype; only distinct values reach Python
+        if value is None or value is pd.NA or value == "" or (isinstance(value, float) and value != value):
             continue
         reason = _reason(var, str(value))
         if reason is not None:
@@ -77,6 +75,7 @@ def _check_column(var: Variable, series: pd.Series, limit: int) -> list[Problem]
             reasons[value] = reason
     if not reasons:
         return []
+    cells = series.to_numpy(dtype=object, na_value=None)
     positions = [i for i, value in enumerate(cells) if value is not None and value in reasons]
     out = [Problem(i, var.name, str(cells[i]), reasons[cells[i]]) for i in positions[:limit]]
     if len(positions) > limit:
