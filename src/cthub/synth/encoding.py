@@ -98,7 +98,7 @@ def bin_numeric(series: pd.Series, edges: list[float], labels: list[str] | None 
     """
     edges = sorted(float(e) for e in edges)
     if labels is None:
-        labels = [f"{_num(a)}--{_num(b) - 1}" for a, b in zip(edges, edges[1:])] + [f"{_num(edges[-1])}+"]
+        labels = [f"{_num(a)}--{_num(b - 1)}" for a, b in zip(edges, edges[1:])] + [f"{_num(edges[-1])}+"]
     if len(labels) != len(edges):
         raise SynthError(f"{len(edges)} band edges need {len(edges)} labels, got {len(labels)}")
     values = pd.to_numeric(series, errors="coerce")

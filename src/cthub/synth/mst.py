@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -139,11 +140,11 @@ class MSTSynthesizer:
         if delta is None:
             # Ask for the count's rho against a tiny delta: rho_from_epsilon grows with delta, so whatever delta the
             # count gives (unless n > 1e11) the total rho below is larger and the count fits inside it.
-            count_rho = COUNT_SHARE * rho_from_epsilon(epsilon, 1e-12)
+            count_rho = COUNT_SHARE * _rho_from_epsilon(epsilon, 1e-12)
             delta, noisy_n = default_delta(len(df), count_rho)
         delta_selection = delta * SELECTION_DELTA_SHARE if needs_selection else 0.0
         delta_conversion = delta - delta_selection
-        budget = Budget.from_epsilon(epsilon, delta_conversion)
+        budget = Budget(rho=_rho_from_epsilon(epsilon, delta_conversion))
         if count_rho:
             budget.spend("record count for default delta", count_rho)
         self.progress("budget", 0.05)
@@ -220,7 +221,7 @@ class MSTSynthesizer:
             # Columns are redrawn in order as their conditionals become final, so the columns a step reads always
             # follow the final model.
             ref_rng = np.random.default_rng(0)
-            n_ref = int(min(max(n_hat, 20_000), 200_000))
+            n_ref = int(min(max(4 * n_hat, 5_000), 200_000))
             ref = _sample_codes(order, parents, cpts, sizes, n_ref, ref_rng)
             done = 0
             for c in order:
@@ -338,6 +339,12 @@ class MSTSynthesizer:
 
 
 # ---------------------------------------------------------------------- helpers (pure, post-processing)
+
+
+@lru_cache(maxsize=128)
+def _rho_from_epsilon(epsilon: float, delta: float) -> float:
+    """`rho_from_epsilon` remembered: its bisection asks OpenDP ~80 times (seconds), and repeated fits reuse it."""
+    return rho_from_epsilon(float(epsilon), float(delta))
 
 
 def _chance_l1(n: float, cells: int) -> float:

@@ -1,0 +1,255 @@
+"""Benchmark cthub's DP synthesizers against the anchors pac-synth 0.0.8 and SmartNoise MST 1.0.8.
+
+Usage (from the repository root; pac-synth takes ~13 minutes on the 80k table, so run it in the background):
+    nohup .venv/bin/python benchmarks/synth.py > benchmarks/out/synth.log 2>&1 &
+    .venv/bin/python benchmarks/synth.py --reuse-anchors          # re-run ours, reuse cached anchor outputs
+
+Inputs: the 80,000 x 20 table from `cthub.sample.benchmark_table.make_benchmark_table(80_000, seed=0)` and the real
+CTDC Victim-Perpetrator file. Each method runs in its own subprocess (ours in .venv, the anchors in
+benchmarks/.anchors-venv) and reports its own wall time and peak RSS (ru_maxrss). The synthetic output is then
+compared with the input on every 1- and 2-way marginal and a fixed random sample of 3-way column triples: mean
+absolute count error over the cells either side has, total variation distance, and how many combinations the
+synthetic data fabricates (absent from the input) or suppresses (present in the input, absent from the output).
+Missing is a value of its own everywhere. Nothing about records is printed: only aggregate figures.
+
+This file is also the worker (`--worker METHOD`), so it imports nothing from cthub at module level: the anchors'
+venv has no cthub.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import math
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+OUT = HERE / "out"
+OURS_PY = REPO / ".venv" / "bin" / "python"
+ANCHOR_PY = HERE / ".anchors-venv" / "bin" / "python"
+VP = REPO.parent / "shared" / "data" / "ctdc" / "CTDC_VPsynthetic_condensed.csv"
+NA = "<NA>"
+ANCHORS = ("pac-synth", "smartnoise-mst")
+
+
+# ----------------------------------------------------------------------------------------------- workers
+
+
+def _read(path: str):  # noqa: ANN202 - pandas frame, typed loosely for the anchors' older pandas
+    import pandas as pd
+
+    return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+
+
+def _default_delta(n: int) -> float:
+    return 1.0 / (n * math.log(n))
+
+
+def worker(method: str, src: str, dst: str, epsilon: float, table: str | None) -> dict:
+    """Fit + sample one method; return timings. Writes the synthetic CSV (empty cell = missing) to dst."""
+    t0 = time.perf_counter()
+    df = _read(src)
+    n = len(df)
+    info: dict = {}
+    if method in ("mst", "aggregate-seeded"):
+        from cthub.standard import load_standard
+        from cthub.synth import domain_from_standard, get_synthesizer
+
+        domain = domain_from_standard(load_standard().table(table), list(df.columns)) if table else None
+        t1 = time.perf_counter()
+        model = get_synthesizer(method).fit(df.astype("string"), epsilon=epsilon, domain=domain)
+        t2 = time.perf_counter()
+        out = model.sample(n, seed=0)
+        info["privacy_epsilon"] = model.privacy.get("epsilon")
+        info["privacy_delta"] = model.privacy.get("delta")
+    elif method == "pac-synth":
+        import pacsynth as ps
+
+        t1 = time.perf_counter()
+        dataset = ps.Dataset.from_data_frame(df.fillna(""), sensitive_zeros=list(df.columns))
+        params = ps.DpAggregateSeededParametersBuilder().reporting_length(3).epsilon(epsilon).build()
+        synth = ps.DpAggregateSeededSynthesizer(params)
+        synth.fit(dataset)
+        t2 = time.perf_counter()
+        out = ps.Dataset.raw_data_to_data_frame(synth.sample())  # pac-synth picks its own row count (no seed)
+        out = out.replace("", None)
+    elif method == "smartnoise-mst":
+        from snsynth import Synthesizer
+
+        filled = df.fillna(NA)
+        t1 = time.perf_counter()
+        synth = Synthesizer.create("mst", epsilon=epsilon, delta=_default_delta(n))
+        synth.fit(filled, categorical_columns=list(df.columns), preprocessor_eps=0.0)
+        t2 = time.perf_counter()
+        out = synth.sample(n).replace(NA, None)
+    else:
+        raise SystemExit(f"unknown method {method}")
+    t3 = time.perf_counter()
+    out = out[list(df.columns)]
+    out.to_csv(dst, index=False, na_rep="")
+    info.update(
+        {
+            "method": method,
+            "seconds": t3 - t1,
+            "fit_seconds": t2 - t1,
+            "sample_seconds": t3 - t2,
+            "load_seconds": t1 - t0,
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "rows": int(len(out)),
+            "input_rows": n,
+        }
+    )
+    return info
+
+
+# ----------------------------------------------------------------------------------------------- metrics
+
+
+def marginal_metrics(real_path: Path, syn_path: Path, n_triples: int = 300, seed: int = 0) -> dict:
+    """MAE / TVD / fabricated / suppressed per combination length (1, 2 all; 3 a fixed sample of triples)."""
+    import numpy as np
+    import pandas as pd
+
+    real = _read(str(real_path)).fillna(NA)
+    syn = _read(str(syn_path)).fillna(NA)
+    cols = list(real.columns)
+    rc, sc, sizes = {}, {}, {}
+    for c in cols:  # shared integer codes per column
+        cats = pd.Index(pd.concat([real[c], syn[c]]).unique())
+        rc[c] = cats.get_indexer(real[c]).astype(np.int64)
+        sc[c] = cats.get_indexer(syn[c]).astype(np.int64)
+        sizes[c] = len(cats)
+    rng = np.random.default_rng(seed)
+    triples = list(itertools.combinations(cols, 3))
+    if len(triples) > n_triples:
+        triples = [triples[i] for i in sorted(rng.choice(len(triples), n_triples, replace=False))]
+    combos = {1: [(c,) for c in cols], 2: list(itertools.combinations(cols, 2)), 3: triples}
+    out = {}
+    for k, cs in combos.items():
+        mae, tvd, fab, sup = [], [], 0, 0
+        for combo in cs:
+            fr = np.zeros(len(real), dtype=np.int64)
+            fs = np.zeros(len(syn), dtype=np.int64)
+            for c in combo:
+                fr = fr * sizes[c] + rc[c]
+                fs = fs * sizes[c] + sc[c]
+            ur, cr = np.unique(fr, return_counts=True)
+            us, cs_ = np.unique(fs, return_counts=True)
+            keys = np.union1d(ur, us)
+            a = np.zeros(len(keys))
+            b = np.zeros(len(keys))
+            a[np.searchsorted(keys, ur)] = cr
+            b[np.searchsorted(keys, us)] = cs_
+            mae.append(float(np.abs(a - b).mean()))
+            tvd.append(0.5 * float(np.abs(a / max(a.sum(), 1) - b / max(b.sum(), 1)).sum()))
+            fab += int(((a == 0) & (b > 0)).sum())
+            sup += int(((a > 0) & (b == 0)).sum())
+        out[str(k)] = {"mae": float(np.mean(mae)), "tvd": float(np.mean(tvd)), "fabricated": fab, "suppressed": sup,
+                  "combinations": len(cs)}
+    return out
+
+
+# ----------------------------------------------------------------------------------------------- driver
+
+
+def run_method(method: str, name: str, src: Path, epsilon: float, table: str | None, reuse: bool) -> dict | None:
+    anchor = method in ANCHORS
+    syn = OUT / f"synth_{name}_{method}_eps{epsilon:g}.csv"
+    meta = syn.with_suffix(".json")
+    if anchor and reuse and syn.exists() and meta.exists():
+        print(f"  {method}: reusing {meta.name}", flush=True)
+        return json.loads(meta.read_text())
+    py = ANCHOR_PY if anchor else OURS_PY
+    if not py.exists():
+        print(f"  {method}: skipped ({py} missing)", flush=True)
+        return None
+    cmd = [str(py), str(Path(__file__).resolve()), "--worker", method, "--input", str(src), "--dst", str(syn),
+           "--epsilon", str(epsilon)] + (["--table", table] if table else [])
+    print(f"  {method}: running ...", flush=True)
+    wall0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        tail = proc.stderr.strip().splitlines()[-3:]
+        print(f"  {method}: FAILED ({' | '.join(tail)})", flush=True)
+        return None
+    info = json.loads(proc.stdout.strip().splitlines()[-1])
+    info["wall_seconds"] = time.perf_counter() - wall0
+    info["metrics"] = marginal_metrics(src, syn)
+    meta.write_text(json.dumps(info, indent=2))
+    print(f"  {method}: {info['seconds']:.1f} s", flush=True)
+    return info
+
+
+def print_table(title: str, results: dict[str, dict]) -> None:
+    print(f"\n### {title}")
+    head = ("method", "time s", "fit s", "sample s", "peak MB", "rows", "MAE1", "MAE2", "MAE3", "TVD1", "TVD2",
+            "TVD3", "fab2", "fab3", "sup2", "sup3")
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for method, r in results.items():
+        m = r["metrics"]
+        row = [method, f"{r['seconds']:.1f}", f"{r['fit_seconds']:.1f}", f"{r['sample_seconds']:.1f}",
+               f"{r['peak_mb']:.0f}", str(r["rows"])]
+        row += [f"{m[k]['mae']:.1f}" for k in ("1", "2", "3")]
+        row += [f"{m[k]['tvd']:.4f}" for k in ("1", "2", "3")]
+        row += [str(m["2"]["fabricated"]), str(m["3"]["fabricated"]), str(m["2"]["suppressed"]),
+                str(m["3"]["suppressed"])]
+        print("| " + " | ".join(row) + " |")
+    if "mst" in results and "pac-synth" in results:
+        a, b = results["mst"], results["pac-synth"]
+        print(
+            f"mst vs pac-synth: time {a['seconds'] / b['seconds']:.3f}x, peak memory {a['peak_mb'] / b['peak_mb']:.2f}x, "
+            + ", ".join(f"{k}-way MAE {a['metrics'][k]['mae'] / b['metrics'][k]['mae']:.2f}x" for k in ("1", "2", "3"))
+        )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter,
+                                 epilog="Example: nohup .venv/bin/python benchmarks/synth.py > benchmarks/out/synth.log &")
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--input", help=argparse.SUPPRESS)
+    ap.add_argument("--dst", help=argparse.SUPPRESS)
+    ap.add_argument("--table", help=argparse.SUPPRESS)
+    ap.add_argument("--epsilon", type=float, default=4.0)
+    ap.add_argument("--rows", type=int, default=80_000, help="rows of the CTDC-shaped table")
+    ap.add_argument("--reuse-anchors", action="store_true", help="reuse cached anchor outputs in benchmarks/out/")
+    ap.add_argument("--methods", default="mst,aggregate-seeded,pac-synth,smartnoise-mst")
+    ap.add_argument("--inputs", default="benchmark,vp")
+    args = ap.parse_args()
+    if args.worker:
+        info = worker(args.worker, args.input, args.dst, args.epsilon, args.table)
+        print(json.dumps(info))
+        return
+    OUT.mkdir(parents=True, exist_ok=True)
+    inputs = []
+    if "benchmark" in args.inputs:
+        from cthub.sample.benchmark_table import make_benchmark_table
+
+        path = OUT / f"benchmark_{args.rows}.csv"
+        if not path.exists():
+            make_benchmark_table(args.rows, seed=0).to_csv(path, index=False, na_rep="")
+        inputs.append((f"benchmark{args.rows // 1000}k", path, "victims", f"CTDC-shaped {args.rows} x 20"))
+    if "vp" in args.inputs:
+        inputs.append(("vp", VP, "victim_perpetrator", "CTDC Victim-Perpetrator (21,195 x 16)"))
+    methods = [m for m in args.methods.split(",") if m]
+    for name, path, table, title in inputs:
+        print(f"{title}, epsilon {args.epsilon:g}", flush=True)
+        results = {}
+        for method in methods:
+            r = run_method(method, name, path, args.epsilon, table if method not in ANCHORS else None,
+                           args.reuse_anchors)
+            if r:
+                results[method] = r
+        print_table(f"{title}, epsilon {args.epsilon:g}", results)
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
