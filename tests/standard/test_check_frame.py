@@ -128,3 +128,14 @@ def test_any_frame_built_from_the_codes_is_valid(rows: list[dict[str, str | None
     std = load_standard()
     df = pd.DataFrame(rows, dtype="string")
     assert std.check_frame("victim_perpetrator", df) == []
+
+
+def test_generalized_output_passes_only_when_asked(std: Standard) -> None:
+    df = frame(std, "victims", 3)
+    df.loc[0, "ageBroad"] = "Minor"
+    df.loc[1, "citizenship"] = "Western Africa"
+    df.loc[2, "gender"] = "*"
+    assert len(std.check_frame("victims", df)) == 3
+    assert std.check_frame("victims", df, generalized=True) == []
+    df.loc[0, "ageBroad"] = "Adolescent"
+    assert [p.column for p in std.check_frame("victims", df, generalized=True)] == ["ageBroad"]

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cthub.standard.model import Problem, Table, Variable
+from cthub.standard.model import TOP, Problem, Table, Variable
 
 MAX_PER_COLUMN = 1000  # a wholly wrong column would otherwise yield one Problem per row
 
 
-def check_frame(table: Table, df: pd.DataFrame, max_per_column: int = MAX_PER_COLUMN) -> list[Problem]:
+def check_frame(
+    table: Table, df: pd.DataFrame, max_per_column: int = MAX_PER_COLUMN, generalized: bool = False
+) -> list[Problem]:
     """Return every problem of `df` against `table`: missing/unknown columns and cells outside the allowed codes.
 
     Missing cells (pd.NA, NaN, None or "") are always allowed. `row` is the 0-based position in `df`. At most
     `max_per_column` cell problems are reported per column (a final Problem says how many more there were).
+    `generalized=True` checks k-anonymized output: every hierarchy level's values and "*" are allowed too.
     """
     problems: list[Problem] = []
     expected = table.columns
@@ -31,12 +34,21 @@ def check_frame(table: Table, df: pd.DataFrame, max_per_column: int = MAX_PER_CO
             )
     for var in table.variables_:
         if var.name in df.columns:
-            problems.extend(_check_column(var, df[var.name], max_per_column))
+            problems.extend(_check_column(var, df[var.name], max_per_column, _allowed(var, generalized)))
     return problems
 
 
-def _reason(var: Variable, value: str) -> str | None:
-    allowed = set(var.codes)
+def _allowed(var: Variable, generalized: bool) -> frozenset[str]:
+    codes = set(var.codes)
+    if generalized:
+        codes.add(TOP)
+        if var.hierarchy is not None:
+            for level in range(1, var.hierarchy.depth):
+                codes.update(var.hierarchy.values(level))
+    return frozenset(codes)
+
+
+def _reason(var: Variable, value: str, allowed: frozenset[str]) -> str | None:
     if var.type == "multi":
         parts = value.split(var.separator)
         bad = [p for p in parts if p not in allowed]
@@ -63,12 +75,12 @@ def _hint(var: Variable) -> str:
     return f"{len(codes)} allowed codes, see the codebook"
 
 
-def _check_column(var: Variable, series: pd.Series, limit: int) -> list[Problem]:
+def _check_column(var: Variable, series: pd.Series, limit: int, allowed: frozenset[str]) -> list[Problem]:
     reasons: dict[object, str] = {}
     for value in series.unique():  # hash-based on the column's own dtype; only distinct values reach Python
         if value is None or value is pd.NA or value == "" or (isinstance(value, float) and value != value):
             continue
-        reason = _reason(var, str(value))
+        reason = _reason(var, str(value), allowed)
         if reason is not None:
             if not isinstance(value, str):
                 reason += "; cells must be strings (read CSV files with dtype=str, keep_default_na=False)"

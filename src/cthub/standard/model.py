@@ -220,11 +220,12 @@ class Standard:
                 f"the standard has no table {name!r}; its tables are: {', '.join(self.tables_)}"
             ) from None
 
-    def check_frame(self, table_name: str, df: pd.DataFrame) -> list[Problem]:
-        """Validate a frame against a table (see `cthub.standard.check`)."""
+    def check_frame(self, table_name: str, df: pd.DataFrame, generalized: bool = False) -> list[Problem]:
+        """Validate a frame against a table (see `cthub.standard.check.check_frame`); `generalized=True` also
+        accepts hierarchy values and "*" (k-anonymized output)."""
         from cthub.standard.check import check_frame
 
-        return check_frame(self.table(table_name), df)
+        return check_frame(self.table(table_name), df, generalized=generalized)
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready summary (used by the web explorer for labels)."""
