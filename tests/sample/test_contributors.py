@@ -14,6 +14,7 @@ import openpyxl
 import pandas as pd
 import pycountry
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from cthub.sample.contributors import CONTRIBUTORS, EXPECTED_FILE, FILES, rows_at, write_sample_exports
@@ -32,6 +33,13 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Path], 
     paths = write_sample_exports(out, seed=0, scale=SCALE)
     expected = json.loads((out / EXPECTED_FILE).read_text(encoding="utf-8"))
     return paths, expected
+
+
+@pytest.fixture(scope="module")
+def frames(exports: tuple[dict[str, Path], dict]) -> dict[str, pd.DataFrame]:
+    """Each export read back once (tests must not modify these frames)."""
+    paths, _ = exports
+    return {c: read(c, p) for c, p in paths.items()}
 
 
 def read(contributor: str, path: Path) -> pd.DataFrame:
@@ -74,10 +82,12 @@ def test_scale_one_row_counts() -> None:
 
 
 @pytest.mark.parametrize("contributor", CONTRIBUTORS)
-def test_rows_columns_and_blank_rows(exports: tuple[dict[str, Path], dict], contributor: str) -> None:
-    paths, expected = exports
+def test_rows_columns_and_blank_rows(
+    exports: tuple[dict[str, Path], dict], frames: dict[str, pd.DataFrame], contributor: str
+) -> None:
+    _, expected = exports
     info = expected["contributors"][contributor]
-    frame = read(contributor, paths[contributor])
+    frame = frames[contributor]
     assert len(frame) == info["data_rows"]
     empty = blank(frame.drop(columns=[c for c in frame.columns if str(c).startswith("Unnamed: 0")]))
     assert sorted(frame.index[empty]) == info["dirt_rows"]["blank_rows"]
@@ -86,9 +96,8 @@ def test_rows_columns_and_blank_rows(exports: tuple[dict[str, Path], dict], cont
         assert list(frame.columns) == info["columns"]
 
 
-def test_casesys_vocabulary_and_identifiers(exports: tuple[dict[str, Path], dict]) -> None:
-    paths, expected = exports
-    frame = read("casesys", paths["casesys"])
+def test_casesys_vocabulary_and_identifiers(frames: dict[str, pd.DataFrame]) -> None:
+    frame = frames["casesys"]
     frame = frame[~blank(frame)]
     assert frame["Case ID"].is_unique and frame["Case ID"].str.match(r"CS-\d{4}-\d{6}$").all()
     assert frame["Full name"].notna().all()
@@ -109,9 +118,8 @@ def test_casesys_vocabulary_and_identifiers(exports: tuple[dict[str, Path], dict
     assert {"Philippines", "Viet Nam"} <= set(frame["Nationality"])
 
 
-def test_hotline_vocabulary_and_identifiers(exports: tuple[dict[str, Path], dict]) -> None:
-    paths, _ = exports
-    frame = read("hotline", paths["hotline"])
+def test_hotline_vocabulary_and_identifiers(frames: dict[str, pd.DataFrame]) -> None:
+    frame = frames["hotline"]
     frame = frame[~blank(frame)]
     tokens = set(hotline.UNKNOWN_TOKENS)
     assert tokens <= set(frame["Victim Gender"]) | set(frame["Citizenship"]) | set(frame["Means of Control"])
@@ -137,9 +145,8 @@ def test_htcds_headers_match_the_template(exports: tuple[dict[str, Path], dict])
         assert extract_template(HTCDS / "HTCDS Excel Spreadsheet v2.0.xlsx", HTCDS / "htcds_xlsform.xlsx") == template
 
 
-def test_htcds_values_come_from_htcds_lists(exports: tuple[dict[str, Path], dict]) -> None:
-    paths, _ = exports
-    frame = read("htcds-ngo", paths["htcds-ngo"])
+def test_htcds_values_come_from_htcds_lists(frames: dict[str, pd.DataFrame]) -> None:
+    frame = frames["htcds-ngo"]
     frame = frame[~blank(frame.drop(columns=["Unnamed: 0"]))]
     assert frame["Unnamed: 0"].tolist() == list(range(1, len(frame) + 1))
     lists = load_template()["lists"]
@@ -183,11 +190,16 @@ def _age(born: pd.Series, on: pd.Series) -> pd.Series:
     ],
 )
 def test_planted_dirt_in_xlsx(
-    exports: tuple[dict[str, Path], dict], contributor: str, born: str, on: str, country: str
+    exports: tuple[dict[str, Path], dict],
+    frames: dict[str, pd.DataFrame],
+    contributor: str,
+    born: str,
+    on: str,
+    country: str,
 ) -> None:
-    paths, expected = exports
+    _, expected = exports
     rows = expected["contributors"][contributor]["dirt_rows"]
-    frame = read(contributor, paths[contributor])
+    frame = frames[contributor]
     frame = frame[~blank(frame.drop(columns=[c for c in frame.columns if c == "Unnamed: 0"]))]
     age = _age(frame[born], frame[on])
     bad_age = age.notna() & ~age.between(0, 120)
@@ -200,10 +212,10 @@ def test_planted_dirt_in_xlsx(
     assert sorted(frame.index[unknown]) == rows["unknown_country"]
 
 
-def test_planted_dirt_in_hotline(exports: tuple[dict[str, Path], dict]) -> None:
-    paths, expected = exports
+def test_planted_dirt_in_hotline(exports: tuple[dict[str, Path], dict], frames: dict[str, pd.DataFrame]) -> None:
+    _, expected = exports
     rows = expected["contributors"]["hotline"]["dirt_rows"]
-    frame = read("hotline", paths["hotline"])
+    frame = frames["hotline"]
     numeric = pd.to_numeric(frame["Victim Age"], errors="coerce")
     assert sorted(frame.index[numeric.notna() & ~numeric.between(0, 120)]) == rows["invalid_age"]
     years = pd.to_datetime(frame["Call Date"], format="%m/%d/%Y", errors="coerce").dt.year
@@ -228,9 +240,8 @@ def test_country_vocabularies_resolve_except_known_variants() -> None:
     assert all(_lookup(s) is None for s in UNKNOWN_COUNTRIES)
 
 
-def test_correlations_survive_into_exports(exports: tuple[dict[str, Path], dict]) -> None:
-    paths, _ = exports
-    frame = read("casesys", paths["casesys"])
+def test_correlations_survive_into_exports(frames: dict[str, pd.DataFrame]) -> None:
+    frame = frames["casesys"]
     frame = frame[~blank(frame)]
     female = frame["Sex"] == "Female"
     assert female[frame["Industry"] == "Domestic work"].mean() > 0.8
@@ -250,8 +261,10 @@ def test_byte_for_byte_deterministic(tmp_path: Path, exports: tuple[dict[str, Pa
 
 
 def test_cli_generate_and_table(tmp_path: Path) -> None:
-    from cthub.cli import app
+    from cthub.sample.commands import register
 
+    app = typer.Typer()
+    register(app)
     runner = CliRunner()
     result = runner.invoke(app, ["sample", "generate", "--out", str(tmp_path / "ex"), "--scale", "0.01"])
     assert result.exit_code == 0, result.output
