@@ -11,11 +11,13 @@ for each other attribute, every value with its protected count and synthetic est
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 from collections import OrderedDict
 from typing import Any, Iterable
 
+import numpy as np
 import pandas as pd
 
 from cthub.release.reader import Release, ReleaseNotFound
@@ -60,6 +62,42 @@ def unslug(text: str) -> str:
     return re.sub(r"_([0-9a-f]{1,6})_", lambda m: chr(int(m.group(1), 16)), text)
 
 
+def combination_counts(df: pd.DataFrame, columns: list[str], length: int) -> dict[Filter, int]:
+    """Counts of every combination of up to `length` non-missing values (numpy bincount per column set).
+
+    Kept here rather than importing `cthub.aggregates` so the web process does not load scipy/OpenDP."""
+    codes: dict[str, tuple[np.ndarray, list[str]]] = {}
+    for c in columns:
+        k, uniques = pd.factorize(df[c], use_na_sentinel=True)
+        codes[c] = (k.astype(np.int64), [str(u) for u in uniques])
+    out: dict[Filter, int] = {}
+    for r in range(1, length + 1):
+        for combo in itertools.combinations(columns, r):
+            key = np.zeros(len(df), dtype=np.int64)
+            valid = np.ones(len(df), dtype=bool)
+            radix = 1
+            for c in combo:
+                k, uniques = codes[c]
+                valid &= k >= 0
+                key += np.where(k >= 0, k, 0) * radix
+                radix *= max(len(uniques), 1)
+            if radix > 50_000_000:  # too many cells for bincount; fall back to unique
+                vals, counts = np.unique(key[valid], return_counts=True)
+            else:
+                counts_all = np.bincount(key[valid], minlength=0)
+                vals = np.nonzero(counts_all)[0]
+                counts = counts_all[vals]
+            for v, n in zip(vals.tolist(), counts.tolist()):
+                sel = []
+                for c in combo:
+                    k, uniques = codes[c]
+                    size = max(len(uniques), 1)
+                    sel.append((c, uniques[v % size]))
+                    v //= size
+                out[frozenset(sel)] = int(n)
+    return out
+
+
 class TableCube:
     """Published aggregates + synthetic data of one table, indexed for filter look-ups."""
 
@@ -94,6 +132,7 @@ class TableCube:
         self.records = info.get("records") if isinstance(info, dict) else None
         self._cache: OrderedDict[Filter, dict[str, Any]] = OrderedDict()
         self._lock = threading.Lock()
+        self._syn_index: dict[Filter, int] | None = None
 
     # ---- vocabulary -------------------------------------------------------------------------------------------
     def _values(self) -> dict[str, list[str]]:
@@ -177,20 +216,50 @@ class TableCube:
             mask &= (df[name] == value).fillna(False)
         return df[mask]
 
+    def synthetic_index(self) -> dict[Filter, int]:
+        """Counts of every combination (up to the reporting length) in the public synthetic data, computed once.
+
+        The synthetic data is published, so counting it reveals nothing new; it makes every slice a dict look-up."""
+        if self._syn_index is None:
+            index: dict[Filter, int] = {}
+            if self.synthetic is not None and self.length:
+                cols = [c for c in self.columns if c in self.synthetic.columns]
+                index = combination_counts(self.synthetic, cols, self.length)
+            self._syn_index = index
+        return self._syn_index
+
+    def _synthetic_counts(self, selections: Filter, col: str) -> dict[str, int] | None:
+        if self.synthetic is None:
+            return None
+        if len(selections) < self.length:
+            index = self.synthetic_index()
+            return {v: index.get(selections | {(col, v)}, 0) for v in self.values[col]}
+        rows = self._synthetic_rows(selections)
+        if rows is None or col not in rows.columns:
+            return {}
+        return {str(k): int(v) for k, v in rows[col].value_counts(dropna=True).items()}
+
+    def _synthetic_total(self, selections: Filter) -> int | None:
+        if self.synthetic is None:
+            return None
+        if not selections:
+            return int(len(self.synthetic))
+        if len(selections) <= self.length:
+            return self.synthetic_index().get(selections, 0)
+        rows = self._synthetic_rows(selections)
+        return None if rows is None else int(len(rows))
+
     def _compute_slice(self, selections: Filter) -> dict[str, Any]:
         too_deep = len(selections) > self.max_filters
-        rows = self._synthetic_rows(selections)
         attributes: dict[str, list[list[Any]]] = {}
         for col in self.columns:
             if any(n == col for n, _ in selections):
                 continue
-            syn_counts: dict[str, int] = {}
-            if rows is not None and col in rows.columns:
-                syn_counts = {str(k): int(v) for k, v in rows[col].value_counts(dropna=True).items()}
+            syn_counts = self._synthetic_counts(selections, col)
             entries = []
             for value in self.values[col]:
                 prot = None if too_deep else self.counts.get(selections | {(col, value)})
-                syn = syn_counts.get(value, 0) if rows is not None else None
+                syn = syn_counts.get(value, 0) if syn_counts is not None else None
                 if prot is None and not syn:
                     continue
                 entries.append([value, prot, syn])
@@ -204,7 +273,7 @@ class TableCube:
             "too_deep": too_deep,
             "total": {
                 "protected": self.protected(selections),
-                "synthetic": None if rows is None else int(len(rows)),
+                "synthetic": self._synthetic_total(selections),
             },
             "attributes": attributes,
         }
