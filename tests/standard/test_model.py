@@ -93,7 +93,8 @@ def test_every_quasi_identifier_has_a_hierarchy(std: Standard) -> None:
 def test_age_hierarchy(std: Standard) -> None:
     h = std.table("victims").variable("ageBroad").hierarchy
     assert h is not None
-    assert h.levels == ["age band", "minor/adult"] and h.depth == 3
+    assert h.levels == ["ageBroad", "majority"] and h.depth == 3
+    assert h.labels == ["age band", "minor/adult"]
     assert h.generalize("9--17", 1) == "Minor"
     assert h.generalize("18--20", 1) == "Adult"
     assert h.generalize("48+", 2) == "*"
@@ -120,7 +121,7 @@ def test_countries_cover_iso_and_regions(std: Standard) -> None:
     assert codes - iso == {"XK"}
     assert var.labels["PH"] == pycountry.countries.get(alpha_2="PH").name
     h = var.hierarchy
-    assert h is not None and h.levels == ["country", "UN sub-region", "UN region"]
+    assert h is not None and h.levels == ["citizenship", "un_subregion", "un_region"]
     assert h.generalize("PH", 1) == "South-eastern Asia" and h.generalize("PH", 2) == "Asia"
     assert h.generalize("NG", 2) == "Africa" and h.generalize("MX", 1) == "Central America"
     regions = {h.generalize(c, 2) for c in codes}

@@ -52,7 +52,7 @@ def _variable_context(var: Variable) -> dict[str, Any]:
         "values_inline": not describe.is_long(var) and var.type != "year",
         "values_text": describe.values_text(var),
         "hierarchy_text": describe.hierarchy_text(h),
-        "hierarchy_header": [*h.levels, "*"] if h else [],
+        "hierarchy_header": [*h.labels, "*"] if h else [],
         "ladder": ladder,
         "ladder_appendix": h is not None and len(h.levels) > 1 and ladder is None,
     }
@@ -69,7 +69,7 @@ def codebook_context(std: Standard) -> dict[str, Any]:
             }
         )
     appendix_hierarchies = {
-        name: {"header": [*h.levels, "*"], "rows": describe.hierarchy_steps(h), "hierarchy": h}
+        name: {"header": [*h.labels, "*"], "rows": describe.hierarchy_steps(h), "hierarchy": h}
         for name, h in describe.used_hierarchies(std).items()
         if len(h.levels) > 1 and len(h.level_values[0]) > LADDER_INLINE_LIMIT
     }

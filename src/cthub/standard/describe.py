@@ -55,7 +55,7 @@ def values_text(var: Variable) -> str:
 def hierarchy_text(hierarchy: Hierarchy | None) -> str:
     if hierarchy is None:
         return ""
-    return " > ".join([*hierarchy.levels, TOP])
+    return " > ".join([*hierarchy.labels, TOP])
 
 
 def hierarchy_steps(hierarchy: Hierarchy) -> list[list[str]]:

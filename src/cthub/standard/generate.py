@@ -81,9 +81,9 @@ def main(root: Path = PACKAGED) -> None:
             "name": "country_un",
             "description": "Country, generalized to its UN M49 sub-region, then its UN M49 region.",
             "levels": [
-                {"name": "country"},
-                {"name": "UN sub-region", "values": used_subs, "parents": dict(sorted(subs.items()))},
-                {"name": "UN region", "values": used_regions, "parents": {s: M49_REGIONS[s] for s in used_subs}},
+                {"name": "country", "label": "country"},
+                {"name": "un_subregion", "label": "UN sub-region", "values": used_subs, "parents": dict(sorted(subs.items()))},
+                {"name": "un_region", "label": "UN region", "values": used_regions, "parents": {s: M49_REGIONS[s] for s in used_subs}},
             ],
         },
     )
@@ -96,9 +96,10 @@ def main(root: Path = PACKAGED) -> None:
             "name": "year_5",
             "description": "Year, generalized to 5-year periods starting at 2000.",
             "levels": [
-                {"name": "year"},
+                {"name": "year", "label": "year"},
                 {
-                    "name": "5-year period",
+                    "name": "period_5y",
+                    "label": "5-year period",
                     "values": sorted(set(periods.values())),
                     "parents": {str(y): p for y, p in periods.items()},
                 },

@@ -180,13 +180,18 @@ def _build_hierarchy(raw: dict[str, Any], variable: tuple[str, str, list[str]] |
         where = f"{where} (hierarchy {raw['name']!r})"
     levels = raw["levels"]
     names: list[str] = []
+    labels: list[str] = []
     level_values: list[tuple[str, ...]] = []
     maps: list[dict[str, str]] = []
     for i, level in enumerate(levels):
         if not isinstance(level, dict) or "name" not in level:
             raise StandardError(f"{where}: level {i} must be a mapping with a 'name'")
         lname = str(level["name"])
-        names.append(lname)
+        unknown = set(level) - {"name", "label", "values", "parents"}
+        if unknown:
+            raise StandardError(f"{where}: level {lname!r} has unknown key(s) {sorted(unknown)}")
+        labels.append(str(level.get("label", lname)))
+        names.append(variable[0] if (i == 0 and variable is not None) else lname)
         declared = level.get("values")
         if i == 0:
             if declared is not None:
@@ -253,6 +258,7 @@ def _build_hierarchy(raw: dict[str, Any], variable: tuple[str, str, list[str]] |
         maps=tuple(maps),
         level_values=tuple(level_values),
         description=str(raw.get("description", "")),
+        level_labels=tuple(labels),
     )
 
 

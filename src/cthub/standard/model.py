@@ -51,6 +51,9 @@ class Value:
 class Hierarchy:
     """A generalization ladder used by k-anonymity: level 0 is the original code, the last level is always "*".
 
+    Level 0 is named after the variable that uses the hierarchy (["ageBroad", "majority"]); other levels have
+    identifier-like names and human `labels`.
+
     `maps[i]` sends a code of level i to its parent at level i+1 (for i < len(levels) - 1); the step from the last
     named level to "*" is implicit.
     """
@@ -60,6 +63,7 @@ class Hierarchy:
     maps: tuple[dict[str, str], ...]
     level_values: tuple[tuple[str, ...], ...]
     description: str = ""
+    level_labels: tuple[str, ...] = ()
     _originals: frozenset[str] = field(default=frozenset(), repr=False)
 
     def __post_init__(self) -> None:
@@ -69,6 +73,11 @@ class Hierarchy:
     def levels(self) -> list[str]:
         """Level names, original first; "*" is not listed (it is implied as the top)."""
         return list(self.levels_)
+
+    @property
+    def labels(self) -> list[str]:
+        """Human labels of the levels, for documents (falls back to the level names)."""
+        return list(self.level_labels) if self.level_labels else list(self.levels_)
 
     @property
     def depth(self) -> int:
