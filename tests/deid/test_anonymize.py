@@ -183,3 +183,27 @@ def test_standard_hierarchies_are_used_for_matching_names() -> None:
     assert pycanon_k(res.table, list(QUASI_IDENTIFIERS)) >= 11
     assert res.report["hierarchy_source"]["ageBroad"] == "standard"
     assert res.report["levels"]["citizenship"]["depth"] > 2
+
+
+def test_fewer_suppressed_cells_than_the_greedy_baseline_at_the_same_generalization() -> None:
+    from cthub.deid.baseline import greedy_suppress
+
+    df = random_table(4000, seed=13)
+    levels = {"gender": 0, "ageBroad": 0, "citizenship": 0, "year": 0}
+    ours = anonymize(df, QIS, k=5, max_suppression=1.0, fixed_levels=levels, use_standard=False)
+    greedy = greedy_suppress(df, QIS, 5)
+    assert pycanon_k(greedy, QIS) >= 5 and pycanon_k(ours.table, QIS) >= 5
+    greedy_cells = int((greedy[QIS] == "*").sum().sum())
+    assert ours.report["suppression"]["cells"] < greedy_cells
+
+
+def test_fixed_levels_pin_the_search_and_progress_is_reported() -> None:
+    df = random_table(3000, seed=14)
+    seen: list[tuple[int, int]] = []
+    res = anonymize(df, QIS, k=11, hierarchies=_hier(), fixed_levels={"citizenship": 0}, use_standard=False,
+                    progress=lambda done, total: seen.append((done, total)))  # fmt: skip
+    assert res.report["levels"]["citizenship"]["level"] == 0
+    assert pycanon_k(res.table, QIS) >= 11
+    assert seen and seen[-1][0] == seen[-1][1]
+    with pytest.raises(KAnonymityError, match="levels 0..2"):
+        anonymize(df, QIS, k=11, hierarchies=_hier(), fixed_levels={"ageBroad": 5}, use_standard=False)

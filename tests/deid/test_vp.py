@@ -24,5 +24,6 @@ def test_vp_slice_is_k11_by_pycanon(vp_csv: Path) -> None:
     assert rep["records"] == 6000
     assert rep["suppression"]["records_touched"] <= 300
     assert rep["l_diversity"]["isForcedLabour"]["achieved"] >= 2
+    assert rep["uncovered_values"] == {}  # the standard's hierarchies know every code in the file
     # far fewer records are lost than CTDC's record suppression would lose: most records keep every QI cell
     assert rep["suppression"]["records_touched_share"] < 0.05
