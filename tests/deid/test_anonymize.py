@@ -207,3 +207,15 @@ def test_fixed_levels_pin_the_search_and_progress_is_reported() -> None:
     assert seen and seen[-1][0] == seen[-1][1]
     with pytest.raises(KAnonymityError, match="levels 0..2"):
         anonymize(df, QIS, k=11, hierarchies=_hier(), fixed_levels={"ageBroad": 5}, use_standard=False)
+
+
+def test_non_string_columns_and_custom_index_are_kept() -> None:
+    rng = np.random.default_rng(15)
+    df = pd.DataFrame(
+        {"age": rng.integers(18, 60, 400), "g": rng.choice(["a", "b"], 400), "x": rng.random(400)},
+        index=np.arange(1000, 1400),
+    )
+    res = anonymize(df, ["age", "g"], k=5, use_standard=False)
+    assert (res.table.index == df.index).all()
+    assert res.table["x"].equals(df["x"])  # untouched, still float
+    assert pycanon_k(res.table, ["age", "g"]) >= 5

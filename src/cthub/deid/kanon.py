@@ -20,6 +20,10 @@ beats the best solution so far, and the search stops once generalization loss al
 Strict semantics: a suppressed cell is "*" and counts as its own value; missing values are their own value too; so
 any query on the QIs, including one for "*" or for missing, matches at least k records. `anonymize` recounts the
 classes on its output before returning and raises rather than hand back a table that is not k-anonymous.
+
+k larger than the table is an error, not an all-"*" table: a table of n < k records cannot be k-anonymous at all
+(its single all-"*" class still has n < k records). Records are never removed; a record that no cheaper pattern
+rescues has every QI cell hidden and joins the all-"*" class, which is itself kept at k or more records.
 """
 
 from __future__ import annotations
@@ -203,6 +207,7 @@ def anonymize(
     report["search"] = stats
     report["dropped_columns"] = dropped
     report["hierarchy_source"] = source
+    out.index = df.index  # rows stay where they were, so callers can join back on their own index
     return KAnonResult(out, report)
 
 
