@@ -156,3 +156,11 @@ def test_generated_files_are_current(tmp_path) -> None:
     generate.main(tmp_path)
     for rel in ("codelists/countries.yaml", "hierarchies/country_un.yaml", "hierarchies/year_5.yaml"):
         assert (tmp_path / rel).read_text() == (PACKAGED / rel).read_text(), f"run python -m cthub.standard.generate ({rel})"
+
+
+def test_renderers_are_importable_from_the_package() -> None:
+    import cthub.standard as standard
+
+    assert callable(standard.render_codebook) and callable(standard.render_datapackage)
+    with pytest.raises(AttributeError):
+        standard.render_nothing  # noqa: B018

@@ -32,3 +32,18 @@ __all__ = [
     "Variable",
     "load_standard",
 ]
+
+_RENDERERS = {
+    "render_codebook": "cthub.standard.codebook",
+    "render_dictionary": "cthub.standard.dictionary",
+    "render_datapackage": "cthub.standard.datapackage",
+}
+
+
+def __getattr__(name: str) -> object:
+    """Renderers load lazily: importing the standard should not pull in Jinja2 and the spreadsheet writers."""
+    if name in _RENDERERS:
+        import importlib
+
+        return getattr(importlib.import_module(_RENDERERS[name]), name)
+    raise AttributeError(f"module 'cthub.standard' has no attribute {name!r}")
