@@ -139,3 +139,26 @@ def test_values_are_allowed_by_the_standard() -> None:
     assert cell_problems == []
     # The only complaints are about standard columns this generator does not make.
     assert {p.column for p in problems}.isdisjoint(wide.columns)
+
+
+def test_case_management_rows_match_the_vp_marginals(table: pd.DataFrame, vp_csv) -> None:
+    """Calibration against the public CTDC Victim-Perpetrator file (aggregate shares only, never rows)."""
+    from cthub.standard import load_standard
+
+    vp = pd.read_csv(vp_csv, dtype=str, keep_default_na=False)
+    cm = table[table["Datasource"] == "Case management"]
+
+    def share(column: pd.Series, value: str) -> float:
+        known = column[column.notna() & (column != "")]
+        return float((known == value).mean())
+
+    assert abs(share(cm["gender"], "Female") - share(vp["gender"], "Female")) < 0.05
+    assert abs(share(cm["majorityStatus"], "Minor") - share(vp["majorityStatus"], "Minor")) < 0.04
+    ratio_vp = (vp["isForcedLabour"] == "1").sum() / (vp["isSexualExploit"] == "1").sum()
+    ratio = (cm["isForcedLabour"] == "1").sum() / (cm["isSexualExploit"] == "1").sum()
+    assert 3 < ratio < 6 and 3 < ratio_vp < 6
+    hierarchy = load_standard().table("victims").variable("citizenship").hierarchy
+    regions = {c: hierarchy.generalize(c, 2) for c in cm["citizenship"].dropna().unique()}
+    merged = cm["citizenship"].map(regions).replace({"Americas": "Americas/Oceania", "Oceania": "Americas/Oceania"})
+    for region in ("Asia", "Europe", "Africa", "Americas/Oceania"):
+        assert abs(share(merged, region) - share(vp["UN_COO_Region"], region)) < 0.05, region

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from cthub.sample.latent import (
     AGE_BANDS,
@@ -79,9 +80,10 @@ _MISSING = {
 
 
 def _strings(codes: np.ndarray, labels: tuple[str, ...]) -> pd.Series:
-    """Integer codes (-1 = missing) to a `string` Series with pd.NA."""
-    lookup = np.array([*labels, None], dtype=object)
-    return pd.Series(pd.array(lookup[codes], dtype="string"))
+    """Integer codes (-1 = missing) to a `string` Series with pd.NA (an Arrow take: no Python objects per cell)."""
+    codes = np.asarray(codes, dtype=np.int32)
+    taken = pa.array(labels, type=pa.string()).take(pa.array(codes, mask=codes < 0))
+    return pd.Series(pd.array(taken, dtype="string"))
 
 
 def _missing(cases: Cases, key: str, rng: np.random.Generator) -> np.ndarray:
