@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from cthub.config import hub_home
 
@@ -260,6 +262,7 @@ class Store:
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
         try:
+            con.execute("SET enable_progress_bar = false")  # DuckDB would draw its own bar on the terminal
             yield con
         finally:
             con.close()
@@ -387,20 +390,25 @@ class Store:
                 )
             for table, df in tables.items():
                 columns = self._ensure_record_table(con, table, list(df.columns))
-                frame = pd.DataFrame(index=df.index)
-                frame["batch_id"] = batch_id
-                frame["contributor"] = contributor
-                frame["imported_at"] = now
+                if df.empty:
+                    continue
                 nums = (row_numbers or {}).get(table)
-                frame["row_number"] = (
-                    pd.Series(nums, index=df.index).astype("int64") if nums is not None else range(1, len(df) + 1)
-                )
+                data: dict[str, Any] = {
+                    "row_number": pa.array(np.asarray(nums, dtype="int64") if nums is not None
+                                           else np.arange(1, len(df) + 1, dtype="int64")),
+                }
+                # only columns with a value are sent; the others default to NULL (most contributors fill few)
                 for c in columns:
-                    frame[c] = df[c].astype("string") if c in df.columns else pd.Series(pd.NA, index=df.index,
-                                                                                        dtype="string")
-                con.register("_incoming", frame)
-                cols = ", ".join(_ident(c) for c in [*META_COLUMNS, *columns])
-                con.execute(f"INSERT INTO {_ident(RECORD_PREFIX + table)} ({cols}) SELECT {cols} FROM _incoming")
+                    if c in df.columns and df[c].notna().any():
+                        data[c] = pa.array(df[c].astype(pd.StringDtype("pyarrow")).reset_index(drop=True))
+                arrow = pa.table(data)
+                con.register("_incoming", arrow)
+                cols = [c for c in data if c != "row_number"]
+                target = ", ".join(_ident(c) for c in ["batch_id", "contributor", "imported_at", "row_number", *cols])
+                source = ", ".join(["?", "?", "?::TIMESTAMP", "row_number",
+                                    *(_ident(c) for c in cols)])
+                con.execute(f"INSERT INTO {_ident(RECORD_PREFIX + table)} ({target}) SELECT {source} FROM _incoming",
+                            [batch_id, contributor, now])
                 con.unregister("_incoming")
             if len(quarantine):
                 q = pd.DataFrame(

@@ -314,8 +314,15 @@ def _country_tables() -> tuple[dict[str, str], list[tuple[re.Pattern[str], str]]
     for _, row in data.iterrows():
         if row.get("obsolete"):
             continue
-        iso2 = row["ISO2"]
-        if iso2 and row["regex"]:
+        codes = re.findall(r"[A-Z]{2}", row["ISO2"] or "")  # the ISO2 column is itself a regex: ^GB$|^UK$
+        if not codes:
+            continue
+        iso2 = codes[0]
+        for alias in codes[1:]:
+            exact.setdefault(fold(alias), iso2)
+        if row.get("ISO3"):
+            exact.setdefault(fold(row["ISO3"]), iso2)
+        if row["regex"]:
             regexes.append((re.compile(row["regex"], re.I), iso2))
         for col in ("name_short", "name_official"):
             if row.get(col) and iso2:
@@ -331,7 +338,7 @@ def parse_country(value: object, allowed: Iterable[str] | None = None) -> Parsed
     exact, regexes, names = _country_tables()
     text = str(value).strip()
     code = exact.get(fold(text))
-    if code is None and len(text) > 3 and "@" not in text and len(text) <= 80:
+    if code is None and "@" not in text and len(text) <= 80:
         for rx, iso2 in regexes:
             if rx.search(text):
                 code = iso2

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import unicodedata
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -70,11 +71,23 @@ def _legacy_encoding(sample: bytes) -> str:
     """The best non-UTF-8 guess for bytes that are not UTF-8 (charset-normalizer), defaulting to Windows-1252."""
     from charset_normalizer import from_bytes
 
-    best = from_bytes(sample, cp_isolation=None).best()
-    enc = best.encoding if best is not None else "cp1252"
-    if enc.replace("-", "_").lower() in ("utf_8", "utf8", "ascii"):
-        enc = "cp1252"
-    return enc
+    best = from_bytes(sample).best()
+    guess = best.encoding if best is not None else "cp1252"
+    if guess.replace("-", "_").lower() in ("utf_8", "utf8", "ascii"):
+        guess = "cp1252"
+
+    def letters(enc: str) -> int:
+        # short samples fool detectors; the encoding that turns the non-ASCII bytes into letters is the right one
+        try:
+            text = sample.decode(enc)
+        except (UnicodeDecodeError, LookupError):
+            return -1
+        return sum(1 for ch in text if not ch.isascii() and unicodedata.category(ch).startswith("L"))
+
+    multibyte = any(k in guess.lower() for k in ("gb", "big5", "shift", "jis", "euc", "932", "949", "950", "hz",
+                                                  "johab", "2022"))
+    order = ["cp1252", guess] if multibyte else [guess, "cp1252"]  # ties go to the first
+    return max(order, key=letters)
 
 
 def decode_bytes(data: bytes) -> tuple[str, str, list[str]]:
@@ -121,7 +134,7 @@ def decode_bytes(data: bytes) -> tuple[str, str, list[str]]:
 
 
 def sniff_delimiter(text: str) -> str:
-    sample = "\n".join(text.splitlines()[:SNIFF_LINES])
+    sample = "\n".join(text[:65536].splitlines()[:SNIFF_LINES])
     try:
         return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
     except csv.Error:
@@ -176,11 +189,11 @@ def _read_csv(path: Path, header_row: int, progress: Callable[[int], None] | Non
         bad_lines += 1
         return (row + [""] * len(columns))[: len(columns)]
 
-    kwargs = dict(sep=delimiter, header=None, names=columns, skiprows=header_row, dtype="string",
-                  keep_default_na=False, na_filter=False, skip_blank_lines=True, quotechar='"')
     try:
-        frame = pd.read_csv(io.StringIO(text), engine="c", **kwargs)  # type: ignore[arg-type]
-    except (pd.errors.ParserError, ValueError):
+        frame = _read_csv_arrow(text, encoding, data, delimiter, columns, header_row)
+    except Exception:  # noqa: BLE001 - ragged rows and other oddities: the slower, forgiving parser
+        kwargs = dict(sep=delimiter, header=None, names=columns, skiprows=header_row, dtype="string",
+                      keep_default_na=False, na_filter=False, skip_blank_lines=True, quotechar='"')
         frame = pd.read_csv(io.StringIO(text), engine="python", on_bad_lines=_fix, **kwargs)  # type: ignore[arg-type]
     if bad_lines:
         notes.append(f"{bad_lines} row(s) had more cells than the header; the extra cells were ignored")
@@ -198,6 +211,23 @@ def _read_csv(path: Path, header_row: int, progress: Callable[[int], None] | Non
     if progress:
         progress(len(frame))
     return RawTable(frame.reset_index(drop=True), rows.reset_index(drop=True), "csv", encoding, delimiter, notes)
+
+
+def _read_csv_arrow(text: str, encoding: str, data: bytes, delimiter: str, columns: list[str],
+                    header_row: int) -> pd.DataFrame:
+    """The fast path (pyarrow's multithreaded reader); raises on ragged rows so the caller can fall back."""
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    raw = data if encoding == "utf-8" else text.encode("utf-8")
+    table = pacsv.read_csv(
+        io.BytesIO(raw),
+        read_options=pacsv.ReadOptions(column_names=columns, skip_rows=header_row, block_size=1 << 24),
+        parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=True),
+        convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in columns},
+                                             strings_can_be_null=False, quoted_strings_can_be_null=False),
+    )
+    return table.to_pandas(types_mapper=lambda t: pd.StringDtype("pyarrow") if t == pa.string() else None)
 
 
 # -- XLSX --------------------------------------------------------------------------------------------------------

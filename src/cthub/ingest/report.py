@@ -27,16 +27,19 @@ def problem_groups(problems: pd.DataFrame, limit: int = MAX_GROUPS) -> list[dict
     """Problems grouped by column, reason and severity, biggest first, with the first few row numbers."""
     if problems.empty:
         return []
-    grouped = (
-        problems.groupby(["column", "variable", "reason", "severity"], dropna=False, sort=False)["row"]
-        .agg(count="size", rows=lambda r: [int(x) for x in list(r)[:10]])
-        .reset_index()
-        .sort_values("count", ascending=False, kind="stable")
-    )
+    keys = ["column", "variable", "reason", "severity"]
+    frame = problems[[*keys, "row"]].astype({k: "object" for k in keys})
+    frame[keys] = frame[keys].where(frame[keys].notna(), "")
+    sizes = frame.groupby(keys, sort=False).size().sort_values(ascending=False, kind="stable").head(limit)
+    firsts = frame.groupby(keys, sort=False).head(10)
+    rows: dict[tuple[str, ...], list[int]] = {}
+    for rec in firsts.itertuples(index=False):
+        key = (rec.column, rec.variable, rec.reason, rec.severity)
+        if key in sizes.index:
+            rows.setdefault(key, []).append(int(rec.row))
     out = []
-    for rec in grouped.head(limit).to_dict("records"):
-        out.append({k: (None if not isinstance(v, list) and pd.isna(v) else v) for k, v in rec.items()})
-        out[-1]["count"] = int(rec["count"])
+    for key, count in sizes.items():
+        out.append({**dict(zip(keys, key, strict=True)), "count": int(count), "rows": rows.get(key, [])})
     return out
 
 

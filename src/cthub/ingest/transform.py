@@ -215,11 +215,15 @@ def transform(raw: pd.DataFrame, row_numbers: pd.Series, mapping: Mapping, std: 
 
     all_problems = (pd.concat(problems, ignore_index=True) if problems
                     else pd.DataFrame({c: pd.Series(dtype="object") for c in [*PROBLEM_COLUMNS, "_pos"]}))
-    if len(all_problems) and all_problems.duplicated(["_pos", "column", "reason"]).any():
+    dup = all_problems.duplicated(["_pos", "column", "reason"]) if len(all_problems) else None
+    if dup is not None and dup.any():
         # one bad cell feeding several variables (an age feeds ageBroad and majorityStatus) is one problem
-        keys = ["_pos", "row", "column", "value", "reason", "severity"]
-        all_problems = (all_problems.groupby(keys, sort=False, dropna=False)["variable"].agg(", ".join)
-                        .reset_index()[[*PROBLEM_COLUMNS, "_pos"]])
+        names: dict[tuple[str, str], list[str]] = {}
+        for (col, reason, var), _n in all_problems.groupby(["column", "reason", "variable"], sort=False).size().items():
+            names.setdefault((col, reason), []).append(var)
+        all_problems = all_problems[~dup].reset_index(drop=True)
+        keys = list(zip(all_problems["column"], all_problems["reason"], strict=True))
+        all_problems["variable"] = [", ".join(names[k]) for k in keys]
     # a row is placed if at least one mapped (non-constant) variable has a value
     mapped = [v for v in used if v in frame.columns]
     has_value = pd.Series(False, index=index)
@@ -318,7 +322,11 @@ def _standard_check(std: object, table_name: str, frame: pd.DataFrame, row_numbe
     """Blank any cell the standard refuses (one check per distinct value) and report it as a warning."""
     if frame.empty:
         return frame, None
-    distinct = frame.drop_duplicates().reset_index(drop=True)
+    # one row per distinct value of each column (padded with NA), so the check costs nothing on big files
+    uniques = {c: frame[c].dropna().unique() for c in frame.columns}
+    longest = max((len(u) for u in uniques.values()), default=0)
+    distinct = pd.DataFrame({c: pd.array(list(u) + [pd.NA] * (longest - len(u)), dtype="string")
+                             for c, u in uniques.items()})
     problems = std.check_frame(table_name, distinct)  # type: ignore[attr-defined]
     bad: dict[str, dict[str, str]] = {}
     for p in problems:
