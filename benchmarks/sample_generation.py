@@ -61,7 +61,7 @@ def main() -> None:
     wall, cpu, total = measure(stream)
     table.add_row(f"iter_wide_chunks (30 cols, chunk {args.chunk:,})", f"{total:,}", f"{wall:.2f}", f"{cpu:.2f}",
                   "bounded memory", f"{peak_rss_mb():.0f} (was {before:.0f})")
-    Console().print(table)
+    Console(width=140).print(table)
 
 
 if __name__ == "__main__":

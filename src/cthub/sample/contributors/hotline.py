@@ -15,7 +15,8 @@ Columns, in order (identifiers marked *; they must never survive ingest):
 - `Victim Gender`: "Female" | "Male" | "F" | "M" | "Transgender" | unknown.
 - `Citizenship`: mixed spellings: English names, ISO 3166 alpha-3 codes ("USA", "MEX"), common variants
   ("Vietnam", "South Korea", "U.S.") -- see `COUNTRY_SPELLINGS` -- or unknown.
-- `State`: US state postal code when exploited in the US, else empty.
+- `State`: the US state when exploited in the US, as a postal code ("TX") or, about 1 in 4, its name ("Texas",
+  sometimes lower case "texas"); else empty.
 - `Country of Exploitation`: same mixed spellings as `Citizenship`.
 - `Means of Control`: multi-select of `MEANS_LABELS` values separated by "; ", or unknown.
 - `Recruiter Relationship`: "Intimate Partner" | "Friend/Acquaintance" | "Family Member/Caregiver" | "Employer" |
@@ -72,6 +73,9 @@ COUNTRY_SPELLINGS = {
 }  # fmt: skip
 STATES = ("TX", "CA", "FL", "NY", "GA", "OH", "NC", "NV", "IL", "MI", "AZ", "NJ", "VA", "WA", "PA", "TN", "LA",
           "MD", "CO", "MN")  # fmt: skip
+STATE_NAMES = dict(zip(STATES, ("Texas", "California", "Florida", "New York", "Georgia", "Ohio", "North Carolina",
+    "Nevada", "Illinois", "Michigan", "Arizona", "New Jersey", "Virginia", "Washington", "Pennsylvania", "Tennessee",
+    "Louisiana", "Maryland", "Colorado", "Minnesota"), strict=True))  # fmt: skip
 STATE_WEIGHTS = np.array([14, 16, 11, 8, 5, 4, 4, 4, 4, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2], float)
 MISSING = {"type": 0.05, "venue": 0.25, "age": 0.35, "gender": 0.08, "citizenship": 0.45, "exploitation": 0.03,
            "means": 0.5, "recruiter": 0.3, "notes": 0.15}  # fmt: skip
@@ -93,6 +97,12 @@ def _spell(code: str, pick: int) -> str:
         country = pycountry.countries.get(alpha_2=code)
         spellings = (getattr(country, "common_name", None) or country.name, country.alpha_3)
     return spellings[pick % len(spellings)]
+
+
+def _state(code: str, style: float) -> str:
+    if style < 0.75:
+        return code
+    return STATE_NAMES[code].lower() if style > 0.95 else STATE_NAMES[code]
 
 
 def _age_text(age: int, style: float) -> str:
@@ -117,6 +127,7 @@ def build(n: int, rng: np.random.Generator) -> tuple[list[list], dict]:
     gender_style = rng.random(n)
     caller = rng.choice(len(CALLER_TYPES), size=n, p=[0.3, 0.3, 0.15, 0.1, 0.15])
     state = rng.choice(len(STATES), size=n, p=STATE_WEIGHTS / STATE_WEIGHTS.sum())
+    state_style = rng.random(n)
     names = full_names(cases.citizenship, cases.female, rng)
     others = full_names(cases.citizenship, ~cases.female, rng)
     phones = phone_numbers(cases.citizenship, rng, style="us")
@@ -161,7 +172,7 @@ def build(n: int, rng: np.random.Generator) -> tuple[list[list], dict]:
                 age_text,
                 u[6] if miss["gender"][i] else gender,
                 citizenship,
-                STATES[state[i]] if coe == "US" else "",
+                _state(STATES[state[i]], float(state_style[i])) if coe == "US" else "",
                 u[9] if miss["exploitation"][i] else _spell(coe, int(spell[i, 1])),
                 u[10] if miss["means"][i] or not means else "; ".join(means),
                 u[11] if miss["recruiter"][i] or recruiter is None else recruiter,

@@ -77,8 +77,10 @@ def write_xlsx(path: Path, sheet: str, header_rows: Sequence[Sequence[Any]], row
     strings: dict[str, int] = {}
     width = max([len(r) for r in header_rows] + [len(r) for r in rows] + [1])
     cols = [column_letter(c) for c in range(width)]
-    parts: list[str] = [_HEAD, f"<worksheet {_NS}><sheetData>"]
     all_rows = [(r, True) for r in header_rows] + [(r, False) for r in rows]
+    # The dimension lets readers (openpyxl read-only mode) know the sheet's size without scanning it.
+    dimension = f"A1:{cols[width - 1]}{max(len(all_rows), 1)}"
+    parts: list[str] = [_HEAD, f'<worksheet {_NS}><dimension ref="{dimension}"/><sheetData>']
     for number, (row, is_header) in enumerate(all_rows, start=1):
         cells = []
         for c, value in enumerate(row):
