@@ -30,7 +30,7 @@ def k_anonymity(kanon: pd.DataFrame, quasi_identifiers: list[str], k: int) -> di
                 "records": int(len(kanon))}
     sizes = kanon[qi].astype("string").fillna("").groupby(qi, dropna=False, observed=True).size()
     below = sizes[sizes < k]
-    suppressed = {c: float((kanon[c].astype("string") == SUPPRESSED).mean()) for c in qi}
+    suppressed = {c: float((kanon[c].astype("string") == SUPPRESSED).fillna(False).astype(bool).mean()) for c in qi}
     hist_edges = [1, 2, 5, k, 2 * k, 5 * k, 10 * k, 100 * k]
     hist_edges = sorted(set(hist_edges))
     counts, _ = np.histogram(sizes.to_numpy(), bins=hist_edges + [np.inf])

@@ -36,12 +36,15 @@ from cthub.release.reader import (
 TMP_PREFIX = ".tmp-"
 
 
-def next_version(home: str | os.PathLike[str] | None, today: dt.date | None = None) -> str:
-    """`YYYY.MM.DD` for the first release of the day, then `YYYY.MM.DD.2`, `.3`, ... (discarded ones count too)."""
+def next_version(
+    home: str | os.PathLike[str] | None, today: dt.date | None = None, taken: set[str] | None = None
+) -> str:
+    """`YYYY.MM.DD` for the first release of the day, then `YYYY.MM.DD.2`, `.3`, ... (discarded ones count too,
+    and so do the versions in `taken`, e.g. those the store's index knows)."""
     today = today or dt.datetime.now(dt.timezone.utc).date()
     base = today.strftime("%Y.%m.%d")
     root = releases_dir(home)
-    taken = set()
+    taken = set(taken or ())
     for d in (root, root / DISCARDED_DIR):
         if d.is_dir():
             taken |= {c.name for c in d.iterdir() if VERSION_RE.match(c.name)}
@@ -111,6 +114,7 @@ def finalize(temp: Path, version: str) -> Path:
     if final.exists():
         raise FileExistsError(f"release folder {final} already exists; releases are never overwritten")
     write_checksums(temp)
+    os.chmod(temp, 0o755)  # mkdtemp makes it private; a release is meant to be read (by the web server too)
     _fsync_tree(temp)
     os.replace(temp, final)  # atomic on one filesystem; temp is a sibling of final
     _fsync_dir(final.parent)
@@ -137,6 +141,7 @@ def write_published(home: str | os.PathLike[str] | None, versions: list[str]) ->
     unique = sorted(set(versions), key=version_key)
     fd, tmp = tempfile.mkstemp(prefix=f"{TMP_PREFIX}published-", suffix=".json", dir=root)
     try:
+        os.fchmod(fd, 0o644)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump({"published": unique}, fh, indent=2)
             fh.write("\n")

@@ -1,0 +1,112 @@
+"""The hub's lifetime privacy budget: plan a release's DP spends and refuse it BEFORE any noise is drawn.
+
+Spends are kept in zero-concentrated DP (rho), which composes by addition, in the store's ledger. The hub's budget
+is `release.budget.total_epsilon` at `release.budget.delta`, converted to rho once. A release's plan states, per
+DP mechanism, the largest rho it can cost (for a synthesizer whose delta is derived from the noisy record count,
+we plan with a delta from a record count 10% smaller, which can only overstate the cost); the pipeline refuses the
+release if spent + planned exceeds the total, and records the mechanisms' actual spends when the release is written.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from cthub.config import ReleaseConfig
+from cthub.privacy import epsilon_from_rho, rho_from_epsilon
+
+
+class BudgetRefused(Exception):
+    """This release would take the hub past its lifetime privacy budget; nothing was spent."""
+
+
+@dataclass
+class Spend:
+    table: str
+    mechanism: str
+    epsilon: float
+    delta: float
+    rho: float
+
+
+@dataclass
+class BudgetPlan:
+    total_rho: float
+    spent_rho: float
+    planned: list[Spend] = field(default_factory=list)
+    delta: float = 1e-6
+
+    @property
+    def planned_rho(self) -> float:
+        return sum(s.rho for s in self.planned)
+
+    @property
+    def remaining_rho(self) -> float:
+        return max(self.total_rho - self.spent_rho, 0.0)
+
+    def epsilon(self, rho: float) -> float:
+        return epsilon_from_rho(rho, self.delta)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "total_epsilon": self.epsilon(self.total_rho),
+            "delta": self.delta,
+            "spent_epsilon_before": self.epsilon(self.spent_rho),
+            "planned_epsilon": self.epsilon(self.planned_rho),
+            "spent_epsilon_after": self.epsilon(self.spent_rho + self.planned_rho),
+            "total_rho": self.total_rho,
+            "spent_rho_before": self.spent_rho,
+            "planned_rho": self.planned_rho,
+        }
+
+
+def default_delta(records: int) -> float:
+    """1 / (n ln n), the Synthetic Data Showcase default, for a record count n (at least 3)."""
+    n = max(records, 3)
+    return 1.0 / (n * math.log(n))
+
+
+def planned_rho(epsilon: float, delta: float | None, records: int) -> tuple[float, float]:
+    """(rho, delta) a mechanism asked for (epsilon, delta) may spend at most."""
+    d = delta if delta is not None else default_delta(int(records * 0.9))
+    return rho_from_epsilon(epsilon, d), d
+
+
+def plan_release(cfg: ReleaseConfig, records: dict[str, int], spent_rho: float) -> BudgetPlan:
+    """The DP spends a release with this config would make, checked against the hub's budget.
+
+    Raises BudgetRefused, saying what is left and what to change, when the release does not fit.
+    """
+    total = rho_from_epsilon(cfg.budget.total_epsilon, cfg.budget.delta)
+    plan = BudgetPlan(total_rho=total, spent_rho=spent_rho, delta=cfg.budget.delta)
+    for table, n in records.items():
+        rho, d = planned_rho(cfg.synth.epsilon, cfg.synth.delta, n)
+        plan.planned.append(Spend(table, f"synth:{cfg.synth.method}", cfg.synth.epsilon, d, rho))
+        if cfg.aggregates.protection == "dp":
+            eps = cfg.aggregates.epsilon
+            if eps is None:
+                raise BudgetRefused("aggregates.protection is 'dp' but aggregates.epsilon is not set in cthub.yaml")
+            rho, d = planned_rho(eps, cfg.aggregates.delta, n)
+            plan.planned.append(Spend(table, "aggregates:dp-marginals", eps, d, rho))
+    if plan.spent_rho + plan.planned_rho > total * (1 + 1e-9):
+        raise BudgetRefused(
+            f"this release would spend epsilon {plan.epsilon(plan.planned_rho):.3g} but only "
+            f"{plan.epsilon(plan.remaining_rho):.3g} of the hub's lifetime budget "
+            f"(epsilon {cfg.budget.total_epsilon:g} at delta {cfg.budget.delta:g}) is left "
+            f"({plan.epsilon(spent_rho):.3g} already spent). Nothing was spent. Lower release.synth.epsilon "
+            "(or aggregates.epsilon), release fewer tables, or, if your governance allows it, raise "
+            "release.budget.total_epsilon in cthub.yaml."
+        )
+    return plan
+
+
+def actual_rho(privacy: dict[str, Any]) -> float:
+    """What a mechanism reports it spent."""
+    for key in ("rho_spent", "rho"):
+        if privacy.get(key) is not None:
+            return float(privacy[key])
+    eps, delta = privacy.get("epsilon"), privacy.get("delta")
+    if eps is None or not delta:
+        raise ValueError("a DP mechanism's privacy dict states neither rho nor (epsilon, delta)")
+    return rho_from_epsilon(float(eps), float(delta))
