@@ -1,7 +1,122 @@
-"""Commands of cthub.aggregates (placeholder until the stage lands)."""
+"""`cthub aggregates`: protected counts of every combination of up to L values, from a CSV file.
 
+Threshold protection streams the file in chunks (any size, bounded memory); DP protection reads it once into small
+integer codes (2 bytes per cell) because its algorithm passes over the records several times.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import pandas as pd
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from cthub.aggregates.dp import DpParameters, dp_marginals
+from cthub.aggregates.encoding import AggregatesError, StreamingEncoder, check_columns
+from cthub.aggregates.selections import write_aggregates
+from cthub.aggregates.threshold import threshold_aggregates
+
+CHUNK_ROWS = 500_000
+
+EPILOG = (
+    "Examples:\n\n"
+    "  cthub aggregates victims.csv --length 3 --threshold 11 --resolution 10 --out out/victims_aggregates\n\n"
+    "  cthub aggregates victims.csv --length 3 --epsilon 4 --out out/victims_aggregates\n\n"
+    "Writes OUT.csv, OUT.parquet and OUT.privacy.json (rule or DP budget, and every parameter used)."
+)
+
+
+def _read_chunks(path: Path, columns: list[str] | None):  # noqa: ANN202 - an iterator of DataFrames
+    return pd.read_csv(
+        path, dtype="string", keep_default_na=False, na_values=[""], usecols=columns, chunksize=CHUNK_ROWS
+    )
+
+
+def _count_rows(path: Path) -> int:
+    with path.open("rb") as fh:
+        return max(sum(buf.count(b"\n") for buf in iter(lambda: fh.read(1 << 20), b"")) - 1, 0)
+
+
+def _load_domain(path: Path | None) -> dict[str, list[str]] | None:
+    if path is None:
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise AggregatesError(f"cannot read the domain file {path}: {exc}") from exc
+    if not isinstance(data, dict) or not all(isinstance(v, list) for v in data.values()):
+        raise AggregatesError(f"{path} must be a JSON object mapping each column to its list of values")
+    return {str(k): [str(x) for x in v] for k, v in data.items()}
+
+
+def aggregates(
+    input: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV of records (empty cell = missing)."),
+    length: int = typer.Option(3, "--length", "-l", min=1, help="Longest combination to count (reporting length)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output path without extension: writes OUT.csv/.parquet/.privacy.json."),
+    threshold: Optional[int] = typer.Option(None, "--threshold", "-k", min=1, help="Counts below this are not published (default 11)."),
+    resolution: Optional[int] = typer.Option(None, "--resolution", "-r", min=1, help="Round published counts down to a multiple of this (default 10)."),
+    epsilon: Optional[float] = typer.Option(None, "--epsilon", "-e", help="Use differential privacy with this epsilon instead of a threshold."),
+    delta: Optional[float] = typer.Option(None, "--delta", help="DP delta (default 1/(n ln n) with a noisy n)."),
+    columns: Optional[str] = typer.Option(None, "--columns", help="Comma-separated columns to use (default: all, in file order)."),
+    domain: Optional[Path] = typer.Option(None, "--domain", exists=True, dir_okay=False, help="JSON {column: [values]} of public value lists (DP); other columns' values are selected privately."),
+    fabrication_mode: str = typer.Option("minimize", help="DP: uncontrolled | progressive | balanced | minimize."),
+    accuracy_mode: str = typer.Option("prioritize_long_combinations", help="DP: prioritize_long_combinations | prioritize_short_combinations | balanced."),
+    percentile: float = typer.Option(99.0, help="DP: percentile of per-record contributions used as the cap."),
+) -> None:
+    """Protected counts of every combination of up to --length values, in the Synthetic Data Showcase format."""
+    console = Console(stderr=True)
+    use = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
+    try:
+        if epsilon is not None and (threshold is not None or resolution is not None):
+            raise AggregatesError("give either --epsilon (DP) or --threshold/--resolution, not both")
+        total = _count_rows(input)
+        progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                            TextColumn("{task.completed:,}/{task.total:,}"), TimeElapsedColumn(), console=console)  # fmt: skip
+        with progress:
+            if epsilon is None:
+                k, r = threshold or 11, resolution or 10
+                task = progress.add_task("counting combinations", total=total)
+                frame = threshold_aggregates(
+                    _read_chunks(input, use), length, k, r, use, on_chunk=lambda n: progress.advance(task, n)
+                )
+                privacy = {"method": "threshold", "threshold": k, "resolution": r, "length": length,
+                           "rule": "counts below threshold not published; others rounded down to a multiple of "
+                                   "resolution; a rounded count below threshold is not published"}  # fmt: skip
+            else:
+                params = DpParameters(reporting_length=length, fabrication_mode=fabrication_mode,
+                                      accuracy_mode=accuracy_mode, percentile_percentage=percentile)  # fmt: skip
+                params.validate()
+                dom = _load_domain(domain)
+                task = progress.add_task("reading records", total=total)
+                encoder, parts = None, []
+                for chunk in _read_chunks(input, use):
+                    if encoder is None:
+                        encoder = StreamingEncoder(check_columns(chunk, use), dom)
+                    parts.append(encoder.encode(chunk))
+                    progress.advance(task, len(chunk))
+                if encoder is None:
+                    raise AggregatesError(f"{input} has no records")
+                import numpy as np
+
+                enc = encoder.encoded(np.concatenate(parts))
+                level = progress.add_task("DP levels", total=length)
+                result = dp_marginals(enc, epsilon, delta, [bool(dom and c in dom) for c in enc.columns], params,
+                                      on_level=lambda _k: progress.advance(level))  # fmt: skip
+                frame, privacy = result.frame(), result.privacy
+        written = write_aggregates(frame, out, privacy)
+    except AggregatesError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    counts = frame.groupby("length").size().to_dict()
+    console.print(f"{len(frame):,} combinations published ({', '.join(f'{v:,} of length {k}' for k, v in counts.items())})")
+    for path in written:
+        console.print(f"  wrote {path}")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this stage's commands to the `cthub` app."""
+    """Add `cthub aggregates` to the `cthub` app."""
+    app.command("aggregates", epilog=EPILOG)(aggregates)

@@ -7,7 +7,8 @@ to more than the number of records. Readers notice, and such counts also leak le
 1. counts are whole numbers >= 0 (rounded to nearest, negatives to 0);
 2. a child never exceeds any of its parents (the combination without one of its attributes);
 3. the children of a parent along one column sum to at most the parent, and a column's 1-way counts sum to at most
-   the noisy number of records: where a sum is too large, its terms are scaled down proportionally and rounded down.
+   the noisy number of records: where a sum is too large, the excess is taken off its terms evenly (least-squares
+   projection, clipped at 0) and they are rounded down.
 
 "At most" rather than "equal" because missing values are not counted: a column with missing cells sums to less than
 the record count, and the same holds one level down.
@@ -25,15 +26,26 @@ def _core(t: Tuple) -> tuple[slice, ...]:
 
 
 def _scale_sums(vals: np.ndarray, parent: np.ndarray, axis: int) -> np.ndarray:
-    """Scale `vals` down along `axis` where its sum exceeds `parent` (parent broadcasts with the axis removed)."""
-    sums = vals.sum(axis=axis, keepdims=True)
+    """Lower `vals` along `axis` where their sum exceeds `parent` (parent broadcasts with the axis removed).
+
+    The excess is taken off evenly from the positive terms, clipping at 0 and repeating (the least-squares
+    projection onto "sum <= parent", which keeps large counts nearly unbiased where proportional scaling would not),
+    then rounded down so the sum is at most the parent.
+    """
     parent = np.expand_dims(parent, axis)
-    over = sums > parent
+    over = vals.sum(axis=axis, keepdims=True) > parent
     if not over.any():
         return vals
-    factor = np.where(over, parent / np.maximum(sums, 1), 1.0)
-    scaled = np.floor(vals * factor)
-    return np.where(over, scaled, vals)
+    work = vals.astype(np.float64).copy()
+    for _ in range(64):
+        excess = work.sum(axis=axis, keepdims=True) - parent
+        active = (work > 0) & over
+        excess = np.where(over & (excess > 1e-9), excess, 0.0)
+        if not excess.any():
+            break
+        shift = excess / np.maximum(active.sum(axis=axis, keepdims=True), 1)
+        work = np.where(active, np.maximum(work - shift, 0.0), work)
+    return np.where(over, np.floor(work + 1e-9), vals)
 
 
 def make_consistent(noisy: dict[Tuple, np.ndarray], total: int) -> dict[Tuple, np.ndarray]:

@@ -1,0 +1,337 @@
+"""The Synthetic Data Showcase's DP "aggregate-seeded" synthesizer (what CTDC released with), vectorized.
+
+Fitting is the Showcase's DP-marginals algorithm (`cthub.aggregates.dp`): noisy, thresholded, consistent counts of
+every combination of up to `reporting_length` values, with pac-synth's parameters and defaults. That is the only
+step that reads records or spends budget. The model keeps those counts and nothing else.
+
+Sampling (post-processing) follows the Showcase's idea that synthetic records are seeded by the aggregates: a value
+is drawn with a weight taken from the released counts of the combinations it would form with the values the record
+already has, so the synthetic records reproduce the released counts. Unlike pac-synth, which grows one record at a time in a
+data-dependent attribute order and returns partial records (more rows than asked), this draws every column for all
+records at once, in column order, and returns exactly the rows asked for, each complete (a value or missing in
+every column, missing drawn from the part of a parent count its children do not cover):
+
+- whether column c is missing: the median, over the earlier columns the record has values in, of
+  P(c missing | that value) = 1 - count(a: x, c: any) / count(a: x) (1-way share for the first column);
+- otherwise each (L-1)-subset S of the record's earlier values (at most `max_conditions` subsets, a fixed seeded
+  choice per column) gives P(c = v | S) from the released counts, count(S + {c: v}) / count(S); values whose
+  combination with S was not released share the remaining mass by their 1-way counts (a back-off: without it the
+  thresholds crowd rare values out). v's weight is the `weight_selection_percentile` of these over the subsets
+  (pac-synth's parameter name; default 50 here, the median, because it is taken over probabilities);
+- a record with fewer earlier values than L-1 uses shorter subsets, down to the 1-way counts; a column with no
+  released value stays missing.
+
+A seed makes sampling reproducible; the noise (OpenDP) cannot be seeded.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cthub.aggregates.dp import DpParameters, dp_marginals
+from cthub.aggregates.encoding import AggregatesError, StreamingEncoder
+from cthub.synth.base import Model, SynthError
+from cthub.synth.encoding import normalize_multi, subset_domain
+
+__all__ = ["AggregateSeededModel", "AggregateSeededSynthesizer"]
+
+Tuple = tuple[int, ...]
+_CHUNK = 4096  # records per sampling step: bounds memory at about _CHUNK x max_conditions x values floats
+
+
+class AggregateSeededSynthesizer:
+    """DP aggregate-seeded synthesis with the Synthetic Data Showcase's (pac-synth's) parameters and defaults."""
+
+    method = "aggregate-seeded"
+
+    def __init__(
+        self,
+        reporting_length: int = 3,
+        percentile_percentage: float = 99.0,
+        percentile_epsilon_proportion: float = 0.01,
+        accuracy_mode: str | list[float] = "prioritize_long_combinations",
+        number_of_records_epsilon_proportion: float = 0.005,
+        fabrication_mode: str | float | list[float] = "uncontrolled",
+        weight_selection_percentile: float = 50.0,
+        max_conditions: int = 16,
+        multi_value: dict[str, str] | None = None,
+        columns: list[str] | None = None,
+    ) -> None:
+        self.params = DpParameters(
+            reporting_length=reporting_length,
+            percentile_percentage=percentile_percentage,
+            percentile_epsilon_proportion=percentile_epsilon_proportion,
+            accuracy_mode=accuracy_mode,
+            number_of_records_epsilon_proportion=number_of_records_epsilon_proportion,
+            fabrication_mode=fabrication_mode,
+        )
+        try:
+            self.params.validate()
+        except AggregatesError as exc:
+            raise SynthError(str(exc)) from exc
+        if not 0 < weight_selection_percentile <= 100:
+            raise SynthError(f"weight_selection_percentile must be in (0, 100], got {weight_selection_percentile}")
+        if max_conditions < 1:
+            raise SynthError(f"max_conditions must be >= 1, got {max_conditions}")
+        self.weight_selection_percentile = float(weight_selection_percentile)
+        self.max_conditions = int(max_conditions)
+        self.multi_value = dict(multi_value or {})
+        self.columns = list(columns) if columns else None
+
+    def _prepare(
+        self, df: pd.DataFrame, domain: dict[str, list[str]] | None
+    ) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+        """Multi-valued cells as canonical sets, and their public atoms expanded to the set categories."""
+        columns = self.columns or [str(c) for c in df.columns]
+        unknown = [c for c in columns if c not in df.columns]
+        if unknown:
+            raise SynthError(f"columns not in the input: {', '.join(unknown)}; check the column list")
+        frame = df[columns].copy()
+        dom = {c: [str(v) for v in vals] for c, vals in (domain or {}).items() if c in columns}
+        for col, sep in self.multi_value.items():
+            if col not in frame.columns:
+                raise SynthError(f"multi-valued column {col!r} is not in the input")
+            frame[col] = normalize_multi(frame[col].astype("string"), sep, dom.get(col))
+            if col in dom and not any(sep in v for v in dom[col]):
+                dom[col] = subset_domain(dom[col], sep)
+        return frame, dom
+
+    def fit(
+        self,
+        df: pd.DataFrame,
+        epsilon: float,
+        delta: float | None = None,
+        domain: dict[str, list[str]] | None = None,
+    ) -> "AggregateSeededModel":
+        """Spend (epsilon, delta) on DP aggregates of `df`; columns without a public domain are selected privately."""
+        if len(df) == 0:
+            raise SynthError("the input table has no rows; there is nothing to learn from")
+        frame, dom = self._prepare(df, domain)
+        if self.params.reporting_length > frame.shape[1]:
+            raise SynthError(
+                f"reporting_length {self.params.reporting_length} exceeds the {frame.shape[1]} columns; lower it"
+            )
+        encoder = StreamingEncoder(list(frame.columns), dom)
+        enc = encoder.encoded(encoder.encode(frame))
+        public = [c in dom for c in enc.columns]
+        try:
+            result = dp_marginals(enc, epsilon, delta, public, self.params)
+        except AggregatesError as exc:
+            raise SynthError(str(exc)) from exc
+        privacy = dict(result.privacy)
+        privacy["method"] = self.method
+        privacy["parameters"] = {
+            **privacy["parameters"],
+            "weight_selection_percentile": self.weight_selection_percentile,
+            "max_conditions": self.max_conditions,
+            "multi_value": self.multi_value,
+        }
+        return AggregateSeededModel(
+            columns=list(enc.columns),
+            values=result.values,
+            counts=result.counts,
+            records=result.records,
+            reporting_length=self.params.reporting_length,
+            weight_selection_percentile=self.weight_selection_percentile,
+            max_conditions=self.max_conditions,
+            privacy=privacy,
+        )
+
+
+class AggregateSeededModel(Model):
+    """Released DP combination counts and the recipe to sample records from them."""
+
+    method = "aggregate-seeded"
+
+    def __init__(
+        self,
+        columns: list[str],
+        values: list[list[str]],
+        counts: dict[Tuple, np.ndarray],
+        records: int,
+        reporting_length: int,
+        weight_selection_percentile: float,
+        max_conditions: int,
+        privacy: dict[str, Any],
+    ) -> None:
+        super().__init__(columns, privacy)
+        self.values = [list(v) for v in values]
+        self.counts = {tuple(int(i) for i in t): np.asarray(a, dtype=np.int64) for t, a in counts.items()}
+        self.records = int(records)
+        self.reporting_length = int(reporting_length)
+        self.weight_selection_percentile = float(weight_selection_percentile)
+        self.max_conditions = int(max_conditions)
+
+    # ------------------------------------------------------------------ weights
+
+    def _table(self, subset: Tuple, c: int) -> np.ndarray:
+        """P(c = v | subset values, c present) as an array (subset values..., v); slot v = 0 is unused (zero).
+
+        Released combinations give count(S + v) / count(S). The mass of values whose combination with S was not
+        released (thresholded away) is shared among them in proportion to their 1-way counts, so rare values keep
+        their overall frequency instead of being crowded out by common ones (a back-off, as in n-gram models).
+        """
+        ones = self.counts[(c,)].astype(np.float64)[1:]
+        p1 = ones / ones.sum() if ones.sum() > 0 else np.zeros_like(ones)
+        if not subset:
+            return np.concatenate([[0.0], p1])
+        t = tuple(sorted(subset + (c,)))
+        arr = self.counts.get(t)
+        if arr is None:
+            raise SynthError(f"the model has no released counts for column tuple {t}")
+        child = np.moveaxis(arr.astype(np.float64), t.index(c), -1)[..., 1:]  # c's axis last, values only
+        parent = self.counts[tuple(sorted(subset))].astype(np.float64)
+        present = min(ones.sum() / max(self.records, 1), 1.0)
+        released = child > 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cond = child / parent[..., None]
+            resid = np.clip(present - cond.sum(axis=-1), 0.0, None)
+            spare = np.where(released, 0.0, p1).sum(axis=-1)
+            backoff = np.where(spare > 0, resid / spare, 0.0)[..., None] * p1
+            out = np.where(released, cond, backoff)
+        out = np.where(parent[..., None] > 0, out, p1)  # no released count for S at all: no information
+        out = np.nan_to_num(out, nan=0.0, posinf=0.0)
+        return np.concatenate([np.zeros(out.shape[:-1] + (1,)), out], axis=-1)
+
+    def _missing_rates(self, c: int) -> tuple[float, list[np.ndarray]]:
+        """P(c missing) overall, and given each earlier column's value (index by that value; NaN if unknown)."""
+        one = self.counts[(c,)][1:].sum()
+        overall = float(np.clip(1.0 - one / max(self.records, 1), 0.0, 1.0))
+        per_parent = []
+        for a in range(c):
+            pair = self.counts[(a, c)].astype(np.float64)[:, 1:].sum(axis=1)
+            parent = self.counts[(a,)].astype(np.float64)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                rate = np.where(parent > 0, np.clip(1.0 - pair / parent, 0.0, 1.0), np.nan)
+            rate[0] = np.nan
+            per_parent.append(rate)
+        return overall, per_parent
+
+    def _column_weights(
+        self, codes: np.ndarray, c: int, subsets: list[Tuple], tables: list[np.ndarray]
+    ) -> np.ndarray:
+        """Value weights (rows x values+1, slot 0 unused) from the given subsets; rows without one get zeros."""
+        rows = codes.shape[0]
+        width = len(self.values[c]) + 1
+        if not subsets or rows == 0:
+            return np.zeros((rows, width))
+        stack = np.empty((rows, len(subsets), width))
+        usable = np.empty((rows, len(subsets)), dtype=bool)
+        for i, (s, table) in enumerate(zip(subsets, tables)):
+            flat = table.reshape(-1, width)
+            if s:
+                sub = codes[:, list(s)]
+                usable[:, i] = (sub > 0).all(axis=1)
+                stack[:, i, :] = flat[np.ravel_multi_index(tuple(sub.T), table.shape[:-1])]
+            else:
+                usable[:, i] = True
+                stack[:, i, :] = flat[0]
+        has = usable.any(axis=1)
+        n_use = usable.sum(axis=1)
+        if self.weight_selection_percentile >= 100 or len(subsets) == 1:
+            weights = np.where(usable[:, :, None], stack, -np.inf).max(axis=1)
+        elif self.weight_selection_percentile <= 0:
+            weights = np.where(usable[:, :, None], stack, np.inf).min(axis=1)
+        else:
+            stack = np.where(usable[:, :, None], stack, np.inf)
+            stack.sort(axis=1)
+            pos = np.floor(self.weight_selection_percentile / 100.0 * np.maximum(n_use - 1, 0)).astype(np.int64)
+            weights = np.take_along_axis(stack, pos[:, None, None], axis=1)[:, 0, :]
+        return np.where(has[:, None], weights, 0.0)
+
+    # ------------------------------------------------------------------ sampling
+
+    def sample(self, n: int, seed: int | None = None) -> pd.DataFrame:
+        """Exactly `n` complete records (string dtype, pd.NA for missing); the same seed gives the same rows."""
+        if not isinstance(n, (int, np.integer)) or n < 0:
+            raise SynthError(f"n must be a whole number >= 0, got {n!r}")
+        rng = np.random.default_rng(seed)
+        n_cols = len(self.columns)
+        L = self.reporting_length
+        plans: list[list[tuple[list[Tuple], list[np.ndarray]]]] = []
+        missing = [self._missing_rates(c) for c in range(n_cols)]
+        for c in range(n_cols):
+            by_size = []
+            for size in range(min(L - 1, c), -1, -1):
+                subsets = list(combinations(range(c), size))
+                if len(subsets) > self.max_conditions:
+                    pick = np.sort(rng.choice(len(subsets), self.max_conditions, replace=False))
+                    subsets = [subsets[i] for i in pick]
+                by_size.append((subsets, [self._table(s, c) for s in subsets]))
+            plans.append(by_size)
+        codes = np.zeros((int(n), n_cols), dtype=np.int64)
+        for start in range(0, int(n), _CHUNK):
+            block = codes[start : start + _CHUNK]
+            rows = block.shape[0]
+            for c in range(n_cols):
+                # 1. missing or not: median of P(missing | earlier value) over the earlier columns present
+                overall, per_parent = missing[c]
+                if per_parent:
+                    rates = np.column_stack([r[block[:, a]] for a, r in enumerate(per_parent)])
+                    known = ~np.isnan(rates).all(axis=1)
+                    p_miss = np.full(rows, overall)
+                    if known.any():
+                        p_miss[known] = np.nanmedian(rates[known], axis=1)
+                else:
+                    p_miss = np.full(rows, overall)
+                present = rng.random(rows) >= p_miss
+                # 2. a value for the others, from the longest subsets that give some value a weight
+                weights = np.zeros((rows, len(self.values[c]) + 1))
+                todo = present.copy()
+                for subsets, tables in plans[c]:
+                    if not todo.any():
+                        break
+                    idx = np.flatnonzero(todo)
+                    w = self._column_weights(block[idx], c, subsets, tables)
+                    ok = w.sum(axis=1) > 0
+                    weights[idx[ok]] = w[ok]
+                    todo[idx[ok]] = False
+                totals = weights.sum(axis=1)
+                u = rng.random(rows) * totals
+                choice = np.minimum((np.cumsum(weights, axis=1) <= u[:, None]).sum(axis=1), weights.shape[1] - 1)
+                block[:, c] = np.where(present & (totals > 0), choice, 0)  # no value has weight: missing
+        return self._decode(codes)
+
+    def _decode(self, codes: np.ndarray) -> pd.DataFrame:
+        out = {}
+        for j, col in enumerate(self.columns):
+            labels = np.array([None] + self.values[j], dtype=object)
+            out[col] = pd.array(labels[codes[:, j]], dtype="string")
+        return pd.DataFrame(out, columns=self.columns)
+
+    # ------------------------------------------------------------------ persistence
+
+    def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        keys = sorted(self.counts, key=lambda t: (len(t), t))
+        meta = {
+            "tuples": [list(t) for t in keys],
+            "records": self.records,
+            "reporting_length": self.reporting_length,
+            "weight_selection_percentile": self.weight_selection_percentile,
+            "max_conditions": self.max_conditions,
+            "n_values": [len(v) for v in self.values],
+        }
+        arrays: dict[str, np.ndarray] = {f"t{i}": self.counts[t] for i, t in enumerate(keys)}
+        for j, vals in enumerate(self.values):
+            arrays[f"values{j}"] = np.array(vals if vals else [""], dtype=str)
+        return meta, arrays
+
+    @classmethod
+    def _from_state(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> "AggregateSeededModel":
+        values = [[str(v) for v in arrays[f"values{j}"]][:k] for j, k in enumerate(meta["n_values"])]
+        counts = {tuple(t): arrays[f"t{i}"] for i, t in enumerate(meta["tuples"])}
+        return cls(
+            columns=[],
+            values=values,
+            counts=counts,
+            records=meta["records"],
+            reporting_length=meta["reporting_length"],
+            weight_selection_percentile=meta["weight_selection_percentile"],
+            max_conditions=meta["max_conditions"],
+            privacy={},
+        )
+
