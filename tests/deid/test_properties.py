@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cthub.deid import KAnonymityError, anonymize
-from tests.deid.helpers import pycanon_k
+from tests.deid.helpers import pycanon_k, pycanon_l
 
 QIS = ["q1", "q2", "q3"]
 HIER = {"q2": {"a": ["ab"], "b": ["ab"], "c": ["cd"], "d": ["cd"]}}
@@ -46,3 +46,23 @@ def test_output_is_k_anonymous_and_keeps_other_columns(case: tuple[pd.DataFrame,
     pd.testing.assert_series_equal(res.table["other"], df["other"])
     assert len(res.table) == len(df)
     assert res.report["suppression"]["records_touched"] <= int(supp * len(df) + 1e-9)
+
+
+@st.composite
+def tables_with_sensitive(draw: st.DrawFn) -> tuple[pd.DataFrame, int, int]:
+    df, k, _ = draw(tables())
+    n = len(df)
+    df["s"] = pd.array(draw(st.lists(st.sampled_from(["u", "v", "w"]), min_size=n, max_size=n)), dtype="string")
+    return df, k, draw(st.integers(1, 3))
+
+
+@pytest.mark.slow
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables_with_sensitive())
+def test_output_is_l_diverse(case: tuple[pd.DataFrame, int, int]) -> None:
+    df, k, l = case
+    if k > len(df) or df["s"].nunique() < l:
+        return  # refused with a clear error (tested elsewhere)
+    res = anonymize(df, QIS, k=k, hierarchies=HIER, max_suppression=0.3, l_diversity={"s": l}, use_standard=False)
+    assert pycanon_k(res.table, QIS) >= k
+    assert pycanon_l(res.table, QIS, "s") >= l
