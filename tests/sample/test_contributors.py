@@ -157,7 +157,9 @@ def test_htcds_values_come_from_htcds_lists(frames: dict[str, pd.DataFrame]) -> 
         assert len(cells) > 0, column
         values = {v for cell in cells for v in cell.split(";")}
         assert values <= set(lists[list_name]), column
+    assert set(htcds_ngo.IDENTIFIER_COLUMNS) <= set(frame.columns)
     assert frame["prs_FirstName"].notna().all() and frame["prs_MobilePhone"].notna().mean() > 0.5
+    assert frame["prs_MobilePhone"].dropna().str.match(r"\+\d{1,3} 9\d\d 555 \d{4}$").all()
     assert "T_ActivitiesOfHouseholdsAsEmployers" in set(frame["vic_ForcedLabourIndustry"])
 
 

@@ -72,6 +72,7 @@ class Profile:
     spread: float  # standard deviation of the registration year
 
 
+# fmt: off
 PROFILES: tuple[Profile, ...] = (
     Profile(
         "europe_sexual", 0.07, 0.0, 0.95, (0, 0.02, 0.16, 0.22, 0.2, 0.15, 0.16, 0.05, 0.02), (0.04, 0.9, 0.02, 0.04),
@@ -177,7 +178,8 @@ PROFILES: tuple[Profile, ...] = (
         2019, 3.0,
     ),
     Profile(
-        "africa_mixed", 0.17, 0.0, 0.65, (0.01, 0.05, 0.15, 0.16, 0.15, 0.13, 0.22, 0.09, 0.04), (0.75, 0.15, 0.05, 0.05),
+        "africa_mixed", 0.17, 0.0, 0.65, (0.01, 0.05, 0.15, 0.16, 0.15, 0.13, 0.22, 0.09, 0.04),
+        (0.75, 0.15, 0.05, 0.05),
         {"Agriculture": 3, "DomesticWork": 3, "MiningOrDrilling": 2, "Construction": 1, "Peddling": 1, "Other": 1},
         {"Prostitution": 6, "PrivateSexualServices": 1},
         {"DebtBondage": 0.4, "FalsePromises": 0.5, "Threats": 0.4, "PhysicalAbuse": 0.35, "WithholdsDocuments": 0.3,
@@ -202,6 +204,8 @@ PROFILES: tuple[Profile, ...] = (
         2016, 4.0,
     ),
 )
+
+# fmt: on
 
 # Calibration knobs (see benchmark_table's docstring): the share of long-tail cases (a few cases from many
 # countries, mostly exploited at home), a factor on every profile's year spread, and a power < 1 that flattens the

@@ -32,7 +32,8 @@ _NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     "east_europe": (
         ("Olena", "Natalia", "Irina", "Svetlana", "Tatiana", "Oksana", "Aigerim", "Dilnoza", "Mariana", "Yulia"),
         ("Oleksandr", "Sergei", "Dmitri", "Andrii", "Ion", "Nurlan", "Bakhtiyor", "Vasile", "Ivan", "Timur"),
-        ("Kovalenko", "Ivanova", "Popescu", "Shevchenko", "Smirnov", "Rusu", "Nazarbekov", "Karimov", "Bondar", "Ceban"),
+        ("Kovalenko", "Ivanova", "Popescu", "Shevchenko", "Smirnov", "Rusu", "Nazarbekov", "Karimov", "Bondar",
+         "Ceban"),
     ),
     "southeast_europe": (
         ("Elena", "Ana", "Maria", "Ioana", "Elira", "Desislava", "Ayse", "Eleni", "Mihaela", "Blerta"),

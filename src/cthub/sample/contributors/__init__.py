@@ -65,7 +65,8 @@ def write_sample_exports(
     paths: dict[str, Path] = {}
     for contributor, child in zip(CONTRIBUTORS, children, strict=True):
         path = out / FILES[contributor]
-        expected["contributors"][contributor] = _WRITERS[contributor](path, counts[contributor], np.random.default_rng(child))
+        rng = np.random.default_rng(child)
+        expected["contributors"][contributor] = _WRITERS[contributor](path, counts[contributor], rng)
         paths[contributor] = path
         if progress is not None:
             progress(contributor)

@@ -170,7 +170,10 @@ def build(n: int, rng: np.random.Generator) -> tuple[list[list], dict]:
         recruitment = None if miss["recruiter"][i] or not options else options[recruit_pick[i] % len(options)]
         closed = cases.year[i] < 2022 and u[i, 3] < 0.8
         referred_out = closed and u[i, 4] < 0.35
-        status = ("ClosedReferred" if referred_out else "Closed") if closed else ("Active", "FollowUp")[int(u[i, 5] < 0.3)]
+        if closed:
+            status = "ClosedReferred" if referred_out else "Closed"
+        else:
+            status = "FollowUp" if u[i, 5] < 0.3 else "Active"
         mailing = u[i, 6] < 0.25
         referred_in = u[i, 7] < 0.5
         out_date = referral[i] + dt.timedelta(days=int(30 + u[i, 8] * 300)) if referred_out else None
@@ -215,7 +218,9 @@ def build(n: int, rng: np.random.Generator) -> tuple[list[list], dict]:
             "cas_ReferredOrganisation": ORGANISATIONS[orgs[i, 1]] if referred_out else None,
             "cas_ReferredPrimaryCaseWorker": STAFF[staff[i, 2]] if referred_out else None,
             "cas_OutgoingReferralDate": out_date,
-            "cas_OutgoingReferralDetails": f"Transferred for legal support ({first} {family})." if referred_out else None,
+            "cas_OutgoingReferralDetails": (
+                f"Transferred for legal support ({first} {family})." if referred_out else None
+            ),
             "cas_ReasonForCaseClosure": ("Case resolved" if not referred_out else "Referred") if closed else None,
         }
         records.append([row.get(f) if f is not None else None for f in fields])
