@@ -160,14 +160,18 @@ def anonymize(
     QIs without one use the standard's hierarchy when the name matches, else value -> "*". `max_suppression` is the
     share of records local suppression may touch. Non-QI columns are returned unchanged; columns in `drop` and those
     the standard marks as direct identifiers are removed first. `fixed_levels` pins QIs to a generalization level
-    (e.g. {"citizenship": 0} keeps countries), leaving the search to the other QIs and to suppression. Raises `KAnonymityError` when k exceeds the number of
-    records (no table with fewer than k rows can be k-anonymous, not even an all-"*" one).
+    (e.g. {"citizenship": 0} keeps countries), leaving the search to the other QIs and to suppression. Raises
+    `KAnonymityError` when k exceeds the number of records (no table with fewer than k rows can be k-anonymous, not
+    even an all-"*" one).
     """
     started = time.perf_counter()
     qis = list(quasi_identifiers)
     ldiv = parse_l_diversity(l_diversity)
     _validate(df, qis, int(k) if isinstance(k, (int, np.integer)) else k, max_suppression, ldiv)
     k = int(k)
+    absent = [c for c in drop if c not in df.columns]
+    if absent:
+        raise KAnonymityError(f"column(s) {absent} to drop are not in the table; check the names given to --drop")
     dropped = list(dict.fromkeys([*drop, *(standard_direct_identifiers(list(df.columns)) if use_standard else [])]))
     clash = [c for c in dropped if c in qis or c in ldiv]
     if clash:
