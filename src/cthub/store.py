@@ -144,7 +144,9 @@ def _ident(name: str) -> str:
 
 def _is_lock_error(exc: Exception) -> bool:
     text = str(exc).lower()
-    return "lock" in text or "being used by another process" in text
+    # "different configuration": in one process, a read-only and a read-write connection to the same file cannot
+    # be open at once (the web server's threads take turns), so that is waited out like a lock
+    return "lock" in text or "being used by another process" in text or "different configuration" in text
 
 
 def _standard_columns(table: str) -> list[str] | None:
@@ -687,6 +689,15 @@ class Store:
     def token_revoke(self, token_hash: str) -> None:
         with self._connect() as con:
             con.execute("UPDATE tokens SET revoked = TRUE WHERE token_hash = ?", [token_hash])
+
+    def tokens_revoke_user(self, username: str, purpose: str | None = None) -> None:
+        """Revoke every token (or every token of one purpose) of a user: a disabled account or a new password."""
+        with self._connect() as con:
+            if purpose is None:
+                con.execute("UPDATE tokens SET revoked = TRUE WHERE username = ?", [username])
+            else:
+                con.execute("UPDATE tokens SET revoked = TRUE WHERE username = ? AND purpose = ?",
+                            [username, purpose])
 
     def audit(self, actor: str | None, action: str, target: str | None = None,
               detail: dict[str, Any] | None = None) -> None:
