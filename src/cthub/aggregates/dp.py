@@ -289,10 +289,10 @@ def dp_aggregates(
 
     `domain` maps a column to its public values (from the standard or the user); other columns get their values
     selected privately. Remaining keyword arguments are `DpParameters` fields (percentile_percentage, accuracy_mode,
-    fabrication_mode, ...); the fabrication default here is "minimize" (eta 0.01) so that published tables hold
-    almost no combinations that do not exist.
+    fabrication_mode, ...); the fabrication default here is "balanced" (eta 0.1, pac-synth's is "uncontrolled") so
+    that published tables hold almost no combinations that do not exist.
     """
-    params.setdefault("fabrication_mode", "minimize")
+    params.setdefault("fabrication_mode", "balanced")
     try:
         p = DpParameters(reporting_length=length, **params)
     except TypeError as exc:
