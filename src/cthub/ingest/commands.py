@@ -24,7 +24,7 @@ STEPS = ("hashing", "reading", "mapping", "storing", "reporting")
 DEMO_CONTRIBUTORS = (
     Contributor(id="casesys", name="Case management system (XLSX export)", mapping="builtin:casesys"),
     Contributor(id="hotline", name="Hotline (CSV export)", mapping="builtin:hotline"),
-    Contributor(id="htcds-ngo", name="NGO using the HTCDS template", mapping="builtin:htcds-ngo"),
+    Contributor(id="htcds-ngo", name="NGO using the HTCDS template", mapping="builtin:htcds"),
 )
 
 

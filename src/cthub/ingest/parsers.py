@@ -54,7 +54,12 @@ MISSING = Parsed(None)
 
 def fold(value: object) -> str:
     """Case, accent, punctuation and whitespace folding, so 'Forced  Labour ', 'forced-labour' and 'FORCED_LABOUR' meet."""
-    text = unicodedata.normalize("NFKD", str(value))
+    return _fold(str(value))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _fold(value: str) -> str:
+    text = unicodedata.normalize("NFKD", value)
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
     text = re.sub(r"[\s_\-./,;:'\"()]+", " ", text)
     return text.strip()
@@ -104,6 +109,58 @@ def parse_age(value: object) -> Parsed:
     if number > MAX_AGE:
         return Parsed(None, f"age {number:g} is over {MAX_AGE}; check the column holds ages in years")
     return Parsed(str(int(number)))
+
+
+_RANGE = re.compile(r"^\s*(\d{1,3})\s*(?:-|–|to|--)\s*(\d{1,3})\s*(?:y|yrs|years)?\s*$", re.I)
+_PLUS = re.compile(r"^\s*(\d{1,3})\s*\+\s*$|^\s*(?:over|above)\s+(\d{1,3})\s*$", re.I)
+_UNDER = re.compile(r"^\s*(?:under|below|less than)\s+(\d{1,3})\s*$", re.I)
+_MAJORITY_WORDS = {"minor": (0, 17), "child": (0, 17), "adult": (18, MAX_AGE)}
+
+
+def parse_age_range(value: object) -> tuple[tuple[int, int] | None, str | None]:
+    """An age or an age range as (youngest, oldest): '23', '18-24', '50+', 'Under 12', 'Minor', 'Adult'.
+
+    Hotlines often record ranges that do not line up with CTDC's bands; keeping the range lets each derived
+    variable use what it can (a range inside one band gives the band; '12-17' gives Minor even though it spans two
+    bands). Returns (range, None), (None, reason) or (None, None) for missing.
+    """
+    if is_missing(value):
+        return None, None
+    text = str(value).strip()
+    if m := _RANGE.match(text):
+        lo, hi = int(m.group(1)), int(m.group(2))
+        if lo > hi:
+            return None, f"age range {lo}-{hi} runs backwards"
+        if hi > MAX_AGE:
+            return None, f"age range {lo}-{hi} goes over {MAX_AGE}"
+        return (lo, hi), None
+    if m := _PLUS.match(text):
+        lo = int(m.group(1) or m.group(2))
+        return ((lo, MAX_AGE), None) if lo <= MAX_AGE else (None, f"age {lo}+ is over {MAX_AGE}")
+    if m := _UNDER.match(text):
+        hi = int(m.group(1)) - 1
+        return ((0, hi), None) if 0 <= hi <= MAX_AGE else (None, "age range out of bounds")
+    word = _MAJORITY_WORDS.get(fold(text))
+    if word:
+        return word, None
+    p = parse_age(value)
+    if p.value is None:
+        return None, p.reason
+    return (int(p.value), int(p.value)), None
+
+
+def band_of_range(lo: int, hi: int) -> str | None:
+    """The CTDC band holding the whole range, or None when it straddles two."""
+    a, b = age_band(lo), age_band(hi)
+    return a if a == b else None
+
+
+def majority_of_range(lo: int, hi: int) -> str | None:
+    if hi < 18:
+        return "Minor"
+    if lo >= 18:
+        return "Adult"
+    return None
 
 
 def age_band(age: int) -> str:
@@ -262,12 +319,23 @@ def split_multi(value: object, separator: str | None) -> list[str]:
 
 
 def parse_flag(value: object, match: Iterable[str], separator: str | None = None) -> Parsed:
-    """'1' when any token of a multi-select cell is one of `match` (folded), '0' when the cell has other tokens."""
-    tokens = split_multi(value, separator)
+    """'1' when any token of a multi-select cell is one of `match` (folded), '0' when the cell has other tokens.
+    (A frozenset `match` is taken as already folded.)
+
+    `match` is checked before the missing markers, so a flag for "relationship unknown" can match "Unknown"."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return MISSING
+    text = str(value)
+    pattern = re.escape(separator) if separator else r"[,;|\n]+"
+    tokens = [t.strip() for t in re.split(pattern, text) if t.strip()]
     if not tokens:
         return MISSING
-    wanted = {fold(m) for m in match}
-    return Parsed("1" if any(fold(t) in wanted for t in tokens) else "0")
+    wanted = match if isinstance(match, frozenset) else frozenset(fold(m) for m in match)
+    if any(fold(t) in wanted for t in tokens):
+        return Parsed("1")
+    if all(is_missing(t) for t in tokens):
+        return MISSING
+    return Parsed("0")
 
 
 def parse_multi(value: object, matcher: CodeMatcher, separator: str | None = None, joiner: str = ";") -> Parsed:

@@ -291,9 +291,11 @@ def _read_xlsx(path: Path, sheet: str | int | None, header_row: int,
         named = [i for i, c in enumerate(header[:width]) if c is not None and str(c).strip()]
         records: list[tuple[object, ...]] = []
         numbers: list[int] = []
+        blank = 0
         for n, row in enumerate(rows_iter, start=header_row + 1):
             cells = tuple(row[:width]) + (None,) * max(0, width - len(row))
             if all(cells[i] is None or (isinstance(cells[i], str) and not cells[i].strip()) for i in named):
+                blank += 1
                 continue
             records.append(cells)
             numbers.append(n)
@@ -305,5 +307,9 @@ def _read_xlsx(path: Path, sheet: str | int | None, header_row: int,
         raise EmptyFileError(f"{path.name}: sheet {ws.title!r} has a header but no data rows")
     if progress:
         progress(len(records) % 10_000)
+    # trailing empty rows are how spreadsheets end; only blank rows between records are worth a note
+    inner_blank = blank - (n - numbers[-1]) if records else 0
+    if inner_blank > 0:
+        notes.append(f"{inner_blank} blank row(s) were skipped")
     frame = pd.DataFrame.from_records(records, columns=columns).astype(object)
     return RawTable(frame, pd.Series(numbers, dtype="int64"), "xlsx", None, None, notes)

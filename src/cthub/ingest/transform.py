@@ -19,12 +19,14 @@ from cthub.ingest.mapping import Mapping, Rule, fold_header
 from cthub.ingest.parsers import (
     CodeMatcher,
     Parsed,
-    age_band,
     age_from_dob,
+    band_of_range,
     by_unique,
     closest,
-    majority,
-    parse_age,
+    fold,
+    is_missing,
+    majority_of_range,
+    parse_age_range,
     parse_boolean,
     parse_country,
     parse_flag,
@@ -122,22 +124,16 @@ def _parser_for(rule: Rule, var: object, today: date):
             return lambda v: parse_multi(re.sub(r"[,;|\s]+", ";", str(v)), matcher, ";")
         return partial(parse_multi, matcher=matcher, separator=separator, joiner=getattr(var, "separator", None) or ";")
     if transform == "flag":
+        wanted = frozenset(fold(m) for m in rule.match)
         if rule.separator == "any":
-            return lambda v: _flag_any(v, rule.match)
-        return partial(parse_flag, match=rule.match, separator=separator)
+            return lambda v: _flag_any(v, wanted)
+        return partial(parse_flag, match=wanted, separator=separator)
     raise ValueError(f"no one-value parser for transform {transform}")
 
 
-def _flag_any(value: object, match: list[str]) -> Parsed:
-    from cthub.ingest.parsers import fold, is_missing
-
-    if is_missing(value):
-        return Parsed(None)
-    tokens = [t for t in re.split(r"[,;|\s]+", str(value)) if t]
-    if not tokens:
-        return Parsed(None)
-    wanted = {fold(m) for m in match}
-    return Parsed("1" if any(fold(t) in wanted for t in tokens) else "0")
+def _flag_any(value: object, wanted: frozenset[str]) -> Parsed:
+    """A flag from codes separated by anything (HTCDS: ';' in the template, spaces in XLSForm exports)."""
+    return parse_flag(re.sub(r"[,;|\s]+", ";", str(value)) if not is_missing(value) else None, wanted, ";")
 
 
 def transform(raw: pd.DataFrame, row_numbers: pd.Series, mapping: Mapping, std: object,
@@ -285,10 +281,15 @@ def raise_missing_all(mapping: Mapping, columns: list[str]) -> None:
 
 
 def _map_small(values: pd.Series, kind: str) -> pd.Series:
-    """Age in years -> band or majority, through the (at most 121) distinct ages."""
-    fn = age_band if kind == "age_band" else majority
-    lookup = {str(a): fn(a) for a in range(0, 121)}
-    return values.map(lookup).astype("string")
+    """Age range 'lo-hi' -> band or majority (None when the range straddles), through the distinct ranges."""
+    fn = band_of_range if kind == "age_band" else majority_of_range
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    out = []
+    for u in uniques:
+        lo, hi = (int(x) for x in str(u).split("-"))
+        out.append(fn(lo, hi))
+    out.append(None)
+    return pd.Series(pd.array(out, dtype="string")[codes], index=values.index, dtype="string")
 
 
 def _ages(raw: pd.DataFrame, src: str, rule: Rule, columns: list[str], today: date,
@@ -299,7 +300,11 @@ def _ages(raw: pd.DataFrame, src: str, rule: Rule, columns: list[str], today: da
     if key in cache:
         return cache[key]
     if rule.input == "age":
-        result = by_unique(raw[src], parse_age)
+        def _range(v: object) -> Parsed:
+            found, reason = parse_age_range(v)
+            return Parsed(f"{found[0]}-{found[1]}") if found else Parsed(None, reason)
+
+        result = by_unique(raw[src], _range)
     else:
         reference = pd.Series(pd.NA, index=raw.index, dtype="string")
         for c in ref_cols:
@@ -310,7 +315,8 @@ def _ages(raw: pd.DataFrame, src: str, rule: Rule, columns: list[str], today: da
 
         def _parse(key: object) -> Parsed:
             dob, ref = str(key).split("\x1f", 1)
-            return age_from_dob(dob, ref, dayfirst=rule.dayfirst, today=today)
+            p = age_from_dob(dob, ref, dayfirst=rule.dayfirst, today=today)
+            return Parsed(f"{p.value}-{p.value}") if p.value is not None else p
 
         result = by_unique(keys, _parse)
     cache[key] = result
