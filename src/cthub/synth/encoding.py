@@ -222,13 +222,23 @@ class Encoder:
         return pd.DataFrame(out, index=df.index)
 
     def encode(self, df: pd.DataFrame) -> np.ndarray:
-        """(n, d) int codes; values outside the public domain become missing (see the module docstring)."""
-        prepared = self.prepare(df)
+        """(n, d) int codes; values outside the public domain become missing (see the module docstring).
+
+        Works on each column's distinct values (factorized), so the cost is one pass over the rows per column.
+        """
         codes = np.empty((len(df), len(self.codecs)), dtype=np.int32)
         for j, codec in enumerate(self.codecs):
+            missing = len(codec.groups)
             lookup = {v: i for i, g in enumerate(codec.groups) for v in g}
-            col = prepared[codec.name].map(lookup)
-            codes[:, j] = col.fillna(len(codec.groups)).to_numpy(dtype=np.int64)
+            raw = df[codec.name].astype(object).to_numpy(na_value=None)
+            idx, uniques = pd.factorize(raw, use_na_sentinel=True)
+            canon = pd.Series(pd.array([str(u) for u in uniques], dtype="string"))
+            canon = canon.mask(canon.str.strip() == "", pd.NA)
+            if codec.multi_separator:
+                canon = normalize_multi(canon, codec.multi_separator)
+            per_unique = np.array([lookup.get(v, missing) if v is not pd.NA else missing for v in canon], dtype=np.int32)
+            table = np.append(per_unique, np.int32(missing))  # index -1 (missing) maps to the last entry
+            codes[:, j] = table[idx]
         return codes
 
     def decode(self, codes: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
