@@ -93,3 +93,14 @@ def test_missing_and_star_round_trip_through_csv(tmp_path: Path) -> None:
     write_checked_csv(t, out, ["a", "b"], 2, {})
     back = read_table_csv(out)
     assert back["a"].isna().sum() == 2 and (back["a"] == "*").sum() == 2
+
+
+def test_kanon_fix_pins_a_level(app: typer.Typer, tmp_path: Path) -> None:
+    src, out, rep = tmp_path / "in.csv", tmp_path / "out.csv", tmp_path / "r.json"
+    random_table(1500, seed=24).to_csv(src, index=False)
+    args = ["kanon", str(src), "--qi", "gender,year", "--k", "5", "--out", str(out), "--report", str(rep)]
+    result = CliRunner().invoke(app, [*args, "--fix", "year:0"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(rep.read_text())["levels"]["year"]["level"] == 0
+    result = CliRunner().invoke(app, [*args, "--fix", "year"])
+    assert result.exit_code == 2 and "COLUMN:LEVEL" in result.output

@@ -66,6 +66,16 @@ def write_checked_csv(table: pd.DataFrame, out: Path, qis: list[str], k: int, ld
         tmp.unlink(missing_ok=True)
 
 
+def _parse_fix(items: list[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for item in items:
+        col, sep, level = item.rpartition(":")
+        if not sep or not col or not level.strip().isdigit():
+            raise KAnonymityError(f"--fix takes COLUMN:LEVEL (e.g. citizenship:0), got {item!r}")
+        out[col] = int(level)
+    return out
+
+
 def _summary(report: dict[str, Any], out: Path) -> None:
     sup = report["suppression"]
     loss = report["information_loss"]
@@ -139,6 +149,10 @@ def kanon(
         typer.Option("--l-diversity", help="COLUMN:L: every class needs L distinct values of COLUMN. Repeatable."),
     ] = None,
     drop: Annotated[str | None, typer.Option("--drop", help="Direct identifiers to remove, comma-separated.")] = None,
+    fix: Annotated[
+        list[str] | None,
+        typer.Option("--fix", help="COLUMN:LEVEL pins a QI's generalization level (0 = original). Repeatable."),
+    ] = None,
     risk_threshold: Annotated[
         float, typer.Option("--risk-threshold", help="Report the records whose prosecutor risk exceeds this.")
     ] = 0.2,
@@ -157,6 +171,7 @@ def kanon(
             raise KAnonymityError(f"{input_csv} does not exist; give the path of a CSV file")
         df = read_table_csv(input_csv)
         ldiv = parse_l_diversity(l_diversity or None)
+        fixed = _parse_fix(fix or [])
         hier = load_hierarchy_files(hierarchies or [], list(df.columns))
         with Progress(
             TextColumn("searching generalizations"), BarColumn(), TextColumn("{task.completed}/{task.total} nodes"),
@@ -170,7 +185,7 @@ def kanon(
             res = anonymize(
                 df, qis, k=k, hierarchies=hier, max_suppression=max_suppression, l_diversity=ldiv,
                 suppression_weight=suppression_weight, risk_threshold=risk_threshold,
-                drop=[c.strip() for c in (drop or "").split(",") if c.strip()], progress=tick,
+                drop=[c.strip() for c in (drop or "").split(",") if c.strip()], fixed_levels=fixed, progress=tick,
             )  # fmt: skip
         write_checked_csv(res.table, out, qis, k, ldiv)
         if report_path is not None:
