@@ -17,15 +17,21 @@ REAL, OUT, OTHER = "#4c72b0", "#dd8452", "#55a868"
 
 def to_svg(fig: Any) -> str:
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight")
+    fig.savefig(buf, format="svg")  # fixed margins: "tight" bounding boxes would draw every figure twice
     plt.close(fig)
     svg = buf.getvalue()
     return svg[svg.index("<svg") :]  # drop the XML declaration and DOCTYPE for inlining
 
 
+def _fig(w: float, h: float, left: float = 0.14, bottom: float = 0.2) -> tuple[Any, Any]:
+    fig, ax = plt.subplots(figsize=(w, h))
+    fig.subplots_adjust(left=left, right=0.97, top=0.93, bottom=bottom)
+    return fig, ax
+
+
 def error_by_length(series: dict[str, dict[str, float | None]]) -> str:
     """series: output name -> {length: mean abs error}."""
-    fig, ax = plt.subplots(figsize=(5, 2.8))
+    fig, ax = _fig(5, 2.8)
     names = list(series)
     lengths = sorted({int(x) for s in series.values() for x in s})
     width = 0.8 / max(len(names), 1)
@@ -40,7 +46,7 @@ def error_by_length(series: dict[str, dict[str, float | None]]) -> str:
 
 
 def error_by_bucket(buckets: list[dict[str, Any]]) -> str:
-    fig, ax = plt.subplots(figsize=(5, 2.8))
+    fig, ax = _fig(5, 2.8, bottom=0.3)
     labels = [b["bucket"] for b in buckets]
     vals = [b["mean_abs_error"] or 0 for b in buckets]
     ax.bar(labels, vals, color=OUT)
@@ -52,8 +58,9 @@ def error_by_bucket(buckets: list[dict[str, Any]]) -> str:
 
 def one_way_bars(column: str, df: Any) -> str:
     """Share of each category, real vs synthetic (aggregate labels only)."""
-    h = 0.3 + 0.28 * len(df)
+    h = 0.9 + 0.24 * len(df)
     fig, ax = plt.subplots(figsize=(4.6, h))
+    fig.subplots_adjust(left=0.38, right=0.97, top=1 - 0.35 / h, bottom=0.45 / h)
     y = np.arange(len(df))
     ax.barh(y - 0.2, df["real"], 0.4, label="real", color=REAL)
     ax.barh(y + 0.2, df["output"], 0.4, label="synthetic", color=OUT)
@@ -68,19 +75,22 @@ def one_way_bars(column: str, df: Any) -> str:
 def heatmaps(columns: list[str], real: np.ndarray, output: np.ndarray) -> str:
     n = len(columns)
     size = min(3.2 + 0.22 * n, 7)
-    fig, axes = plt.subplots(1, 2, figsize=(2 * size + 0.8, size))
+    fig, axes = plt.subplots(1, 2, figsize=(2 * size + 1.6, size + 1.4))
+    fig.subplots_adjust(left=0.16, right=0.88, top=0.93, bottom=0.3, wspace=0.08)
     for ax, mat, title in ((axes[0], real, "real"), (axes[1], output, "synthetic")):
         im = ax.imshow(mat, vmin=0, vmax=1, cmap="Blues")
         ax.set_title(title, fontsize=10)
         ax.set_xticks(range(n), columns, rotation=90, fontsize=7)
         ax.set_yticks(range(n), columns if ax is axes[0] else [""] * n, fontsize=7)
-    fig.colorbar(im, ax=axes, shrink=0.7, label="Cramér's V")
+    fig.colorbar(im, cax=fig.add_axes((0.9, 0.3, 0.015, 0.63)), label="Cramér's V")
     return to_svg(fig)
 
 
 def predictive_bars(targets: list[dict[str, Any]]) -> str:
     rows = [t for t in targets if t["train_real"] and t["train_output"]]
-    fig, ax = plt.subplots(figsize=(5, 0.6 + 0.5 * max(len(rows), 1)))
+    h = 1.2 + 0.5 * max(len(rows), 1)
+    fig, ax = plt.subplots(figsize=(5, h))
+    fig.subplots_adjust(left=0.3, right=0.97, top=1 - 0.2 / h, bottom=0.55 / h)
     y = np.arange(len(rows))
     ax.barh(y - 0.2, [t["train_real"]["macro_f1"] for t in rows], 0.4, label="trained on real", color=REAL)
     ax.barh(y + 0.2, [t["train_output"]["macro_f1"] for t in rows], 0.4, label="trained on synthetic", color=OUT)
@@ -93,7 +103,7 @@ def predictive_bars(targets: list[dict[str, Any]]) -> str:
 
 
 def distance_hist(syn: list[float], real: list[float]) -> str:
-    fig, ax = plt.subplots(figsize=(5, 2.6))
+    fig, ax = _fig(5, 2.8)
     x = np.arange(max(len(syn), len(real)))
     if syn:
         ax.bar(x[: len(syn)] - 0.2, syn, 0.4, label="synthetic row to closest real record", color=OUT)
@@ -107,7 +117,7 @@ def distance_hist(syn: list[float], real: list[float]) -> str:
 
 
 def class_sizes(hist: list[dict[str, Any]], k: int) -> str:
-    fig, ax = plt.subplots(figsize=(5, 2.6))
+    fig, ax = _fig(5, 2.8)
     labels = [f"{h['from']}–{h['to']}" if h["to"] is not None else f"{h['from']}+" for h in hist]
     colors = ["#c44e52" if (h["to"] is not None and h["to"] < k) else REAL for h in hist]
     ax.bar(labels, [h["classes"] for h in hist], color=colors)

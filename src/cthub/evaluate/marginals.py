@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cthub.evaluate.encoding import Encoded, combo_keys, count_pair, decode_key
+from cthub.evaluate.encoding import Encoded, combo_keys, count_pair
 
 
 def bucket_edges(k: int) -> list[tuple[str, int, float]]:
@@ -110,6 +110,7 @@ def real_selection_counts(enc: Encoded, real: str, max_length: int) -> pd.DataFr
     Selections read "col:value;col:value" with columns in table order, the format of published aggregates.
     """
     ncols = len(enc.columns)
+    labels = [np.array([f"{c}:{v}" for v in cats], dtype=object) for c, cats in zip(enc.columns, enc.categories)]
     parts = []
     for length in range(1, min(max_length, ncols) + 1):
         for cols in combinations(range(ncols), length):
@@ -117,10 +118,15 @@ def real_selection_counts(enc: Encoded, real: str, max_length: int) -> pd.DataFr
             if not len(keys):
                 continue
             uniq, counts = np.unique(keys, return_counts=True)
-            names = [enc.columns[c] for c in cols]
-            sel = [
-                ";".join(f"{n}:{v}" for n, v in zip(names, decode_key(int(key), cols, enc))) for key in uniq
-            ]
+            digits = []
+            rest = uniq.copy()
+            for col in reversed(cols):
+                rest, d = np.divmod(rest, enc.radices[col])
+                digits.append(d)
+            digits.reverse()
+            sel = labels[cols[0]][digits[0]]
+            for col, d in zip(cols[1:], digits[1:]):
+                sel = sel + ";" + labels[col][d]
             parts.append(pd.DataFrame({"selections": sel, "length": length, "real": counts}))
     if not parts:
         return pd.DataFrame({"selections": [], "length": [], "real": []})
