@@ -269,16 +269,17 @@ def _search(
     budget = math.floor(max_suppression * n + 1e-9)
     # cheapest possible suppression per record at each level of each QI
     min_cell = [np.array([max(sw - float(e.loss[l][: e.card(l)].max(initial=0.0)), 0.0) for l in range(e.depth)]) for e in enc]
-    infeasible: list[np.ndarray] = []
+    infeasible = np.empty((64, m), dtype=np.int64)  # nodes known to miss the budget (rows [:n_inf])
+    n_inf = 0
     best: _Solution | None = None
     stats = {"lattice_nodes": int(n_nodes), "nodes_checked": 0, "nodes_suppressed": 0, "nodes_feasible": 0}
     for step, idx in enumerate(order):
-        if progress:
+        if progress and step % 32 == 0:
             progress(step, len(order))
         node = nodes[idx]
         if best is not None and gen[idx] >= best.total - 1e-9:
             break
-        if infeasible and np.any(np.all(node[None, :] <= np.array(infeasible), axis=1)):
+        if n_inf and np.any(np.all(node <= infeasible[:n_inf], axis=1)):
             continue
         stats["nodes_checked"] += 1
         cols = [item_codes[j][l] for j, l in enumerate(node)]
@@ -287,7 +288,10 @@ def _search(
         ok, size = group_ok(cid, n_cls, w0, k, divs0)
         small = int(w0[~ok[cid]].sum())
         if small > budget:
-            infeasible.append(node.copy())
+            if n_inf == len(infeasible):
+                infeasible = np.concatenate([infeasible, np.empty_like(infeasible)])
+            infeasible[n_inf] = node
+            n_inf += 1
             continue
         stats["nodes_feasible"] += 1
         active = [l < e.top for e, l in zip(enc, node, strict=True)]
