@@ -53,3 +53,6 @@ def register(app: typer.Typer) -> None:
     """Add `serve` and `site` to the `cthub` app."""
     app.command("serve")(serve_command)
     app.add_typer(site_app, name="site")
+    from cthub.web.user_commands import register as register_users
+
+    register_users(app)

@@ -1,0 +1,177 @@
+"""The admin area: contributors and mappings, store status, batches, releases (run with live progress, read the
+report, publish, discard), the privacy-budget ledger and the audit log. Every state change is audited."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+
+from cthub.web.accounts.contributor import REPORT_FILES, report_csv
+from cthub.web.accounts.deps import check_csrf, require_admin
+from cthub.web.accounts.pages import page, see_other
+from cthub.web.accounts.sessions import User
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+VERSION_PATTERN = r"^\d{4}\.\d{2}\.\d{2}(\.\d+)?$"
+
+
+def _store(request: Request) -> Any:
+    return request.app.state.accounts.store()
+
+
+def _budget(request: Request) -> dict[str, Any]:
+    from cthub.privacy.accounting import epsilon_from_rho, rho_from_epsilon
+
+    b = request.app.state.config.release.budget
+    spent = _store(request).ledger_spent_rho()
+    total = rho_from_epsilon(b.total_epsilon, b.delta)
+    return {"total_epsilon": b.total_epsilon, "delta": b.delta, "spent_rho": spent, "total_rho": total,
+            "spent_epsilon": epsilon_from_rho(spent, b.delta) if spent > 0 else 0.0,
+            "percent": min(100.0, 100 * spent / total) if total else 0.0}
+
+
+@router.get("/")
+def overview(request: Request, user: User = Depends(require_admin)) -> Response:
+    store = _store(request)
+    users = store.users()
+    contributors = []
+    for c in request.app.state.config.contributors:
+        contributors.append({"id": c.id, "name": c.name, "mapping": c.mapping, "tables": c.tables,
+                             "accounts": [u["username"] for u in users if u["contributor"] == c.id],
+                             "batches": len(store.batches(contributor=c.id))})
+    ctx = {"contributors": contributors, "counts": store.record_counts(), "quarantine": store.quarantine_size(),
+           "batches": len(store.batches()), "releases": len(store.releases()), "budget": _budget(request),
+           "users": [{k: u[k] for k in ("username", "role", "contributor", "disabled", "last_login")} for u in users]}
+    return page(request, "admin.html", ctx, active="admin")
+
+
+@router.get("/batches")
+def batches(request: Request, user: User = Depends(require_admin)) -> Response:
+    rows = [b.as_dict() for b in _store(request).batches()]
+    return page(request, "admin_batches.html", {"batches": rows}, active="admin")
+
+
+@router.get("/batches/{batch_id}/{name}")
+def batch_file(request: Request, batch_id: str, name: str, user: User = Depends(require_admin)) -> Response:
+    from cthub.store import UnknownBatch
+
+    try:
+        batch = _store(request).batch(batch_id)
+    except UnknownBatch:
+        raise HTTPException(404, "no such batch") from None
+    if name not in REPORT_FILES or not batch.report_dir:
+        raise HTTPException(404, "no such report file")
+    return report_csv(request, Path(batch.report_dir), name, batch.batch_id)
+
+
+def _release_rows(request: Request) -> list[dict[str, Any]]:
+    from cthub.release.reader import published_versions
+
+    published = set(published_versions(request.app.state.home))
+    rows = []
+    for r in reversed(_store(request).releases()):
+        s = r.get("summary") or {}
+        rows.append({"version": r["version"], "status": r["status"], "created": r["created"],
+                     "epsilon": s.get("epsilon"), "k": s.get("k"), "gates_passed": s.get("gates_passed"),
+                     "records": s.get("records"), "live": r["version"] in published,
+                     "has_report": (Path(r["path"]) / "report.html").is_file() if r.get("path") else False})
+    return rows
+
+
+@router.get("/releases")
+def releases(request: Request, user: User = Depends(require_admin)) -> Response:
+    job = request.app.state.accounts.job
+    return page(request, "admin_releases.html", {"releases": _release_rows(request), "job": job.snapshot()},
+                active="admin")
+
+
+@router.post("/releases/run")
+def run(request: Request, csrf_token: str = Form("", max_length=200), user: User = Depends(require_admin)) -> Response:
+    check_csrf(request, csrf_token)
+    job = request.app.state.accounts.job
+    if not job.start(user.username):
+        raise HTTPException(409, "a release is already running; wait for it to finish")
+    _store(request).audit(user.username, "release-run", None, {"draft": True})
+    return see_other("/admin/releases")
+
+
+@router.get("/releases/progress.json")
+def progress(request: Request, user: User = Depends(require_admin)) -> JSONResponse:
+    return JSONResponse(request.app.state.accounts.job.snapshot(), headers={"cache-control": "no-store"})
+
+
+def _get_release(request: Request, version: str) -> Any:
+    import re
+
+    from cthub.release.reader import ReleaseNotFound, get_release
+
+    if not re.match(VERSION_PATTERN, version):
+        raise HTTPException(404, "no such release")
+    try:
+        return get_release(request.app.state.home, version)
+    except ReleaseNotFound:
+        raise HTTPException(404, "no such release") from None
+
+
+@router.get("/releases/{version}/report")
+def report(request: Request, version: str, user: User = Depends(require_admin)) -> Response:
+    rel = _get_release(request, version)
+    file = Path(rel.path) / "report.html"
+    if not file.is_file():
+        raise HTTPException(404, "this release has no report")
+    return FileResponse(file, media_type="text/html; charset=utf-8", headers={"cache-control": "no-store"})
+
+
+@router.post("/releases/{version}/publish")
+def publish(request: Request, version: str, csrf_token: str = Form("", max_length=200),
+            user: User = Depends(require_admin)) -> Response:
+    from cthub.release import folder
+    from cthub.store import StoreError
+
+    check_csrf(request, csrf_token)
+    rel = _get_release(request, version)
+    if not rel.gates_passed:
+        raise HTTPException(409, f"release {version} failed its gates; a failed release is never published")
+    bad = rel.verify()
+    if bad:
+        raise HTTPException(409, f"files of {version} do not match SHA256SUMS ({len(bad)} file(s)); not published")
+    folder.publish(request.app.state.home, version)
+    try:
+        _store(request).release_set_status(version, "published")
+    except StoreError:
+        pass  # a folder copied in from elsewhere is not indexed: the folder is what counts
+    _store(request).audit(user.username, "publish", version, {})
+    return see_other("/admin/releases")
+
+
+@router.post("/releases/{version}/discard")
+def discard(request: Request, version: str, csrf_token: str = Form("", max_length=200),
+            user: User = Depends(require_admin)) -> Response:
+    from cthub.release import folder
+    from cthub.store import StoreError
+
+    check_csrf(request, csrf_token)
+    _get_release(request, version)
+    folder.move_to_discarded(request.app.state.home, version)
+    try:
+        _store(request).release_set_status(version, "discarded")
+    except StoreError:
+        pass
+    _store(request).audit(user.username, "discard", version, {})
+    return see_other("/admin/releases")
+
+
+@router.get("/ledger")
+def ledger(request: Request, user: User = Depends(require_admin)) -> Response:
+    df = _store(request).ledger()
+    rows = df.to_dict(orient="records") if len(df) else []
+    return page(request, "admin_ledger.html", {"rows": rows, "budget": _budget(request)}, active="admin")
+
+
+@router.get("/audit")
+def audit(request: Request, limit: int = 200, user: User = Depends(require_admin)) -> Response:
+    rows = _store(request).audit_log(max(1, min(limit, 5000)))
+    return page(request, "admin_audit.html", {"rows": rows}, active="admin")

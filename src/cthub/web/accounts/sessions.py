@@ -1,0 +1,155 @@
+"""Server-side sessions, API tokens and CSRF tokens.
+
+A session is a random token in an HttpOnly, SameSite=Strict cookie; the store keeps only its SHA-256, with an
+expiry, so logging out, disabling a user or resetting a password revokes it at once. API tokens (for scripted
+uploads, `Authorization: Bearer ...`) are stored the same way with purpose `api`; a session token is never accepted
+as an API token or the other way round.
+
+CSRF uses the synchronizer-token pattern: every form carries an HMAC of the session token (or, before login, of a
+random pre-session cookie) under the app's secret, checked on every POST.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+
+SESSION_COOKIE = "cthub_session"
+PRE_COOKIE = "cthub_presession"
+SESSION_HOURS = 8
+API_PREFIX = "cthub_"
+ROLES = ("admin", "contributor")
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    role: str
+    contributor: str | None
+    display_name: str | None
+    via: str  # "session" | "api"
+    token_hash: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_token(prefix: str = "") -> str:
+    return prefix + secrets.token_urlsafe(32)
+
+
+def _store(request: Request) -> Any:
+    return request.app.state.accounts.store()
+
+
+def is_loopback(request: Request) -> bool:
+    host = (request.url.hostname or "").strip("[]")
+    if host in ("localhost", "testserver"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def is_https(request: Request) -> bool:
+    if request.url.scheme == "https":
+        return True
+    behind_proxy = os.environ.get("CTHUB_BEHIND_TLS_PROXY", "") not in ("", "0", "false")
+    return behind_proxy and request.headers.get("x-forwarded-proto", "") == "https"
+
+
+def cookie_args(request: Request) -> dict[str, Any]:
+    return {"httponly": True, "samesite": "strict", "secure": is_https(request), "path": "/"}
+
+
+def start_session(request: Request, response: Response, username: str) -> str:
+    """Create a session for `username`, set its cookie, drop the pre-session cookie; returns the token."""
+    token = new_token()
+    expires = datetime.now(UTC) + timedelta(hours=SESSION_HOURS)
+    _store(request).token_add(token_hash(token), username, purpose="session", expires=expires)
+    response.set_cookie(SESSION_COOKIE, token, max_age=SESSION_HOURS * 3600, **cookie_args(request))
+    response.delete_cookie(PRE_COOKIE, path="/")
+    return token
+
+
+def end_session(request: Request, response: Response) -> None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        _store(request).token_revoke(token_hash(token))
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+def _lookup(request: Request, token: str, purpose: str) -> User | None:
+    if not token or len(token) > 200:
+        return None
+    store = _store(request)
+    h = token_hash(token)
+    row = store.token_get(h)
+    if row is None or row["purpose"] != purpose:
+        return None
+    user = store.user_get(row["username"])
+    if user is None or user["disabled"] or user["role"] not in ROLES:
+        return None
+    return User(username=user["username"], role=user["role"], contributor=user["contributor"],
+                display_name=user.get("display_name"), via=purpose if purpose == "session" else "api", token_hash=h)
+
+
+def current_user(request: Request) -> User | None:
+    """The signed-in user (session cookie) or API caller (Bearer token), cached on the request."""
+    if "cthub_user" in request.scope:
+        return request.scope["cthub_user"]
+    user = None
+    auth = request.headers.get("authorization", "")
+    if auth[:7].lower() == "bearer ":
+        user = _lookup(request, auth[7:].strip(), "api")
+    else:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie:
+            user = _lookup(request, cookie, "session")
+    request.scope["cthub_user"] = user
+    return user
+
+
+# -- CSRF ------------------------------------------------------------------------------------------------------
+def _hmac(request: Request, text: str) -> str:
+    key = request.app.state.secret_key.encode("utf-8")
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def csrf_token(request: Request, response: Response | None = None) -> str:
+    """The token forms must send back: bound to the session, or to a pre-session cookie set now if needed."""
+    session = request.cookies.get(SESSION_COOKIE)
+    if session and current_user(request) is not None:
+        return _hmac(request, "session:" + session)
+    pre = request.cookies.get(PRE_COOKIE) or request.scope.get("cthub_pre")
+    if not pre:
+        pre = new_token()
+        request.scope["cthub_pre"] = pre
+    if response is not None and request.cookies.get(PRE_COOKIE) != pre:
+        response.set_cookie(PRE_COOKIE, pre, max_age=3600, **cookie_args(request))
+    return _hmac(request, "pre:" + pre)
+
+
+def csrf_valid(request: Request, sent: str | None) -> bool:
+    if not sent:
+        return False
+    session = request.cookies.get(SESSION_COOKIE)
+    if session and current_user(request) is not None:
+        return hmac.compare_digest(sent, _hmac(request, "session:" + session))
+    pre = request.cookies.get(PRE_COOKIE)
+    return bool(pre) and hmac.compare_digest(sent, _hmac(request, "pre:" + pre))
