@@ -65,3 +65,43 @@ def group_ok(
     for d in diversity:
         ok &= d.distinct(gid, n_groups) >= d.l
     return ok, size
+
+
+class Rollup:
+    """Classes of evaluated nodes, kept so that a coarser node is grouped from them instead of from every item.
+
+    Each class of a node is stored as one representative item plus its size; a coarser node's classes are unions of
+    those classes (every level is a function of the level below), so grouping the representatives at the coarser
+    levels, weighted by size, gives the same class sizes with far fewer items. The cache is capped in items.
+    """
+
+    def __init__(self, item_codes: list[list[np.ndarray]], w0: np.ndarray, k: int, max_items: int = 4_000_000) -> None:
+        self.item_codes, self.k, self.max_items = item_codes, k, max_items
+        n0 = len(w0)
+        self.nodes: list[np.ndarray] = []
+        self.reps: list[np.ndarray] = [np.arange(n0)]
+        self.weights: list[np.ndarray] = [w0]
+        self.nodes.append(np.zeros(len(item_codes), dtype=np.int64))
+        self.items = n0
+
+    def small_records(self, node: np.ndarray, cards: list[int]) -> int:
+        """Records in classes smaller than k at `node`, grouped from the finest cached node below it."""
+        stack = np.array(self.nodes)
+        below = np.flatnonzero(np.all(stack <= node, axis=1))
+        src = min(below, key=lambda i: len(self.reps[i]))  # node 0 (the bottom) is always below
+        reps, w = self.reps[src], self.weights[src]
+        if src == 0:  # the bottom: the items themselves
+            cols = [self.item_codes[j][l] for j, l in enumerate(node)]
+        else:
+            cols = [self.item_codes[j][l][reps] for j, l in enumerate(node)]
+        gid, n = group_ids(cols, cards)
+        size = np.bincount(gid, weights=w, minlength=n)
+        small = int(w[size[gid] < self.k].sum())
+        if n < len(reps) and self.items + n <= self.max_items:
+            first = np.zeros(n, dtype=np.int64)
+            first[gid[::-1]] = np.arange(len(gid) - 1, -1, -1)
+            self.nodes.append(node.copy())
+            self.reps.append(reps[first])
+            self.weights.append(size)
+            self.items += n
+        return small

@@ -40,7 +40,7 @@ import pandas as pd
 
 from cthub.deid import metrics
 from cthub.deid.encode import EncodedQI, encode_qis
-from cthub.deid.groups import Diversity, group_ids, group_ok
+from cthub.deid.groups import Diversity, Rollup, group_ids, group_ok
 from cthub.deid.hierarchy import (
     HierarchyLike,
     ValueHierarchy,
@@ -269,6 +269,8 @@ def _search(
     budget = math.floor(max_suppression * n + 1e-9)
     # cheapest possible suppression per record at each level of each QI
     min_cell = [np.array([max(sw - float(e.loss[l][: e.card(l)].max(initial=0.0)), 0.0) for l in range(e.depth)]) for e in enc]
+    # without l-diversity, a node's classes can be rolled up from a finer node's classes (fewer items to group)
+    rollup = None if divs0 else Rollup(item_codes, w0, k)
     infeasible = np.empty((64, m), dtype=np.int64)  # nodes known to miss the budget (rows [:n_inf])
     n_inf = 0
     best: _Solution | None = None
@@ -282,11 +284,13 @@ def _search(
         if n_inf and np.any(np.all(node <= infeasible[:n_inf], axis=1)):
             continue
         stats["nodes_checked"] += 1
-        cols = [item_codes[j][l] for j, l in enumerate(node)]
         cards = [e.card(l) for e, l in zip(enc, node, strict=True)]
-        cid, n_cls = group_ids(cols, cards)
-        ok, size = group_ok(cid, n_cls, w0, k, divs0)
-        small = int(w0[~ok[cid]].sum())
+        small = rollup.small_records(node, cards) if rollup is not None else None
+        if small is None:
+            cols = [item_codes[j][l] for j, l in enumerate(node)]
+            cid, n_cls = group_ids(cols, cards)
+            ok, size = group_ok(cid, n_cls, w0, k, divs0)
+            small = int(w0[~ok[cid]].sum())
         if small > budget:
             if n_inf == len(infeasible):
                 infeasible = np.concatenate([infeasible, np.empty_like(infeasible)])
@@ -299,6 +303,10 @@ def _search(
         if best is not None and gen[idx] + small * lb_cell >= best.total - 1e-9:
             continue
         natural = np.stack([e.maps[l][e.codes].astype(np.int64) for e, l in zip(enc, node, strict=True)], axis=1)
+        if small > 0 and rollup is not None:  # the suppression step needs the classes of every distinct combination
+            cols = [item_codes[j][l] for j, l in enumerate(node)]
+            cid, n_cls = group_ids(cols, cards)
+            ok, size = group_ok(cid, n_cls, w0, k, divs0)
         if small == 0:
             sol = _Solution(tuple(int(x) for x in node), float(gen[idx]), float(gen[idx]), 0.0, natural, natural, 0, 0)
         else:
