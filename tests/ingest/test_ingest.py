@@ -117,10 +117,12 @@ def test_identifiers_never_reach_the_store_or_reports(hub: Path, tmp_path: Path)
         ["3", "", "", "2019-05-03", secrets[0], "31", "VN", "", "", "", "", ""],  # name in the sex column
         ["4", "", "", "2019-05-03", "M", secrets[4], "VN", "", "", "", "", ""],  # phone in the age column
         ["5", "", "", "", "", "", secrets[3], "", "", "", "", ""],  # a name in the country column, nothing else
+        ["6", "", "", "2019-05-03", "Marla", "09175550142", "Marlaine", "", "", "", "", ""],  # short name near "Male"
     ]
+    secrets += ["Marla", "Marlaine", "09175550142"]
     store = Store.open()
     res = ingest_file(store, "line", write_csv(tmp_path / "leaky.csv", rows, header=header), today=TODAY)
-    assert res.accepted == 4 and res.rejected == 1
+    assert res.accepted == 5 and res.rejected == 1
     ingest_file(store, "line", write_csv(tmp_path / "leaky2.csv", rows[:2], header=header), today=TODAY,
                 dry_run=True)
     blob = all_bytes(hub)

@@ -104,10 +104,11 @@ def parse_age(value: object) -> Parsed:
         number = float(match.group(1).replace(",", "."))
     if math.isnan(number) or math.isinf(number):
         return Parsed(None, "not an age in years (expected a number such as 27)")
+    shown = f"age {number:g}" if abs(number) < 10_000 else "a long number"  # never quote a phone or ID number
     if number < 0:
-        return Parsed(None, f"age {number:g} is negative; expected 0 to {MAX_AGE}")
+        return Parsed(None, f"{shown} is negative; expected 0 to {MAX_AGE}")
     if number > MAX_AGE:
-        return Parsed(None, f"age {number:g} is over {MAX_AGE}; check the column holds ages in years")
+        return Parsed(None, f"{shown} is over {MAX_AGE}; check the column holds ages in years")
     return Parsed(str(int(number)))
 
 

@@ -56,10 +56,11 @@ class Transformed:
     columns_ignored: list[str] = field(default_factory=list)  # file columns no rule reads (identifiers included)
 
 
-def safe_value(raw: object, rule: Rule, reason: str | None = None) -> str:
+def safe_value(raw: object, rule: Rule, known: list[str] | None = None) -> str:
     """What a report may say about a bad cell. Quote only what cannot identify anyone: short numbers, dates that are
-    not birth dates, and near-misses of a known code (a 'did you mean' typo). Everything else is described, not
-    quoted, so a name, phone number or e-mail typed into the wrong column never reaches a report."""
+    not birth dates, and close misspellings of a known code or name (`known`, similarity >= 0.8: 'Phillipines').
+    Everything else is described, not quoted, so a name, phone number or e-mail typed into the wrong column never
+    reaches a report ('Maria' in a sex column is described, even though 'Male' is a weak match)."""
     if not rule.echo:
         return "[not shown: date of birth]"
     text = str(raw)
@@ -72,9 +73,21 @@ def safe_value(raw: object, rule: Rule, reason: str | None = None) -> str:
         return "[not shown: looks like a phone or ID number]"
     if _NUMERIC.match(text) or _DATEISH.match(text):
         return text.strip()[:MAX_VALUE_CHARS]
-    if reason and "did you mean" in reason and n <= MAX_VALUE_CHARS and len(text.split()) <= 3:
+    if known and n <= MAX_VALUE_CHARS and len(text.split()) <= 4 and closest(text, known, cutoff=0.8):
         return text.strip()
     return f"[not shown: {n} characters]"
+
+
+def _known_names(rule: Rule, var: object) -> list[str]:
+    """Codes, labels and synonyms a bad value may be a misspelling of (country names for countries)."""
+    if rule.transform in ("age_band", "majority", "year", "boolean", "flag"):
+        return []
+    names = [*getattr(var, "codes"), *(v.label for v in getattr(var, "values")), *rule.values]
+    if getattr(var, "type") == "country" or rule.transform == "country":
+        from cthub.ingest.parsers import _country_tables
+
+        names += list(_country_tables()[2])
+    return names
 
 
 def _resolve(columns: list[str], wanted: list[str]) -> str | None:
@@ -173,9 +186,8 @@ def transform(raw: pd.DataFrame, row_numbers: pd.Series, mapping: Mapping, std: 
         if bad.any():
             raw_bad = raw.loc[bad, src]
             reason_bad = reasons[bad]
-            reason_of = dict(zip(raw_bad.astype("string").tolist(), reason_bad.tolist()))
-            shown, _ = by_unique(raw_bad.astype("string"),
-                                 lambda v, r=rule: Parsed(safe_value(v, r, reason_of.get(v))))
+            known = _known_names(rule, var)
+            shown, _ = by_unique(raw_bad.astype("string"), lambda v, r=rule, k=known: Parsed(safe_value(v, r, k)))
             # the reason can quote a suggestion but never the raw value itself
             problems.append(pd.DataFrame({
                 "row": row_numbers[bad].to_numpy(),
