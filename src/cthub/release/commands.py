@@ -105,21 +105,16 @@ def publish_command(
 
     Example: [bold]cthub publish 2026.11.22[/bold]
     """
-    from cthub.release import folder
-    from cthub.release.reader import get_release
+    from cthub.release.manage import PublishRefused, publish_release
 
     with _friendly():
-        rel = get_release(home, version)
-        if not rel.gates_passed:
-            err.print(f"[red]refused:[/] release {version} failed its gates; a failed release is never published. "
-                      "Fix the configuration and run `cthub release` again.")
-            raise typer.Exit(1)
-        bad = rel.verify()
-        if bad:
-            err.print(f"[red]refused:[/] files of {version} do not match SHA256SUMS: {', '.join(bad)}")
-            raise typer.Exit(1)
-        folder.publish(home, version)
-        _store_status(home, version, "published")
+        try:
+            _, note = publish_release(home, version)
+        except PublishRefused as exc:
+            err.print(f"[red]refused:[/] {exc}")
+            raise typer.Exit(1) from None
+    if note:
+        err.print(f"[yellow]note:[/] {note}")
     console.print(f"[green]published[/] {version}")
 
 
@@ -131,23 +126,13 @@ def discard_command(
 
     Example: [bold]cthub discard 2026.11.22.2[/bold]
     """
-    from cthub.release import folder
-    from cthub.release.reader import get_release
+    from cthub.release.manage import discard_release
 
     with _friendly():
-        get_release(home, version)
-        dest = folder.move_to_discarded(home, version)
-        _store_status(home, version, "discarded")
+        dest, note = discard_release(home, version)
+    if note:
+        err.print(f"[yellow]note:[/] {note}")
     console.print(f"discarded {version} (moved to {dest}); its privacy spend stays in the ledger")
-
-
-def _store_status(home: Optional[Path], version: str, status: str) -> None:
-    from cthub.store import Store, StoreError
-
-    try:
-        Store.open(home).release_set_status(version, status)
-    except StoreError as exc:  # a folder copied in from elsewhere is not indexed: the folder is what counts
-        err.print(f"[yellow]note:[/] {exc}")
 
 
 def releases_command(
