@@ -117,3 +117,9 @@ def test_bad_parameters_are_refused(table: pd.DataFrame) -> None:
         dp_aggregates(table, 2, epsilon=1, fabrication_mode="sometimes")
     with pytest.raises(AggregatesError, match="accuracy_mode"):
         DpParameters(accuracy_mode=[1.0]).validate()
+
+
+def test_chunks_are_accepted(table: pd.DataFrame) -> None:
+    chunks = (table.iloc[i : i + 1000] for i in range(0, len(table), 1000))
+    frame, privacy = dp_aggregates(chunks, 1, epsilon=1.0, delta=1e-6, domain=DOMAIN)
+    assert set(frame["length"]) == {1} and privacy["parameters"]["columns"] == list(table.columns)

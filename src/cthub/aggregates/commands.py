@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Optional
 
+import numpy as np
 import pandas as pd
 import typer
 from rich.console import Console
@@ -100,8 +101,6 @@ def aggregates(
                     progress.advance(task, len(chunk))
                 if encoder is None:
                     raise AggregatesError(f"{input} has no records")
-                import numpy as np
-
                 enc = encoder.encoded(np.concatenate(parts))
                 level = progress.add_task("DP levels", total=length)
                 result = dp_marginals(enc, epsilon, delta, [bool(dom and c in dom) for c in enc.columns], params,

@@ -23,7 +23,7 @@ set-union selection of its values.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from itertools import combinations
 from typing import Any
@@ -34,7 +34,7 @@ from scipy.stats import norm
 
 from cthub.aggregates.consistency import make_consistent
 from cthub.aggregates.counting import Tuple, check_size, count_tuples, iter_keys, tuple_shape
-from cthub.aggregates.encoding import AggregatesError, Encoded, check_columns, encode_frame
+from cthub.aggregates.encoding import AggregatesError, Encoded, StreamingEncoder, check_columns, encode_frame
 from cthub.aggregates.selections import to_frame
 from cthub.privacy import Budget, discrete_gaussian, discrete_laplace, epsilon_from_rho, noisy_argmax
 
@@ -277,7 +277,7 @@ def dp_marginals(
 
 
 def dp_aggregates(
-    df: pd.DataFrame,
+    df: pd.DataFrame | Iterable[pd.DataFrame],
     length: int,
     epsilon: float,
     delta: float | None = None,
@@ -286,6 +286,8 @@ def dp_aggregates(
     **params: Any,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """DP counts of every combination of up to `length` values, consistent, with the privacy dict.
+
+    `df` may be one table or an iterable of chunks (read once into 2-byte codes per cell).
 
     `domain` maps a column to its public values (from the standard or the user); other columns get their values
     selected privately. Remaining keyword arguments are `DpParameters` fields (percentile_percentage, accuracy_mode,
@@ -297,8 +299,18 @@ def dp_aggregates(
         p = DpParameters(reporting_length=length, **params)
     except TypeError as exc:
         raise AggregatesError(f"unknown DP parameter: {exc}") from exc
-    cols = check_columns(df, columns)
-    enc = encode_frame(df, cols, domain)
+    if isinstance(df, pd.DataFrame):
+        enc = encode_frame(df, check_columns(df, columns), domain)
+    else:  # chunks: held as 2-byte codes, since the algorithm passes over the records several times
+        encoder: StreamingEncoder | None = None
+        parts = []
+        for chunk in df:
+            encoder = encoder or StreamingEncoder(check_columns(chunk, columns), domain)
+            parts.append(encoder.encode(chunk))
+        if encoder is None:
+            raise AggregatesError("the input has no chunks; nothing to aggregate")
+        enc = encoder.encoded(np.concatenate(parts))
+    cols = enc.columns
     public = [bool(domain and c in domain) for c in cols]
     result = dp_marginals(enc, epsilon, delta, public, p)
     return result.frame(), result.privacy
