@@ -161,6 +161,11 @@ def test_accounts_tokens_audit(hub_home: Path) -> None:
     assert s.token_get("h2") is None  # expired
     s.token_revoke("h1")
     assert s.token_get("h1") is None
+    s.token_add("a1", "ana", "api")
+    s.token_add("s1", "ana", "session")
+    assert s.tokens_revoke_user("ana", purpose="api") == 1
+    assert s.token_get("a1") is None and s.token_get("s1") is not None
+    assert s.tokens_revoke_user("ana") == 1 and s.token_get("s1") is None
     for i in range(3):
         s.audit("ana", "upload", f"batch-{i}", {"n": i})
     log = s.audit_log(2)
@@ -180,11 +185,11 @@ def test_locked_file_retries_then_clear_error(hub_home: Path, monkeypatch: pytes
     s = Store.open()
     ctx = multiprocessing.get_context("spawn")
     ready = ctx.Event()
-    p = ctx.Process(target=_hold_lock, args=(str(s.path), 2.0, ready))
+    p = ctx.Process(target=_hold_lock, args=(str(s.path), 1.5, ready))
     p.start()
     try:
         assert ready.wait(30)
-        monkeypatch.setattr(store_module, "LOCK_WAIT_SECONDS", 0.5)
+        monkeypatch.setattr(store_module, "LOCK_WAIT_SECONDS", 0.2)
         with pytest.raises(StoreLocked, match="locked by another process"):
             s.batches()
         monkeypatch.setattr(store_module, "LOCK_WAIT_SECONDS", 15.0)

@@ -699,6 +699,15 @@ class Store:
                 con.execute("UPDATE tokens SET revoked = TRUE WHERE username = ? AND purpose = ?",
                             [username, purpose])
 
+    def tokens_revoke_user(self, username: str, purpose: str | None = None) -> int:
+        """Revoke every live token of a user (of one purpose, e.g. "api" or "session", or all); returns how many."""
+        where = "username = ? AND NOT revoked" + (" AND purpose = ?" if purpose else "")
+        params = [username, purpose] if purpose else [username]
+        with self._transaction() as con:
+            n = int(con.execute(f"SELECT count(*) FROM tokens WHERE {where}", params).fetchone()[0])
+            con.execute(f"UPDATE tokens SET revoked = TRUE WHERE {where}", params)
+        return n
+
     def audit(self, actor: str | None, action: str, target: str | None = None,
               detail: dict[str, Any] | None = None) -> None:
         """Append to the audit log (there is no method to change or delete it). Never pass record values."""
