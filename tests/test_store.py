@@ -165,7 +165,7 @@ def test_accounts_tokens_audit(hub_home: Path) -> None:
     s.token_add("s1", "ana", "session")
     assert s.tokens_revoke_user("ana", purpose="api") == 1
     assert s.token_get("a1") is None and s.token_get("s1") is not None
-    assert s.tokens_revoke_user("ana") == 1 and s.token_get("s1") is None
+    assert s.tokens_revoke_user("ana") == 2 and s.token_get("s1") is None  # s1 and the expired h2
     for i in range(3):
         s.audit("ana", "upload", f"batch-{i}", {"n": i})
     log = s.audit_log(2)
