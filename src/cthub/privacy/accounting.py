@@ -9,9 +9,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-import opendp.prelude as dp
+import opendp.combinators as dpc
+import opendp.domains as dpd
+import opendp.measurements as dpm
+import opendp.metrics as dpt
+from opendp.mod import enable_features
 
-dp.enable_features("contrib")
+# opendp.prelude would also import opendp.extras (scikit-learn and more), seconds of start-up for every command.
+enable_features("contrib")
 
 
 class BudgetExceeded(Exception):
@@ -24,8 +29,8 @@ def epsilon_from_rho(rho: float, delta: float) -> float:
         return 0.0
     # A unit-sensitivity Gaussian with sigma chosen to spend exactly rho, converted by OpenDP.
     sigma = math.sqrt(1.0 / (2.0 * rho))
-    meas = dp.c.make_zCDP_to_approxDP(
-        dp.m.make_gaussian(dp.atom_domain(T=float, nan=False), dp.absolute_distance(T=float), scale=sigma)
+    meas = dpc.make_zCDP_to_approxDP(
+        dpm.make_gaussian(dpd.atom_domain(T=float, nan=False), dpt.absolute_distance(T=float), scale=sigma)
     )
     return float(meas.map(1.0).epsilon(delta))
 

@@ -10,20 +10,25 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-import opendp.prelude as dp
+import opendp.domains as dpd
+import opendp.measurements as dpm
+import opendp.measures as dpms
+import opendp.metrics as dpt
+from opendp.mod import enable_features
 
-dp.enable_features("contrib")
+# opendp.prelude would also import opendp.extras (scikit-learn and more), seconds of start-up for every command.
+enable_features("contrib")
 
 
 @lru_cache(maxsize=256)
 def _vector_mechanism(kind: str, scale: float, integer: bool):  # noqa: ANN202 - an OpenDP measurement
-    atom = dp.atom_domain(T=int) if integer else dp.atom_domain(T=float, nan=False)
-    domain = dp.vector_domain(atom)
+    atom = dpd.atom_domain(T=int) if integer else dpd.atom_domain(T=float, nan=False)
+    domain = dpd.vector_domain(atom)
     if kind == "gaussian":
-        metric = dp.l2_distance(T=int if integer else float)
-        return dp.m.make_gaussian(domain, metric, scale=float(scale))
-    metric = dp.l1_distance(T=int if integer else float)
-    return dp.m.make_laplace(domain, metric, scale=float(scale))
+        metric = dpt.l2_distance(T=int if integer else float)
+        return dpm.make_gaussian(domain, metric, scale=float(scale))
+    metric = dpt.l1_distance(T=int if integer else float)
+    return dpm.make_laplace(domain, metric, scale=float(scale))
 
 
 def _check_scale(scale: float) -> None:
@@ -76,10 +81,10 @@ def noisy_argmax(scores: np.ndarray, scale: float) -> int:
 
 @lru_cache(maxsize=64)
 def _noisy_max(scale: float):  # noqa: ANN202 - an OpenDP measurement
-    return dp.m.make_noisy_max(
-        dp.vector_domain(dp.atom_domain(T=float, nan=False)),
-        dp.linf_distance(T=float),
-        dp.zero_concentrated_divergence(),
+    return dpm.make_noisy_max(
+        dpd.vector_domain(dpd.atom_domain(T=float, nan=False)),
+        dpt.linf_distance(T=float),
+        dpms.zero_concentrated_divergence(),
         scale=scale,
     )
 
