@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from cthub.web.accounts.deps import check_csrf
 from cthub.web.accounts.pages import page, see_other
-from cthub.web.accounts.passwords import needs_rehash, verify_password, _hasher
+from cthub.web.accounts.passwords import hasher, needs_rehash, verify_password
 from cthub.web.accounts.sessions import current_user, end_session, is_https, is_loopback, start_session
 
 router = APIRouter(include_in_schema=False)
@@ -56,7 +56,7 @@ def login(request: Request, username: str = Form("", max_length=200), password: 
         return page(request, "login.html", {"next": next, "error": "Wrong username or password."}, status_code=401)
     state.throttle.success(name_key)
     if needs_rehash(row["password_hash"]):
-        store.user_update(row["username"], password_hash=_hasher.hash(password))
+        store.user_update(row["username"], password_hash=hasher().hash(password))
     from datetime import UTC, datetime
 
     store.user_update(row["username"], last_login=datetime.now(UTC).replace(tzinfo=None))

@@ -82,16 +82,26 @@ async def _too_large(limit: int, scope: Scope, receive: Receive, send: Send, dra
     await body(scope, receive, send)
 
 
+def _with_headers(response: Response) -> Response:
+    """Errors are answered outside the middleware stack, so the security headers are added here."""
+    from cthub.web.security import HEADERS
+
+    for name, value in HEADERS:
+        response.headers[name.decode()] = value.decode()
+    response.headers["cache-control"] = "no-store"
+    return response
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
     """No stack trace, no exception text: those can hold paths, SQL or cell values."""
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", ""):
-        return JSONResponse({"detail": "internal error; the hub admin can find the details in the server log"},
-                            status_code=500)
+        return _with_headers(JSONResponse({"detail": "internal error; the hub admin can find the details in the "
+                                           "server log"}, status_code=500))
     html = (
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Something went wrong</title>"
         "<link rel=\"stylesheet\" href=\"/static/css/cthub.css\"></head><body><main id=\"main\">"
         "<h1>Something went wrong</h1><p>The hub could not answer this request. The error was logged for the hub's "
         "administrator. Try again later, or go back to the <a href=\"/\">overview</a>.</p></main></body></html>"
     )
-    return HTMLResponse(html, status_code=500)
+    return _with_headers(HTMLResponse(html, status_code=500))

@@ -6,13 +6,30 @@ which usernames exist.
 
 from __future__ import annotations
 
-from argon2 import PasswordHasher
+import functools
+import os
+
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 MIN_LENGTH = 12
 
-_hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("not a real password, only here to spend time")
+
+@functools.cache
+def _hasher_for(profile: str) -> PasswordHasher:
+    if profile == "cheapest":  # test suites only: hashes made with it are trivially cheap to attack
+        return PasswordHasher.from_parameters(profiles.CHEAPEST)
+    return PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY)  # argon2id, 64 MiB, t=3, p=4
+
+
+def hasher() -> PasswordHasher:
+    """The argon2id hasher; CTHUB_ARGON2_PROFILE=cheapest makes test suites fast (never use it for a real hub)."""
+    return _hasher_for(os.environ.get("CTHUB_ARGON2_PROFILE", "default"))
+
+
+@functools.cache
+def _dummy_hash(profile: str) -> str:
+    return _hasher_for(profile).hash("not a real password, only here to spend time")
 
 
 class WeakPassword(ValueError):
@@ -26,19 +43,20 @@ def check_strength(password: str) -> None:
 
 def hash_password(password: str) -> str:
     check_strength(password)
-    return _hasher.hash(password)
+    return hasher().hash(password)
 
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
     """True when `password` matches; a missing hash still costs one verification (no username oracle)."""
     try:
-        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        dummy = _dummy_hash(os.environ.get("CTHUB_ARGON2_PROFILE", "default"))
+        return hasher().verify(stored_hash or dummy, password) and stored_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(stored_hash: str) -> bool:
     try:
-        return _hasher.check_needs_rehash(stored_hash)
+        return hasher().check_needs_rehash(stored_hash)
     except InvalidHashError:
         return True

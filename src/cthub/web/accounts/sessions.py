@@ -16,6 +16,7 @@ import hmac
 import ipaddress
 import os
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -91,14 +92,38 @@ def end_session(request: Request, response: Response) -> None:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         _store(request).token_revoke(token_hash(token))
+        forget(request, token_hash(token))
     response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+def forget(request: Request, hashed: str | None = None, username: str | None = None) -> None:
+    """Drop cached lookups of one token, or of every token of a user (logout, disable, new password)."""
+    cache = request.app.state.accounts.session_cache
+    for key, (_, user) in list(cache.items()):
+        if key.endswith(":" + str(hashed)) or (username is not None and user is not None and user.username == username):
+            cache.pop(key, None)
 
 
 def _lookup(request: Request, token: str, purpose: str) -> User | None:
     if not token or len(token) > 200:
         return None
-    store = _store(request)
+    settings = request.app.state.accounts
     h = token_hash(token)
+    key = f"{purpose}:{h}"
+    hit = settings.session_cache.get(key)
+    now = time.monotonic()
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    user = _lookup_store(request, h, purpose)
+    if user is not None and settings.session_cache_seconds > 0:
+        if len(settings.session_cache) > 10_000:
+            settings.session_cache.clear()
+        settings.session_cache[key] = (now + settings.session_cache_seconds, user)
+    return user
+
+
+def _lookup_store(request: Request, h: str, purpose: str) -> User | None:
+    store = _store(request)
     row = store.token_get(h)
     if row is None or row["purpose"] != purpose:
         return None

@@ -33,6 +33,11 @@ class AccountSettings:
     limits: UploadLimits = field(default_factory=UploadLimits)
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
     job: Any = None  # cthub.web.accounts.jobs.ReleaseJob, set by install()
+    # a session/token lookup is reused this long (two DuckDB reads saved per request); logout and a disabled
+    # account take effect at once in this process, and within this many seconds when changed from the CLI
+    session_cache_seconds: float = field(default_factory=lambda: float(os.environ.get("CTHUB_SESSION_CACHE_SECONDS",
+                                                                                      "5") or 5))
+    session_cache: dict[str, tuple[float, Any]] = field(default_factory=dict)
     _store: Any = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
