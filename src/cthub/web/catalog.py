@@ -24,16 +24,38 @@ class ReleaseCatalog:
         self.release_dir = release_dir
         self._single = Release(release_dir) if release_dir is not None else None
         self._cubes: dict[tuple[str, str], TableCube] = {}
+        self._releases: dict[str, Release] = {}
+        self._published: tuple[int, list[str]] | None = None
         self._lock = threading.Lock()
+
+    def _published_versions(self) -> list[str]:
+        """published.json, re-read only when its mtime changes (a stat per request instead of a JSON parse)."""
+        file = reader.releases_dir(self.home) / reader.PUBLISHED_FILE
+        try:
+            mtime = file.stat().st_mtime_ns
+        except FileNotFoundError:
+            return []
+        cached = self._published
+        if cached is None or cached[0] != mtime:
+            cached = (mtime, reader.published_versions(self.home))
+            self._published = cached
+        return cached[1]
+
+    def _release(self, version: str) -> Release:
+        rel = self._releases.get(version)
+        if rel is None:
+            rel = reader.get_release(self.home, version)  # release folders are immutable: keep the object
+            self._releases[version] = rel
+        return rel
 
     def versions(self) -> list[str]:
         """Served versions, oldest first."""
         if self._single is not None:
             return [self._single.version]
         out = []
-        for v in reader.published_versions(self.home):
+        for v in self._published_versions():
             try:
-                reader.get_release(self.home, v)
+                self._release(v)
             except ReleaseNotFound:
                 continue
             out.append(v)
@@ -42,7 +64,8 @@ class ReleaseCatalog:
     def latest(self) -> Release | None:
         if self._single is not None:
             return self._single
-        return reader.latest_published(self.home)
+        versions = self.versions()
+        return self._release(versions[-1]) if versions else None
 
     def get(self, version: str) -> Release:
         """A served release by version (`latest` allowed); anything unpublished is ReleaseNotFound."""
@@ -57,7 +80,18 @@ class ReleaseCatalog:
             raise ReleaseNotFound(f"this site serves only release {self._single.version}")
         if version not in self.versions():
             raise ReleaseNotFound(f"release {version!r} is not published; published: {', '.join(self.versions()) or 'none'}")
-        return reader.get_release(self.home, version)
+        return self._release(version)
+
+    def cached_cube(self, version: str, table: str) -> TableCube | None:
+        """The cube if it is already built (a cheap check the async API routes make before going to a thread)."""
+        if version == "latest":
+            rel = self.latest()
+            if rel is None:
+                return None
+            version = rel.version
+        elif version not in self.versions():
+            return None
+        return self._cubes.get((version, table))
 
     def cube(self, version: str, table: str) -> TableCube:
         rel = self.get(version)
@@ -70,6 +104,7 @@ class ReleaseCatalog:
                     f"release {rel.version} has no table {table!r}; tables: {', '.join(rel.tables) or 'none'}"
                 )
             cube = TableCube(rel, table)
+            cube.synthetic_index()  # build the look-up now, not inside the first request's event loop turn
             with self._lock:
                 self._cubes[key] = cube
         return cube

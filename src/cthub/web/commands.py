@@ -15,6 +15,7 @@ def serve_command(
     release: Optional[Path] = typer.Option(None, "--release", help="Serve only this release folder (e.g. a draft)."),
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
     port: int = typer.Option(8000, "--port", help="TCP port."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Worker processes (one per core is a good start)."),
 ) -> None:
     """Serve the public explorer, downloads and API.
 
@@ -25,7 +26,7 @@ def serve_command(
     if release is not None and not (release / "release.json").is_file():
         raise typer.BadParameter(f"{release} is not a release folder (no release.json); pass a folder under "
                                  "CTHUB_HOME/releases/", param_hint="--release")
-    serve(home, port=port, host=host, release=release)
+    serve(home, port=port, host=host, release=release, workers=workers)
 
 
 @site_app.command("build")

@@ -12,6 +12,7 @@ for each other attribute, every value with its protected count and synthetic est
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import threading
 from collections import OrderedDict
@@ -133,6 +134,7 @@ class TableCube:
         self._cache: OrderedDict[Filter, dict[str, Any]] = OrderedDict()
         self._lock = threading.Lock()
         self._syn_index: dict[Filter, int] | None = None
+        self._json_cache: dict[Filter, bytes] = {}
 
     # ---- vocabulary -------------------------------------------------------------------------------------------
     def _values(self) -> dict[str, list[str]]:
@@ -204,6 +206,18 @@ class TableCube:
             if len(self._cache) > 2048:
                 self._cache.popitem(last=False)
         return result
+
+    def slice_json(self, selections: Filter) -> bytes:
+        """The slice serialized once (the API hands the same bytes to every client)."""
+        with self._lock:
+            hit = self._json_cache.get(selections)
+        if hit is None:
+            hit = json.dumps(self.slice(selections), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+            with self._lock:
+                self._json_cache[selections] = hit
+                if len(self._json_cache) > 4096:
+                    self._json_cache.pop(next(iter(self._json_cache)))
+        return hit
 
     def _synthetic_rows(self, selections: Filter) -> pd.DataFrame | None:
         df = self.synthetic
@@ -311,6 +325,11 @@ class TableCube:
                 out.append({"origin": d[origin], "destination": d[destination], "count": count})
         out.sort(key=lambda r: (-r["count"], r["origin"], r["destination"]))
         return out[:top]
+
+    def meta_json(self) -> bytes:
+        if getattr(self, "_meta_json", None) is None:
+            self._meta_json = json.dumps(self.meta(), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        return self._meta_json
 
     def meta(self) -> dict[str, Any]:
         """Columns, labels and limits, for the page scripts."""

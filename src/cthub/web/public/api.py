@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from cthub.release.reader import ReleaseNotFound
 from cthub.web import geo
@@ -28,6 +29,14 @@ CACHE = {"cache-control": "public, max-age=300"}
 
 def _catalog(request: Request) -> ReleaseCatalog:
     return request.app.state.catalog
+
+
+async def _cube_async(request: Request, version: str, table: str) -> TableCube:
+    """The cube without leaving the event loop when it is built already (the common case); else in a thread."""
+    cube = _catalog(request).cached_cube(version, table)
+    if cube is not None:
+        return cube
+    return await run_in_threadpool(_cube, request, version, table)
 
 
 def _cube(request: Request, version: str, table: str) -> TableCube:
@@ -86,15 +95,16 @@ def tables(request: Request, version: str) -> list[dict[str, Any]]:
 
 
 @router.get("/releases/{version}/tables/{table}/meta.json", summary="Attributes, labels and limits of a table")
-def table_meta(request: Request, version: str, table: str) -> JSONResponse:
-    return JSONResponse(_cube(request, version, table).meta(), headers=CACHE)
+async def table_meta(request: Request, version: str, table: str) -> Response:
+    cube = await _cube_async(request, version, table)
+    return Response(cube.meta_json(), media_type="application/json", headers=CACHE)
 
 
 @router.get("/releases/{version}/tables/{table}/slices/{slug}.json",
             summary="Protected counts and synthetic estimates of every attribute under one filter")
-def table_slice(request: Request, version: str, table: str, slug: str) -> JSONResponse:
-    cube = _cube(request, version, table)
-    return JSONResponse(cube.slice(_filter(cube, unslug(slug))), headers=CACHE)
+async def table_slice(request: Request, version: str, table: str, slug: str) -> Response:
+    cube = await _cube_async(request, version, table)
+    return Response(cube.slice_json(_filter(cube, unslug(slug))), media_type="application/json", headers=CACHE)
 
 
 @router.get("/releases/{version}/tables/{table}/flows.json", summary="Top origin -> destination corridors")
@@ -114,9 +124,9 @@ def flows(request: Request, version: str, table: str, origin: str | None = None,
 
 @router.get("/releases/{version}/tables/{table}/aggregates",
             summary="The published count of one combination, or `suppressed`")
-def aggregate(request: Request, version: str, table: str,
-              selections: str = Query("", description="e.g. gender:Female;ageBroad:9--17")) -> dict[str, Any]:
-    cube = _cube(request, version, table)
+async def aggregate(request: Request, version: str, table: str,
+                    selections: str = Query("", description="e.g. gender:Female;ageBroad:9--17")) -> dict[str, Any]:
+    cube = await _cube_async(request, version, table)
     f = _filter(cube, selections)
     if not f:
         raise HTTPException(400, "give at least one selection, e.g. ?selections=gender:Female")
@@ -130,10 +140,10 @@ def aggregate(request: Request, version: str, table: str,
 
 @router.get("/releases/{version}/tables/{table}/chart",
             summary="One chart's data: protected counts (or suppressed) with synthetic estimates, as JSON or CSV")
-def chart(request: Request, version: str, table: str, attribute: str,
-          filter: str = Query("", description="selections to filter by, e.g. gender:Female"),
-          format: Literal["json", "csv"] = "json") -> Response:
-    cube = _cube(request, version, table)
+async def chart(request: Request, version: str, table: str, attribute: str,
+                filter: str = Query("", description="selections to filter by, e.g. gender:Female"),
+                format: Literal["json", "csv"] = "json") -> Response:
+    cube = await _cube_async(request, version, table)
     f = _filter(cube, filter)
     try:
         rows = cube.chart(attribute, f)

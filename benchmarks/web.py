@@ -1,0 +1,219 @@
+#!/usr/bin/env python3
+"""Web benchmark: API latency under 50 concurrent clients, page weight, time to first chart in Chromium.
+
+Targets: API p95 < 20 ms on loopback, every page < 1.5 MB transferred, first chart < 1.5 s. The server runs in its
+own process (`cthub serve`) so the load generator does not share its interpreter. Also saves docs/img/explorer.png
+and docs/img/map.png for the README.
+
+    .venv/bin/python benchmarks/web.py [--records 20000] [--requests 4000] [--clients 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.web.release_fixture import write_release  # noqa: E402
+
+PAGES = {"overview": "/", "dashboards": "/dashboards/", "map": "/map/", "explorer": "/explorer/",
+         "codebook": "/codebook/victims/", "downloads": "/downloads/", "api docs": "/api/docs"}
+CHART_PAGES = {"dashboards": "/dashboards/", "map": "/map/", "explorer": "/explorer/"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(home: Path, port: int, workers: int) -> subprocess.Popen:
+    proc = subprocess.Popen([str(REPO / ".venv" / "bin" / "cthub"), "serve", "--home", str(home), "--port", str(port),
+                             "--workers", str(workers)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/releases", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("the server did not start within 60 s")
+
+
+def api_urls(base: str, client: httpx.Client) -> list[str]:
+    """A realistic mix: explorer slices for published filters, aggregate queries, chart CSVs, metadata."""
+    meta = client.get(f"{base}/api/releases/latest/tables/victims/meta.json").json()
+    cols = meta["columns"]
+    rng = random.Random(3)
+    urls = []
+    from cthub.web.cube import slug
+
+    for _ in range(300):
+        a, b = rng.sample(cols, 2)
+        va = rng.choice(meta["variables"][a]["values"])
+        vb = rng.choice(meta["variables"][b]["values"])
+        key = ";".join(f"{n}:{v}" for n, v in sorted([(a, va), (b, vb)], key=lambda s: cols.index(s[0])))
+        urls.append(f"{base}/api/releases/latest/tables/victims/slices/{slug(key if rng.random() < .5 else f'{a}:{va}')}.json")
+        urls.append(f"{base}/api/releases/latest/tables/victims/aggregates?selections={a}:{va};{b}:{vb}")
+        urls.append(f"{base}/api/releases/latest/tables/victims/chart?attribute={b}&filter={a}:{va}&format=csv")
+    urls.append(f"{base}/api/releases/latest/tables/victims/meta.json")
+    urls.append(f"{base}/api/releases")
+    return urls
+
+
+async def load_test(urls: list[str], n_requests: int, n_clients: int) -> tuple[list[float], float, int]:
+    latencies: list[float] = []
+    errors = 0
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    rng = random.Random(5)
+    for _ in range(n_requests):
+        queue.put_nowait(rng.choice(urls))
+    limits = httpx.Limits(max_connections=n_clients, max_keepalive_connections=n_clients)
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal errors
+        while True:
+            try:
+                url = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            t = time.perf_counter()
+            r = await client.get(url)
+            latencies.append(time.perf_counter() - t)
+            if r.status_code != 200:
+                errors += 1
+
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker(client) for _ in range(n_clients)))
+        elapsed = time.perf_counter() - t0
+    return latencies, elapsed, errors
+
+
+def pct(values: list[float], q: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(q / 100 * (len(s) - 1))))]
+
+
+def browser_figures(base: str, shots: Path | None) -> tuple[dict[str, int], dict[str, float]]:
+    from playwright.sync_api import sync_playwright
+
+    weights: dict[str, int] = {}
+    first_chart: dict[str, float] = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        for name, path in PAGES.items():
+            context = browser.new_context()  # cold cache each time
+            page = context.new_page()
+            sizes: list[int] = []
+            page.on("requestfinished", lambda req: sizes.append(req.sizes()["responseBodySize"]
+                                                                 + req.sizes()["responseHeadersSize"]))
+            page.goto(base + path)
+            page.wait_for_load_state("networkidle")
+            weights[name] = sum(sizes)
+            context.close()
+        for name, path in CHART_PAGES.items():
+            runs = []
+            for _ in range(3):
+                context = browser.new_context()
+                page = context.new_page()
+                page.goto(base + path, wait_until="commit")
+                page.wait_for_selector(".chart svg .mark-rect path, .chart svg .mark-shape path", timeout=30000)
+                runs.append(page.evaluate("performance.now()") / 1000)
+                context.close()
+            first_chart[name] = sorted(runs)[1]
+        if shots is not None:
+            context = browser.new_context(viewport={"width": 1280, "height": 1000})
+            page = context.new_page()
+            page.goto(base + "/explorer/?attrs=ageBroad,isSexualExploit,Datasource,gender&f=citizenship:PH")
+            page.wait_for_selector("#card-ageBroad .chart svg")
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=str(shots / "explorer.png"))
+            page.goto(base + "/map/")
+            page.wait_for_selector("#map[data-ready=true] svg")
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=str(shots / "map.png"), full_page=True)
+            context.close()
+        browser.close()
+    return weights, first_chart
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--records", type=int, default=20000)
+    ap.add_argument("--requests", type=int, default=4000)
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    ap.add_argument("--no-screenshots", action="store_true")
+    ap.add_argument("--no-browser", action="store_true", help="API figures only")
+    args = ap.parse_args()
+    console = Console()
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp) / "hub"
+        console.print(f"building a release of {args.records:,} generated records …")
+        write_release(home, n=args.records)
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        proc = start_server(home, port, args.workers)
+        try:
+            with httpx.Client(timeout=60) as c:
+                urls = api_urls(base, c)
+                for _ in range(2 * args.workers):  # warm every worker's caches, as on a running site
+                    for u in urls:
+                        c.get(u)
+                single = []
+                for u in urls[:300]:
+                    t0 = time.perf_counter()
+                    c.get(u)
+                    single.append(time.perf_counter() - t0)
+            lat, elapsed, errors = asyncio.run(load_test(urls, args.requests, args.clients))
+            weights, first = ({}, {}) if args.no_browser else browser_figures(
+                base, None if args.no_screenshots else REPO / "docs" / "img")
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    load = os.getloadavg()[0]
+    t = Table(title=f"cthub web ({args.records:,} records, {args.workers} worker(s), {os.cpu_count()} cores, "
+                    f"load average {load:.1f}, loopback)")
+    t.add_column("measure")
+    t.add_column("value", justify="right")
+    t.add_column("target", justify="right")
+    t.add_column("ok")
+    ok = lambda b: "yes" if b else "NO"  # noqa: E731
+    p95 = pct(lat, 95) * 1000
+    t.add_row("API p95 latency, 1 client", f"{pct(single, 95) * 1000:.1f} ms", "", "")
+    t.add_row(f"API p50 latency, {args.clients} clients", f"{pct(lat, 50) * 1000:.1f} ms", "", "")
+    t.add_row(f"API p95 latency, {args.clients} clients", f"{p95:.1f} ms", "< 20 ms", ok(p95 < 20))
+    t.add_row(f"API p99 latency, {args.clients} clients", f"{pct(lat, 99) * 1000:.1f} ms", "", "")
+    t.add_row("API throughput", f"{len(lat) / elapsed:,.0f} req/s", "", "")
+    t.add_row("API errors", f"{errors}", "0", ok(errors == 0))
+    for name, b in weights.items():
+        t.add_row(f"page weight: {name}", f"{b / 1e6:.2f} MB", "< 1.5 MB", ok(b < 1.5e6))
+    for name, s in first.items():
+        t.add_row(f"time to first chart: {name}", f"{s:.2f} s", "< 1.5 s", ok(s < 1.5))
+    console.print(t)
+
+
+if __name__ == "__main__":
+    main()
