@@ -123,3 +123,11 @@ def test_chunks_are_accepted(table: pd.DataFrame) -> None:
     chunks = (table.iloc[i : i + 1000] for i in range(0, len(table), 1000))
     frame, privacy = dp_aggregates(chunks, 1, epsilon=1.0, delta=1e-6, domain=DOMAIN)
     assert set(frame["length"]) == {1} and privacy["parameters"]["columns"] == list(table.columns)
+
+
+def test_multi_valued_cells_count_as_sets() -> None:
+    df = pd.DataFrame({"gender": ["Female;Male", "Male;Female", "Female"] * 400, "x": ["1", "0", "1"] * 400},
+                      dtype="string")  # fmt: skip
+    frame, _ = dp_aggregates(df, 1, epsilon=4.0, delta=1e-6, domain={"gender": ["Female", "Male"], "x": ["0", "1"]})
+    counts = dict(zip(frame["selections"], frame["count"]))
+    assert abs(counts["gender:Female|Male"] - 800) < 150 and abs(counts["gender:Female"] - 400) < 150

@@ -34,7 +34,14 @@ from scipy.stats import norm
 
 from cthub.aggregates.consistency import make_consistent
 from cthub.aggregates.counting import Tuple, check_size, count_tuples, iter_keys, tuple_shape
-from cthub.aggregates.encoding import AggregatesError, Encoded, StreamingEncoder, check_columns, encode_frame
+from cthub.aggregates.encoding import (
+    AggregatesError,
+    Encoded,
+    StreamingEncoder,
+    check_columns,
+    encode_frame,
+    prepare_multi,
+)
 from cthub.aggregates.selections import to_frame
 from cthub.privacy import Budget, discrete_gaussian, discrete_laplace, epsilon_from_rho, noisy_argmax
 
@@ -287,7 +294,8 @@ def dp_aggregates(
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """DP counts of every combination of up to `length` values, consistent, with the privacy dict.
 
-    `df` may be one table or an iterable of chunks (read once into 2-byte codes per cell).
+    `df` may be one table or an iterable of chunks (read once into 2-byte codes per cell). Multi-valued cells of a
+    column whose public domain lists atoms (the standard's `multi` variables) count as sets ("Female;Male").
 
     `domain` maps a column to its public values (from the standard or the user); other columns get their values
     selected privately. Remaining keyword arguments are `DpParameters` fields (percentile_percentage, accuracy_mode,
@@ -300,7 +308,8 @@ def dp_aggregates(
     except TypeError as exc:
         raise AggregatesError(f"unknown DP parameter: {exc}") from exc
     if isinstance(df, pd.DataFrame):
-        enc = encode_frame(df, check_columns(df, columns), domain)
+        frame, domain, _multi = prepare_multi(df, check_columns(df, columns), domain)
+        enc = encode_frame(frame, None, domain)
     else:  # chunks: held as 2-byte codes, since the algorithm passes over the records several times
         encoder: StreamingEncoder | None = None
         parts = []

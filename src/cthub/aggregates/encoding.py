@@ -96,3 +96,38 @@ def encode_frame(
     cols = check_columns(df, columns)
     enc = StreamingEncoder(cols, domain)
     return enc.encoded(enc.encode(df))
+
+
+def prepare_multi(
+    df: pd.DataFrame,
+    columns: Sequence[str],
+    domain: dict[str, list[str]] | None,
+    multi_value: dict[str, str] | None = None,
+) -> tuple[pd.DataFrame, dict[str, list[str]], dict[str, str]]:
+    """Multi-valued cells ("Female;Male") as canonical sets, and a public atom list expanded to those sets.
+
+    A column is multi-valued if listed in `multi_value` (column -> separator) or if its public domain lists atoms
+    (no value holds ";") while its cells hold ";" (the standard's `multi` variables). Returns the table (only
+    `columns`), the domain to encode with, and the multi-valued columns used.
+    """
+    from cthub.synth.encoding import normalize_multi, subset_domain  # shared with the synthesizers
+
+    frame = df[list(columns)].copy()
+    dom = {c: [str(v) for v in vals] for c, vals in (domain or {}).items() if c in frame.columns}
+    multi = dict(multi_value or {})
+    for col in frame.columns:
+        if col in multi or col not in dom or any(";" in v for v in dom[col]):
+            continue
+        if frame[col].astype("string").str.contains(";", regex=False).any():
+            multi[col] = ";"
+    for col, sep in multi.items():
+        if col not in frame.columns:
+            raise AggregatesError(f"multi-valued column {col!r} is not in the table")
+        atoms = dom.get(col)
+        if atoms is not None and any(sep in v for v in atoms):  # the domain lists sets already
+            atoms = None
+            dom[col] = [sep.join(sorted(p.strip() for p in v.split(sep))) for v in dom[col]]
+        frame[col] = normalize_multi(frame[col].astype("string"), sep, atoms)
+        if atoms is not None:
+            dom[col] = subset_domain(atoms, sep)
+    return frame, dom, multi

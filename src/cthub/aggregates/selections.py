@@ -1,7 +1,8 @@
 """The Synthetic Data Showcase's aggregate format: `selections`, `length`, `count`, one row per combination.
 
 A selection names each attribute as `column:value`, joined with `;` in column order (`gender:Female;ageBroad:9--17`),
-so files are comparable with what the Showcase and pac-synth publish. Writing is CSV + Parquet side by side, and a
+so files are comparable with what the Showcase and pac-synth publish. A multi-valued cell's set is written with
+"|" inside a selection (`IP_Gender:Female|Male`), since ";" separates attributes. Writing is CSV + Parquet side by side, and a
 privacy JSON when the counts came from a DP mechanism or a threshold rule.
 """
 
@@ -17,6 +18,7 @@ import pandas as pd
 from cthub.aggregates.counting import Tuple
 
 COLUMNS = ["selections", "length", "count"]
+MULTI_JOINER = "|"
 
 
 def empty_frame() -> pd.DataFrame:
@@ -26,9 +28,14 @@ def empty_frame() -> pd.DataFrame:
     )  # fmt: skip
 
 
+def _value(value: str) -> str:
+    """A value as written in a selection: a multi-valued set's ";" becomes "|" (";" separates attributes)."""
+    return value.replace(";", MULTI_JOINER)
+
+
 def to_frame(columns: list[str], values: list[list[str]], counts: dict[Tuple, np.ndarray]) -> pd.DataFrame:
     """Rows for every nonzero cell of every tuple's histogram (index 0 = missing is never written)."""
-    labels = [np.array([f"{col}:{v}" for v in [""] + vals], dtype=object) for col, vals in zip(columns, values)]
+    labels = [np.array([f"{col}:{_value(v)}" for v in [""] + vals], dtype=object) for col, vals in zip(columns, values)]
     parts_sel: list[np.ndarray] = []
     parts_len: list[np.ndarray] = []
     parts_cnt: list[np.ndarray] = []

@@ -33,9 +33,8 @@ import numpy as np
 import pandas as pd
 
 from cthub.aggregates.dp import DpParameters, dp_marginals
-from cthub.aggregates.encoding import AggregatesError, StreamingEncoder
+from cthub.aggregates.encoding import AggregatesError, StreamingEncoder, prepare_multi
 from cthub.synth.base import Model, SynthError
-from cthub.synth.encoding import normalize_multi, subset_domain
 
 __all__ = ["AggregateSeededModel", "AggregateSeededSynthesizer"]
 
@@ -84,21 +83,16 @@ class AggregateSeededSynthesizer:
 
     def _prepare(
         self, df: pd.DataFrame, domain: dict[str, list[str]] | None
-    ) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    ) -> tuple[pd.DataFrame, dict[str, list[str]], dict[str, str]]:
         """Multi-valued cells as canonical sets, and their public atoms expanded to the set categories."""
         columns = self.columns or [str(c) for c in df.columns]
         unknown = [c for c in columns if c not in df.columns]
         if unknown:
             raise SynthError(f"columns not in the input: {', '.join(unknown)}; check the column list")
-        frame = df[columns].copy()
-        dom = {c: [str(v) for v in vals] for c, vals in (domain or {}).items() if c in columns}
-        for col, sep in self.multi_value.items():
-            if col not in frame.columns:
-                raise SynthError(f"multi-valued column {col!r} is not in the input")
-            frame[col] = normalize_multi(frame[col].astype("string"), sep, dom.get(col))
-            if col in dom and not any(sep in v for v in dom[col]):
-                dom[col] = subset_domain(dom[col], sep)
-        return frame, dom
+        try:
+            return prepare_multi(df, columns, domain, self.multi_value)
+        except AggregatesError as exc:
+            raise SynthError(str(exc)) from exc
 
     def fit(
         self,
@@ -110,7 +104,7 @@ class AggregateSeededSynthesizer:
         """Spend (epsilon, delta) on DP aggregates of `df`; columns without a public domain are selected privately."""
         if len(df) == 0:
             raise SynthError("the input table has no rows; there is nothing to learn from")
-        frame, dom = self._prepare(df, domain)
+        frame, dom, multi = self._prepare(df, domain)
         if self.params.reporting_length > frame.shape[1]:
             raise SynthError(
                 f"reporting_length {self.params.reporting_length} exceeds the {frame.shape[1]} columns; lower it"
@@ -128,7 +122,7 @@ class AggregateSeededSynthesizer:
             **privacy["parameters"],
             "weight_selection_percentile": self.weight_selection_percentile,
             "max_conditions": self.max_conditions,
-            "multi_value": self.multi_value,
+            "multi_value": multi,
         }
         return AggregateSeededModel(
             columns=list(enc.columns),
