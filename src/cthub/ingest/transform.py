@@ -229,9 +229,10 @@ def transform(raw: pd.DataFrame, row_numbers: pd.Series, mapping: Mapping, std: 
         names: dict[tuple[str, str], list[str]] = {}
         for (col, reason, var), _n in all_problems.groupby(["column", "reason", "variable"], sort=False).size().items():
             names.setdefault((col, reason), []).append(var)
-        all_problems = all_problems[~dup].reset_index(drop=True)
-        keys = list(zip(all_problems["column"], all_problems["reason"], strict=True))
-        all_problems["variable"] = [", ".join(names[k]) for k in keys]
+        lookup = pd.DataFrame([(c, r, ", ".join(v)) for (c, r), v in names.items()],
+                              columns=["column", "reason", "variables"])
+        all_problems = all_problems[~dup].merge(lookup, on=["column", "reason"], how="left")
+        all_problems["variable"] = all_problems.pop("variables")
     # a row is placed if at least one mapped (non-constant) variable has a value
     mapped = [v for v in used if v in frame.columns]
     has_value = pd.Series(False, index=index)
