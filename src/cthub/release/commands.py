@@ -83,6 +83,8 @@ def release_command(
     config: Optional[Path] = typer.Option(None, "--config", help="Use this cthub.yaml instead of the hub's."),
     draft: bool = typer.Option(False, "--draft", help="Write the release but do not publish it, even if it passes."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Seed for the non-private random steps (tests, demos)."),
+    membership: bool = typer.Option(True, "--membership-check/--no-membership-check",
+                                    help="Estimate membership-inference risk with a shadow synthesizer (slower)."),
 ) -> None:
     """Make a release: k-anonymized and DP synthetic microdata, protected aggregates, report; publish if it passes.
 
@@ -91,7 +93,7 @@ def release_command(
     from cthub.release.pipeline import run_release
 
     with _friendly(), _progress_bar() as update:
-        res = run_release(home, config, draft=draft, seed=seed, progress=update)
+        res = run_release(home, config, draft=draft, seed=seed, progress=update, membership_check=membership)
     _print_result(res)
     if res.status == "failed":
         raise typer.Exit(1)
