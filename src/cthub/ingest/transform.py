@@ -155,7 +155,6 @@ def transform(raw: pd.DataFrame, row_numbers: pd.Series, mapping: Mapping, std: 
     today = today or date.today()
     table = std.table(mapping.table)  # type: ignore[attr-defined]
     columns = [str(c) for c in raw.columns]
-    n = len(raw)
     index = raw.index
     out: dict[str, pd.Series] = {}
     problems: list[pd.DataFrame] = []
