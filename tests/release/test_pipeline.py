@@ -61,6 +61,9 @@ def test_release_lifecycle(small_hub: Path) -> None:
     assert {r["path"] for r in package["resources"]} == {f"data/victims_{k}.csv" for k in ("kanon", "synthetic",
                                                                                            "aggregates")}
     assert len(rel.synthetic("victims")) > 0 and rel.aggregates("victims")["count"].min() >= 11
+    from frictionless import validate
+
+    assert validate(str(res.path / "datapackage.json")).valid  # the standard's schemas describe the real files
 
     # the ledger recorded the spend; the release's epsilon is what the ledger's rho converts to
     ledger = Store.open(home).ledger()
