@@ -537,12 +537,13 @@ class Store:
     def withdraw(self, batch_id: str) -> int:
         """Delete a batch's records and quarantine for good (a data-subject removal request); returns records removed.
 
-        The batch row stays, with status `withdrawn`, so the history says what happened. Deleted rows can linger in
+        The batch row stays, with status `withdrawn`, so the history says what happened; its validation report is
+        deleted. Deleted rows can linger in
         free blocks of a DuckDB file, so the file is rewritten (copy of the live data, then an atomic rename): after
         this returns, the withdrawn values are not in the file's bytes.
         """
         with self._transaction() as con:
-            row = con.execute("SELECT status FROM batches WHERE batch_id = ?", [batch_id]).fetchone()
+            row = con.execute("SELECT status, report_dir FROM batches WHERE batch_id = ?", [batch_id]).fetchone()
             if row is None:
                 raise UnknownBatch(f"no batch {batch_id!r}; `cthub status` lists the batches")
             if row[0] == "withdrawn":
@@ -551,7 +552,17 @@ class Store:
             con.execute("UPDATE batches SET status = 'withdrawn', withdrawn_at = ? WHERE batch_id = ?", [_now(),
                                                                                                        batch_id])
         self.compact()
+        self._remove_report(row[1])
         return deleted
+
+    def _remove_report(self, report_dir: str | None) -> None:
+        """The validation report goes with the records (only a folder under this hub's reports/ is touched)."""
+        if not report_dir:
+            return
+        folder = Path(report_dir).resolve()
+        reports = (self.home / "reports").resolve()
+        if folder.parent == reports and folder.is_dir():
+            shutil.rmtree(folder)
 
     def compact(self) -> None:
         """Rewrite the file from its live data so deleted values leave no bytes behind (CHECKPOINT, copy, rename)."""

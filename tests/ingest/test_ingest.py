@@ -136,8 +136,10 @@ def test_identifiers_never_reach_the_store_or_reports(hub: Path, tmp_path: Path)
 def test_withdraw_via_cli_deletes_records(hub: Path, tmp_path: Path) -> None:
     store = Store.open()
     res = ingest_file(store, "line", write_csv(tmp_path / "c.csv", GOOD_ROWS), today=TODAY)
+    assert (res.report_dir / "report.json").exists()
     out = runner.invoke(app, ["withdraw", res.batch_id, "--yes"])
     assert out.exit_code == 0, out.output
+    assert not res.report_dir.exists()
     assert "3 records deleted" in out.output
     assert store.record_counts() == {"victims": 0}
     assert store.batch(res.batch_id).status == "withdrawn"
