@@ -143,3 +143,13 @@ def test_evaluate_writes_self_contained_report(tmp_path: Path) -> None:
     html = (tmp_path / "report.html").read_text()
     assert "<svg" in html and "PASSED" in html
     assert "<script" not in html.lower() and "<link" not in html.lower() and " src=" not in html.lower()
+
+
+def test_one_way_chart_hides_rare_real_categories() -> None:
+    from cthub.evaluate.marginals import one_way
+
+    real = table([("a1", "b1")] * 30 + [("a2", "b2")] * 15 + [("rare", "b3")])
+    enc = encode({"real": real, "out": real}, ["a", "b"])
+    df = one_way(enc, "real", "out", 0, min_count=11, resolution=10)
+    assert "rare" not in set(df["label"])
+    assert df.set_index("label").loc["a2", "real"] == pytest.approx(10 / 46)  # 15 rounded down to 10

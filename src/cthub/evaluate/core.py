@@ -85,7 +85,9 @@ def evaluate_table(
         util["synthetic"] = stats | {"columns": cols}
         err_series["synthetic"] = {L: v["mean_abs_error"] for L, v in stats["by_length"].items()}
         ch["bucket"] = charts.error_by_bucket(stats["by_bucket"])
-        ch["one_way"] = [charts.one_way_bars(c, one_way(enc, "real", "syn", j)) for j, c in enumerate(cols)]
+        resolution = int((privacy.get("aggregates") or {}).get("resolution") or 1)
+        ch["one_way"] = [charts.one_way_bars(c, one_way(enc, "real", "syn", j, min_count=k, resolution=resolution))
+                         for j, c in enumerate(cols)]
         progress("associations")
         v_real, v_syn = cramers_v_matrix(enc, "real"), cramers_v_matrix(enc, "syn")
         off = ~np.eye(len(cols), dtype=bool)

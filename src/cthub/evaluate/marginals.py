@@ -174,13 +174,23 @@ def aggregate_stats(
     }
 
 
-def one_way(enc: Encoded, real: str, output: str, col: int, top: int = 12) -> pd.DataFrame:
-    """Shares of each category of one column (missing included) in real and output, the `top` largest."""
+def one_way(
+    enc: Encoded, real: str, output: str, col: int, top: int = 12, min_count: int = 1, resolution: int = 1
+) -> pd.DataFrame:
+    """Shares of the largest categories of one column (missing included) in real and output, for a chart.
+
+    The report is published with the release, so the real side is protected like threshold aggregates: a category
+    with fewer than `min_count` real records is left out (its label would reveal a rare value) and real counts
+    are rounded down to a multiple of `resolution` before they become shares.
+    """
     r = enc.codes[real][:, col]
     s = enc.codes[output][:, col]
     labels = ["(missing)"] + enc.categories[col]
-    cr = np.bincount(r + 1, minlength=len(labels)) / max(len(r), 1)
+    counts = np.bincount(r + 1, minlength=len(labels))
+    shown = counts >= max(min_count, 1)
+    rounded = (counts // max(resolution, 1)) * max(resolution, 1)
+    cr = rounded / max(len(r), 1)
     cs = np.bincount(s + 1, minlength=len(labels)) / max(len(s), 1)
     df = pd.DataFrame({"label": labels, "real": cr, "output": cs})
-    df = df[(df["real"] > 0) | (df["output"] > 0)]
+    df = df[shown]
     return df.sort_values("real", ascending=False).head(top)
