@@ -62,3 +62,29 @@ def test_sigkill_mid_write_keeps_previous_release(tmp_path: Path) -> None:
         pass
     assert folder.clean_stale_temps(home) == 1
     assert not temp.exists()
+
+
+def test_interrupted_published_write_keeps_the_old_list(hub_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    build_release(hub_home, "2026.01.01")
+    build_release(hub_home, "2026.01.02")
+    folder.publish(hub_home, "2026.01.01")
+    before = (hub_home / "releases" / "published.json").read_bytes()
+
+    def crash(*_: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(folder.os, "replace", crash)
+    with pytest.raises(OSError):
+        folder.publish(hub_home, "2026.01.02")
+    monkeypatch.undo()
+    assert (hub_home / "releases" / "published.json").read_bytes() == before
+    assert not list((hub_home / "releases").glob(".tmp-published-*"))
+
+
+def test_one_release_at_a_time(tmp_path: Path) -> None:
+    from cthub.release.pipeline import ReleaseError, run_release
+
+    home = tmp_path / "hub"
+    with release_lock(home):
+        with pytest.raises(ReleaseError, match="another release is running"):
+            run_release(home)
