@@ -119,7 +119,8 @@ def evaluate_table(
         priv["membership_inference"] = mia | {"dp_advantage_bound": bound}
     if aggregates is not None:
         progress("aggregates against exact counts")
-        agg_cols = list(real.columns)
+        sel = aggregates["selections"].astype(str)
+        agg_cols = [c for c in real.columns if (sel.str.startswith(f"{c}:") | sel.str.contains(f";{c}:", regex=False)).any()]
         enc_a = encode({"real": real}, agg_cols)
         util["aggregates"] = aggregate_stats(enc_a, "real", aggregates, k)
         err_series["aggregates"] = {L: v["mean_abs_error"] for L, v in util["aggregates"]["by_length"].items()}
