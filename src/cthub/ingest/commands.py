@@ -149,8 +149,13 @@ def ingest(
                           console=console, transient=True) as bar:
                 task = bar.add_task(f"{file.name}: starting", total=len(STEPS))
 
-                def step(name: str, _task: int = task, _bar: Progress = bar, _file: Path = file) -> None:
-                    _bar.update(_task, description=f"{_file.name}: {name}", completed=STEPS.index(name))
+                rows_seen = [0]
+
+                def step(name: str, rows: int = 0, _task: int = task, _bar: Progress = bar, _file: Path = file,
+                         _seen: list[int] = rows_seen) -> None:
+                    _seen[0] += rows
+                    counted = f" ({_seen[0]:,} rows)" if _seen[0] else ""
+                    _bar.update(_task, description=f"{_file.name}: {name}{counted}", completed=STEPS.index(name))
 
                 result = ingest_file(store, contributor, file, mapping, replace=replace, dry_run=check,
                                      progress=step)

@@ -299,14 +299,14 @@ def _read_xlsx(path: Path, sheet: str | int | None, header_row: int,
                 continue
             records.append(cells)
             numbers.append(n)
-            if progress and len(records) % 10_000 == 0:
-                progress(10_000)
+            if progress and len(records) % 5_000 == 0:
+                progress(5_000)
     finally:
         wb.close()
     if not records:
         raise EmptyFileError(f"{path.name}: sheet {ws.title!r} has a header but no data rows")
     if progress:
-        progress(len(records) % 10_000)
+        progress(len(records) % 5_000)
     # trailing empty rows are how spreadsheets end; only blank rows between records are worth a note
     inner_blank = blank - (n - numbers[-1]) if records else 0
     if inner_blank > 0:

@@ -21,7 +21,7 @@ from cthub.ingest.report import write_report
 from cthub.ingest.transform import transform
 from cthub.store import DuplicateBatch, Store
 
-Progress = Callable[[str], None]
+Progress = Callable[..., None]  # progress(stage) at each stage; progress("reading", rows=N) as rows are read
 
 
 @dataclass
@@ -114,7 +114,7 @@ def ingest_file(
     they are in the result's problems and in the report. `display_name` is the file name to record (uploads are
     saved under temporary names).
     """
-    step = progress or (lambda _s: None)
+    step = progress or (lambda _s, **_k: None)
     path = Path(path)
     home = store.home
     mapping_obj, mapping_ref = resolve_mapping(contributor, mapping, home)
@@ -135,7 +135,8 @@ def ingest_file(
             existing.batch_id,
         )
     step("reading")
-    raw = read_table(path, sheet=mapping_obj.sheet, header_row=mapping_obj.header_row)
+    raw = read_table(path, sheet=mapping_obj.sheet, header_row=mapping_obj.header_row,
+                     progress=lambda n: step("reading", rows=n))
     frame, rows = raw.frame, raw.row_numbers
     notes = list(raw.notes)
     if mapping_obj.label_row and len(frame):
