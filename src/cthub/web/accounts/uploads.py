@@ -130,7 +130,7 @@ def _xlsx_shape(path: Path, size: int) -> tuple[int, int]:
     except (zipfile.BadZipFile, OSError):
         raise UploadRefused("the file starts like a zip archive but is damaged; re-save it as .xlsx") from None
     unpacked = sum(i.file_size for i in infos)
-    if unpacked > max(MAX_UNPACKED_FACTOR * size, 50_000_000):
+    if unpacked > max(MAX_UNPACKED_FACTOR * size, 20_000_000):
         raise UploadRefused(f"the workbook would unpack to {unpacked / 1e6:,.0f} MB, far more than a spreadsheet of "
                             f"{size / 1e6:,.1f} MB holds (a zip bomb?); it was not opened")
     if any(i.flag_bits & 0x1 for i in infos):
