@@ -56,7 +56,7 @@ def test_membership_advantage_within_the_dp_bound() -> None:
 @pytest.mark.slow
 def test_control_attack_has_power_without_privacy() -> None:
     out_table, in_table = _tables()
-    runs = 20
+    runs = 15
     tpr = _hit_rate(in_table, runs, 1e4, 0)
     fpr = _hit_rate(out_table, runs, 1e4, 10_000)
     assert tpr - fpr > 0.5  # with next to no noise the planted combination shows through

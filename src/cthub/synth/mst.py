@@ -1,10 +1,10 @@
-"""`mst`, cthub's default DP synthesizer: an MST-style tree of 2-way marginals, extended with one 3-way clique per
-column (a Bayesian network of in-degree two), in plain numpy.
+"""`mst`, cthub's default DP synthesizer: an MST-style tree of 2-way marginals, extended so every column gets a
+clique of 3 or 4 columns (a Bayesian network of in-degree up to 1 + `extra_parents`), in plain numpy.
 
 Why this shape: the Synthetic Data Showcase measures every short combination and its synthetic rows drift from them;
-MST (McKenna et al. 2021) measures few marginals well but a tree cannot carry 3-way structure. Giving every column a
-second, privately chosen parent keeps the model samplable in one ancestral pass (fast, exactly n rows, seeded) while
-its 3-way cliques carry the interactions a tree misses.
+MST (McKenna et al. 2021) measures few marginals well but a tree cannot carry 3-way structure. Giving every column
+one or two further, privately chosen parents keeps the model samplable in one ancestral pass (fast, exactly n rows,
+seeded) while its larger cliques carry the interactions a tree misses.
 
 Steps and the budget split (zCDP, rho from the requested (epsilon, delta); weights are `split`, defaults below, over
 what is left after the optional record count and value selection):
@@ -15,9 +15,10 @@ what is left after the optional record count and value selection):
   2. `select_tree` (10%): a maximum spanning tree, one exponential-mechanism step (`noisy_argmax`) per edge, scoring
      a pair by the L1 distance between its true 2-way table and the independence estimate (sensitivity 1).
   3. `measure_tree` (35%): the tree's 2-way tables with discrete Gaussian noise.
-  4. `select_triples` (10%): for each column (in tree order) a second parent among earlier columns, again by
-     `noisy_argmax` on the L1 distance between the true 3-way table and what the model so far predicts.
-  5. `measure_triples` (35%): those 3-way tables with discrete Gaussian noise.
+  4. `select_triples` (10%): for each column (in tree order) a set of 1..`extra_parents` further parents among
+     earlier columns (table at most `max_cells_triple` cells), one `noisy_argmax` per column on
+     |T(family, c) - T(family) P(c | tree parent)|_1 (sensitivity 2) less what chance and noise give that width.
+  5. `measure_triples` (35%): each column's family table (3- or 4-way) with discrete Gaussian noise.
 The last spend takes exactly what remains, so the spends sum to rho and the stated epsilon is the requested one.
 
 Estimation (post-processing): small noisy cells (below `zero_below` sigmas) are set to zero, negatives clipped,
@@ -31,6 +32,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from functools import lru_cache
+from itertools import combinations
 from typing import Any
 
 import numpy as np
@@ -80,8 +82,9 @@ class MSTSynthesizer:
         three_way: bool = True,
         max_cells: int = 20_000,
         max_cells_triple: int = 8_000,
+        extra_parents: int = 2,
         merge_below: float = 3.0,
-        zero_below: float = 1.0,
+        zero_below: float = 0.5,
         progress: Progress | None = None,
     ) -> None:
         self.columns = list(columns) if columns else None
@@ -97,6 +100,7 @@ class MSTSynthesizer:
         self.three_way = "measure_triples" in split
         self.max_cells = int(max_cells)
         self.max_cells_triple = int(max_cells_triple)
+        self.extra_parents = int(extra_parents)
         self.merge_below = float(merge_below)
         self.zero_below = float(zero_below)
         self.progress = progress or _noop
@@ -109,6 +113,7 @@ class MSTSynthesizer:
             "three_way": self.three_way,
             "max_cells": self.max_cells,
             "max_cells_triple": self.max_cells_triple,
+            "extra_parents": self.extra_parents,
             "merge_below": self.merge_below,
             "zero_below": self.zero_below,
             "neighbouring": "add/remove one record",
@@ -232,19 +237,22 @@ class MSTSynthesizer:
                     # in true counts (sensitivity 2: one record moves one cell of each table by 1), less what
                     # chance and the measurement noise alone would give a table this wide.
                     scores = []
-                    for q in cands:
-                        true = _table(x, [p1, q, c], sizes).astype(float)
-                        model = true.sum(axis=2)[:, :, None] * cpts[c][:, None, :]
-                        cells = sizes[p1] * sizes[q] * sizes[c]
+                    for extra in cands:
+                        fam = [p1, *extra]
+                        true = _table(x, [*fam, c], sizes).astype(float)
+                        model = true.sum(axis=-1)[..., None] * _lift(cpts[c], len(fam))
+                        cells = true.size
                         penalty = _chance_l1(n_hat, cells) + 0.8 * sigma3 * cells
                         scores.append(float(np.abs(true - model).sum()) - penalty)
-                    q = cands[noisy_argmax(np.asarray(scores), scale)]
-                    noisy = discrete_gaussian(_table(x, [p1, q, c], sizes), sigma3).astype(float)
-                    pq = _table(ref, [p1, q], sizes) * (n_hat / n_ref)
-                    t = _rake(_denoise(noisy, sigma3, self.zero_below), [pq, pc], [(0, 1), (0, 2)])
-                    cpts[c] = _conditional3(t, cpts[c])
-                    parents[c] = [p1, q]
-                    triple_report.append([p1, q, c])
+                    extra = cands[noisy_argmax(np.asarray(scores), scale)]
+                    fam = [p1, *extra]
+                    noisy = discrete_gaussian(_table(x, [*fam, c], sizes), sigma3).astype(float)
+                    pq = _table(ref, fam, sizes) * (n_hat / n_ref)
+                    m = len(fam)
+                    t = _rake(_denoise(noisy, sigma3, self.zero_below), [pq, pc], [tuple(range(m)), (0, m)])
+                    cpts[c] = _conditional_family(t, cpts[c])
+                    parents[c] = fam
+                    triple_report.append([*fam, c])
                     done += 1
                     self.progress("3-way cliques", 0.5 + 0.45 * done / len(plans))
                 if parents[c]:
@@ -278,14 +286,24 @@ class MSTSynthesizer:
 
     def _triple_plans(
         self, order: list[int], parent: list[int], sizes: list[int]
-    ) -> list[tuple[int, int, list[int]]]:
-        """(child, tree parent, candidate second parents) for every column that can get a 3-way clique."""
+    ) -> list[tuple[int, int, list[tuple[int, ...]]]]:
+        """(child, tree parent, candidate sets of further parents) for every column that can get a bigger clique.
+
+        A candidate is 1 to `extra_parents` earlier columns whose table with the child and its tree parent has at
+        most `max_cells_triple` cells (public sizes only).
+        """
         plans = []
         for position, c in enumerate(order):
             p1 = parent[c]
             if p1 < 0:
                 continue
-            cands = [q for q in order[:position] if q != p1 and sizes[q] * sizes[p1] * sizes[c] <= self.max_cells_triple]
+            earlier = [q for q in order[:position] if q != p1]
+            base = sizes[p1] * sizes[c]
+            cands: list[tuple[int, ...]] = []
+            for size in range(1, self.extra_parents + 1):
+                for combo in combinations(earlier, size):
+                    if base * math.prod(sizes[q] for q in combo) <= self.max_cells_triple:
+                        cands.append(combo)
             if cands:
                 plans.append((c, p1, cands))
         return plans
@@ -530,12 +548,17 @@ def _conditional(t: np.ndarray, child_marg: np.ndarray) -> np.ndarray:
     return cond / cond.sum(axis=1, keepdims=True)
 
 
-def _conditional3(t: np.ndarray, cond2: np.ndarray) -> np.ndarray:
-    """P(child | p1, p2) from a raked 3-way table; empty (p1, p2) slices fall back to P(child | p1)."""
-    rows = t.sum(axis=2, keepdims=True)
-    fallback = np.broadcast_to(cond2[:, None, :], t.shape)
+def _lift(cond2: np.ndarray, family: int) -> np.ndarray:
+    """P(child | p1) shaped to broadcast over a family table (p1, further parents..., child)."""
+    return cond2.reshape((cond2.shape[0],) + (1,) * (family - 1) + (cond2.shape[1],))
+
+
+def _conditional_family(t: np.ndarray, cond2: np.ndarray) -> np.ndarray:
+    """P(child | parents) from a raked family table; parent combinations without mass fall back to P(child | p1)."""
+    rows = t.sum(axis=-1, keepdims=True)
+    fallback = np.broadcast_to(_lift(cond2, t.ndim - 1), t.shape)
     cond = np.where(rows > 0, t / np.where(rows > 0, rows, 1), fallback)
-    return cond / cond.sum(axis=2, keepdims=True)
+    return cond / cond.sum(axis=-1, keepdims=True)
 
 
 def _draw(cpt: np.ndarray, parent_codes: list[np.ndarray], rng: np.random.Generator, n: int | None = None) -> np.ndarray:

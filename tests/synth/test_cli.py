@@ -1,0 +1,57 @@
+"""`cthub synth` end to end on a small CSV: output, privacy file beside it, saved model, more rows for free."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from cthub.cli import app
+from tests.synth.conftest import DOMAIN, make_table
+
+
+def test_synth_command_writes_rows_privacy_and_model(tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    make_table(1500).to_csv(src, index=False, na_rep="")
+    dom = tmp_path / "domain.json"
+    dom.write_text(json.dumps(DOMAIN))
+    out = tmp_path / "syn.csv"
+    model = tmp_path / "m.npz"
+    runner = CliRunner()
+    res = runner.invoke(
+        app,
+        ["synth", str(src), "--epsilon", "2", "--delta", "1e-6", "--rows", "700", "--seed", "3", "--out", str(out),
+         "--domain", str(dom), "--columns", "a,b,c", "--save-model", str(model)],
+    )
+    assert res.exit_code == 0, res.output
+    syn = pd.read_csv(out, dtype=str)
+    assert len(syn) == 700 and list(syn.columns) == ["a", "b", "c"]
+    privacy = json.loads((tmp_path / "syn.privacy.json").read_text())
+    assert privacy["epsilon"] == pytest_approx(2.0) and privacy["delta"] == 1e-6
+    assert privacy["rows"] == 700 and privacy["seed"] == 3 and privacy["parameters"]["columns"] == ["a", "b", "c"]
+    assert model.exists()
+    more = tmp_path / "more.csv"
+    res = runner.invoke(app, ["synth", "--from-model", str(model), "--rows", "50", "--out", str(more), "--seed", "1"])
+    assert res.exit_code == 0, res.output
+    assert len(pd.read_csv(more, dtype=str)) == 50
+    assert json.loads((tmp_path / "more.privacy.json").read_text())["rho_spent"] == privacy["rho_spent"]
+
+
+def test_synth_command_errors_say_what_to_do(tmp_path: Path) -> None:
+    runner = CliRunner()
+    res = runner.invoke(app, ["synth", "--out", str(tmp_path / "x.csv")])
+    assert res.exit_code == 2 and "--epsilon" in res.output
+    src = tmp_path / "in.csv"
+    make_table(50).to_csv(src, index=False)
+    res = runner.invoke(app, ["synth", str(src), "--epsilon", "1", "--columns", "zz", "--out", str(tmp_path / "o.csv")])
+    assert res.exit_code == 2 and "zz" in res.output
+    res = runner.invoke(app, ["synth", "--help"])
+    assert res.exit_code == 0 and "Example" in res.output
+
+
+def pytest_approx(x: float):  # noqa: ANN201
+    import pytest
+
+    return pytest.approx(x, abs=1e-6)
