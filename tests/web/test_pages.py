@@ -62,7 +62,7 @@ def test_pages_render_with_csp_and_no_inline_script(client, path):
 
 def test_overview_states_privacy_and_limits(client):
     text = client.get("/").text
-    assert "k = 11" in text and "ε = 4.0" in text
+    assert "k = 11" in text and "ε = 4.00" in text
     assert "Counts below <strong>11</strong>" in text
     assert "not</strong> a measure of how common trafficking is" in text
     assert "6,000" in text  # records

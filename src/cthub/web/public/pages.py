@@ -28,6 +28,53 @@ def _release_context(request: Request, table: str | None = None) -> dict[str, An
     return {"release": public_meta(rel), "version": rel.version, "tables": tables, "table": chosen}
 
 
+def _describe_methods(methods: dict[str, Any]) -> list[tuple[str, str]]:
+    """`{"deid": {"k": 11, ...}, "synth": {"method": "mst", ...}}` -> readable lines (nested details left out)."""
+    names = {"deid": "Microdata", "synth": "Synthetic data", "aggregates": "Aggregates"}
+    out = []
+    for key, value in methods.items():
+        if isinstance(value, dict):
+            parts = [f"{k.replace('_', ' ')} {v:.3g}" if isinstance(v, float) else f"{k.replace('_', ' ')} {v}"
+                     for k, v in value.items() if not isinstance(v, (dict, list))]
+            text = ", ".join(parts)
+        else:
+            text = str(value)
+        out.append((names.get(key, key.replace("_", " ").capitalize()), text))
+    return out
+
+
+def _published_span(request: Request, ctx: dict[str, Any]) -> dict[str, Any]:
+    """Countries and years seen in the published aggregates, when release.json does not list them."""
+    from cthub.web import geo
+
+    cube = request.app.state.catalog.cube(ctx["version"], ctx["table"])
+    countries: set[str] = set()
+    for col in geo.country_columns(cube):
+        if col:
+            countries.update(v for v in cube.values[col] if cube.counts.get(frozenset({(col, v)})) is not None)
+    year_col = next((c for c in cube.columns if cube.variables[c].type == "year"), None)
+    years = [v for v in cube.values[year_col] if cube.counts.get(frozenset({(year_col, v)})) is not None] if year_col else []
+    return {"countries": sorted(countries), "years": years}
+
+
+def _figures(summary: dict[str, Any]) -> list[tuple[str, str]]:
+    """Key figures; the release summary may give counts or lists (countries, years)."""
+    def count(v: Any) -> str:
+        if isinstance(v, (list, tuple)):
+            return f"{len(v):,}" if v else "–"
+        if isinstance(v, (int, float)):
+            return f"{v:,.0f}"
+        return str(v) if v else "–"
+
+    years = summary.get("years")
+    if isinstance(years, (list, tuple)) and years:
+        span = f"{min(map(str, years))}–{max(map(str, years))}" if len(years) > 1 else str(years[0])
+    else:
+        span = count(years)
+    return [(count(summary.get("records")), "records"), (count(summary.get("countries")), "countries"),
+            (span, "years"), (count(summary.get("contributors")), "contributors")]
+
+
 def _nothing(request: Request, active: str) -> HTMLResponse:
     return render(request, "no_release.html", {}, active=active)
 
@@ -38,7 +85,11 @@ def overview(request: Request) -> HTMLResponse:
     if ctx is None:
         return _nothing(request, "overview")
     privacy = ctx["release"]["privacy"]
-    ctx["methods"] = privacy.get("methods") or {}
+    ctx["methods"] = _describe_methods(privacy.get("methods") or {})
+    summary = dict(ctx["release"]["summary"])
+    if ctx["table"] and (not summary.get("countries") or not summary.get("years")):
+        summary.update({k: v for k, v in _published_span(request, ctx).items() if not summary.get(k)})
+    ctx["figures"] = _figures(summary)
     return render(request, "overview.html", ctx, active="overview")
 
 

@@ -112,6 +112,8 @@
     } else {
       var axis = opts.temporal ? { field: 'label', type: 'ordinal', sort: null, title: null, axis: { labelAngle: -45 } }
                                : { field: 'label', type: 'nominal', sort: null, title: null, axis: { labelLimit: 160 } };
+      var domain = rows.map(function (r) { return r.label; });
+      axis.scale = { domain: domain };  // keep the code order even when some bars are suppressed
       var val = function (field, title) { return { field: field, type: 'quantitative', title: title }; };
       var tooltip = [{ field: 'label', title: opts.title }, { field: 'status', title: 'Protected count' }];
       if (opts.synthetic) tooltip.push({ field: 'synthetic', title: 'Synthetic estimate', format: ',' });
