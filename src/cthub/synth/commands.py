@@ -82,6 +82,15 @@ def _parse_bins(specs: list[str] | None) -> dict[str, list[float]]:
     return out
 
 
+def _default_rows(model: Any) -> int:
+    """The model's noisy record count (never the true one: that would not be private); else ask for --rows."""
+    for value in (getattr(model, "default_rows", None), getattr(model, "records", None),
+                  model.privacy.get("noisy_records")):
+        if isinstance(value, (int, float)) and value > 0:
+            return int(value)
+    raise SynthError("this model does not state a noisy record count; give --rows N")
+
+
 def _write(df: pd.DataFrame, out: Path, privacy: dict[str, Any]) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(out, index=False, na_rep="")
@@ -138,9 +147,7 @@ def synth(
     try:
         if from_model is not None:
             model = load_model(from_model)
-            n = rows if rows is not None else getattr(model, "default_rows", None)
-            if n is None:
-                raise SynthError("this model does not know a default size; give --rows")
+            n = rows if rows is not None else _default_rows(model)
             data = model.sample(n, seed=seed)
             privacy = model.privacy | {"sampled_from": str(from_model), "rows": n, "seed": seed}
             side = _write(data, out, privacy)
@@ -183,9 +190,7 @@ def synth(
             except TypeError:  # a method without a progress hook
                 synthesizer = get_synthesizer(method, **params)
             model = synthesizer.fit(df[cols], epsilon=epsilon, delta=delta, domain=domain)
-            n = rows if rows is not None else getattr(model, "default_rows", None)
-            if n is None:
-                n = int(model.privacy.get("noisy_records") or len(df))
+            n = rows if rows is not None else _default_rows(model)
             bar.update(task, description="sampling")
             data = model.sample(n, seed=seed)
         privacy = model.privacy | {
