@@ -196,3 +196,20 @@ def test_locked_file_retries_then_clear_error(hub_home: Path, monkeypatch: pytes
         assert s.batches() == []  # waits for the other process to let go
     finally:
         p.join(20)
+
+
+def test_threads_share_the_store(hub_home: Path) -> None:
+    """A threaded web server reads while it writes: connections in one process must not refuse each other."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    s = Store.open()
+
+    def work(i: int) -> int:
+        if i % 2:
+            s.audit("t", "x", str(i), {})
+            return 1
+        return len(s.batches()) + len(s.audit_log(5)) * 0
+
+    with ThreadPoolExecutor(4) as pool:
+        assert sum(pool.map(work, range(12))) == 6
+    assert len(s.audit_log(100)) == 6

@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -133,6 +134,15 @@ CREATE TABLE IF NOT EXISTS audit (
 """
 
 
+_LOCKS: dict[str, threading.RLock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _file_lock(path: Path) -> threading.RLock:
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(str(Path(path).resolve()), threading.RLock())
+
+
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -247,11 +257,21 @@ class Store:
 
     @contextlib.contextmanager
     def _connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        # One call at a time per file in this process (threads of a web server): DuckDB's file lock already keeps
+        # other processes out, and serializing here makes id allocation and read-modify-write steps safe.
+        with _file_lock(self.path):
+            with self._open() as con:
+                yield con
+
+    @contextlib.contextmanager
+    def _open(self) -> Iterator[duckdb.DuckDBPyConnection]:
         deadline = time.monotonic() + LOCK_WAIT_SECONDS
         delay = 0.05
         while True:
             try:
-                con = duckdb.connect(str(self.path), read_only=read_only and self.path.exists())
+                # always read-write: DuckDB refuses two connections to one file with different settings in one
+                # process, which a threaded web server would hit (`read_only` only documents intent)
+                con = duckdb.connect(str(self.path))
                 break
             except duckdb.Error as exc:
                 if not _is_lock_error(exc):
