@@ -117,3 +117,12 @@ def test_version_order() -> None:
 def test_missing_published_file_means_nothing_published(hub_home: Path) -> None:
     assert published_versions(hub_home) == []
     assert list_releases(hub_home) == []
+
+
+def test_concurrent_publishes_lose_nothing(hub_home: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    versions = [f"2026.11.{d:02d}" for d in range(1, 21)]
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda v: folder.publish(hub_home, v), versions))
+    assert published_versions(hub_home) == versions

@@ -10,10 +10,13 @@ the reader and is cleaned up by the next release. `published.json` is replaced t
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -155,19 +158,34 @@ def write_published(home: str | os.PathLike[str] | None, versions: list[str]) ->
     return root / PUBLISHED_FILE
 
 
+@contextmanager
+def _published_lock(home: str | os.PathLike[str] | None) -> Iterator[None]:
+    """Serialize read-modify-write of `published.json` (the CLI and the web server may both publish)."""
+    root = releases_dir(home)
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".published.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def publish(home: str | os.PathLike[str] | None, version: str) -> list[str]:
     """Add `version` to `published.json`; returns the new list."""
-    versions = published_versions(home)
-    if version not in versions:
-        versions.append(version)
-    write_published(home, versions)
-    return published_versions(home)
+    with _published_lock(home):
+        versions = published_versions(home)
+        if version not in versions:
+            versions.append(version)
+        write_published(home, versions)
+        return published_versions(home)
 
 
 def unpublish(home: str | os.PathLike[str] | None, version: str) -> list[str]:
-    versions = [v for v in published_versions(home) if v != version]
-    write_published(home, versions)
-    return versions
+    with _published_lock(home):
+        versions = [v for v in published_versions(home) if v != version]
+        write_published(home, versions)
+        return versions
 
 
 def move_to_discarded(home: str | os.PathLike[str] | None, version: str) -> Path:
