@@ -25,6 +25,8 @@ DEMO_CONTRIBUTORS = (
     Contributor(id="casesys", name="Case management system (XLSX export)", mapping="builtin:casesys"),
     Contributor(id="hotline", name="Hotline (CSV export)", mapping="builtin:hotline"),
     Contributor(id="htcds-ngo", name="NGO using the HTCDS template", mapping="builtin:htcds"),
+    Contributor(id="prosecutions", name="Prosecution case tracking (CSV export)", mapping="builtin:prosecutions",
+                tables=["victim_perpetrator"]),
 )
 
 

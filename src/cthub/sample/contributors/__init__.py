@@ -11,6 +11,8 @@ case model (`cthub.sample.latent`), so that once harmonized they should agree wi
 | `hotline`   | `hotline.csv`   | a US-style hotline (US vocabulary, MM/DD/YYYY, mixed     | 12,000            |
 |             |                 | country spellings and ISO3 codes, free-text notes)       |                   |
 | `htcds-ngo` | `htcds-ngo.xlsx`| an NGO using the HTCDS v2.0 Excel template and lists     | 6,000             |
+| `prosecutions` | `prosecutions.csv` | prosecution services' case tracking: victims and the | 8,000          |
+|             |                 | offenders charged (the `victim_perpetrator` table)       |                   |
 
 The exact columns and vocabularies of each are documented in the docstrings (and constants) of `casesys`,
 `hotline` and `htcds_ngo` in this package. All three carry direct identifiers (names, phone numbers, dates of
@@ -32,12 +34,14 @@ from pathlib import Path
 
 import numpy as np
 
-from cthub.sample.contributors import casesys, hotline, htcds_ngo
+from cthub.sample.contributors import casesys, hotline, htcds_ngo, prosecutions
 
-CONTRIBUTORS = ("casesys", "hotline", "htcds-ngo")
-BASE_ROWS = {"casesys": 20_000, "hotline": 12_000, "htcds-ngo": 6_000}
-FILES = {"casesys": "casesys.xlsx", "hotline": "hotline.csv", "htcds-ngo": "htcds-ngo.xlsx"}
-_WRITERS = {"casesys": casesys.write, "hotline": hotline.write, "htcds-ngo": htcds_ngo.write}
+CONTRIBUTORS = ("casesys", "hotline", "htcds-ngo", "prosecutions")
+BASE_ROWS = {"casesys": 20_000, "hotline": 12_000, "htcds-ngo": 6_000, "prosecutions": 8_000}
+FILES = {"casesys": "casesys.xlsx", "hotline": "hotline.csv", "htcds-ngo": "htcds-ngo.xlsx",
+         "prosecutions": "prosecutions.csv"}
+_WRITERS = {"casesys": casesys.write, "hotline": hotline.write, "htcds-ngo": htcds_ngo.write,
+            "prosecutions": prosecutions.write}
 EXPECTED_FILE = "expected.json"
 MIN_ROWS = 20
 
