@@ -199,3 +199,14 @@ def test_50_mb_file(hub: Path, tmp_path: Path) -> None:
     assert res.accepted == n  # the bad rows still have a sex value
     assert res.warned == n // 100
     assert time.perf_counter() - t0 < 120
+
+
+@pytest.mark.filterwarnings("error")
+def test_row_with_only_unmapped_content_is_quarantined(hub: Path, tmp_path: Path) -> None:
+    rows = [GOOD_ROWS[0], ["9", "Someone", "", "", "", "", "", "", "only a note"]]
+    store = Store.open()
+    res = ingest_file(store, "line", write_csv(tmp_path / "n.csv", rows), today=TODAY)
+    assert (res.accepted, res.rejected) == (1, 1)
+    q = store.quarantine(res.batch_id)
+    assert q["reasons"].tolist() == ["no value in any mapped column"]
+    assert res.problems.loc[res.problems["severity"] == "rejected", "row"].tolist() == [3]

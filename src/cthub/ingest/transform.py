@@ -245,13 +245,14 @@ def transform(raw: pd.DataFrame, row_numbers: pd.Series, mapping: Mapping, std: 
         all_problems.loc[is_rej, "severity"] = "rejected"
         reasons_by_pos = (all_problems[is_rej].assign(txt=lambda d: d["column"].astype(str) + ": " + d["reason"].astype(str))
                           .groupby("_pos")["txt"].agg("; ".join))
-        reasons = pd.Series(positions).map(reasons_by_pos).fillna("no value in any mapped column")
-        no_value_rows = reasons == "no value in any mapped column"
+        reasons = (pd.Series(positions).map(reasons_by_pos).astype("object")
+                   .fillna("no value in any mapped column").astype("string"))
+        no_value_rows = (reasons == "no value in any mapped column").to_numpy(dtype=bool)
         if no_value_rows.any():
             all_problems = pd.concat([all_problems, pd.DataFrame({
-                "row": row_numbers.iloc[positions[no_value_rows.to_numpy()]].to_numpy(),
+                "row": row_numbers.iloc[positions[no_value_rows]].to_numpy(),
                 "column": "", "variable": "", "value": "", "reason": "no value in any mapped column",
-                "severity": "rejected", "_pos": positions[no_value_rows.to_numpy()],
+                "severity": "rejected", "_pos": positions[no_value_rows],
             })], ignore_index=True)
         quarantine = pd.DataFrame({
             "row_number": row_numbers.iloc[positions].to_numpy(),
