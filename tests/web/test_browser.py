@@ -110,7 +110,7 @@ def test_filter_by_keyboard_through_the_data_table(page, live_server):
     page.wait_for_selector(".chip")
     page.locator(".chip").first.focus()
     page.keyboard.press("Enter")  # removes the filter again
-    page.wait_for_function("!location.search.includes('f=')", timeout=10000)
+    page.wait_for_url(lambda url: "f=" not in url, timeout=10000)
 
 
 def test_map_draws_countries_and_greys_out_small_ones(page, live_server, client):
@@ -143,3 +143,17 @@ def test_download_gate_blocks_until_terms_are_accepted(page, live_server):
         page.click("button[type=submit]")
     assert info.value.suggested_filename
     assert page.problems == [] or all("net::ERR_ABORTED" in p for p in page.problems)
+
+
+def test_dashboard_filter_bar_updates_every_chart_and_warns_when_too_deep(page, live_server):
+    _open(page, live_server, "/dashboards/", "#card-age .chart svg")
+    before = page.text_content("#card-age details table")
+    page.select_option("#f-gender", "Female")
+    page.wait_for_selector("#filter-status:has-text('Matching records')")
+    page.wait_for_selector("#card-age .chart svg")
+    assert page.text_content("#card-age details table") != before
+    page.select_option("#f-source", "Hotline")
+    page.select_option("#f-from", "2010")  # a third filter: deeper than reporting length 3 allows
+    page.wait_for_selector("#filter-status:has-text('Too many filters')")
+    assert page.locator("#charts .chart-card").count() == 0
+    assert page.problems == []

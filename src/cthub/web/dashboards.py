@@ -36,6 +36,12 @@ FILTERS: list[tuple[str, str, list[str]]] = [
 ]
 
 
+def _short(label: str) -> str:
+    """"Means of control: threats" -> "Threats" (the chart title already says the family)."""
+    tail = label.split(": ", 1)[-1]
+    return tail[:1].upper() + tail[1:]
+
+
 def _first(cube: TableCube, names: list[str]) -> str | None:
     return next((n for n in names if n in cube.columns), None)
 
@@ -48,7 +54,7 @@ def resolve(cube: TableCube) -> dict[str, Any]:
         flags = [c for c in cube.columns if family and re.match(family, c)] if family else []
         if len(flags) >= 2:
             charts.append({"id": cid, "title": title, "kind": "flags", "columns": flags,
-                           "labels": {c: cube.variables[c].label for c in flags}})
+                           "labels": {c: _short(cube.variables[c].label) for c in flags}})
         elif single is not None:
             charts.append({"id": cid, "title": title, "kind": "attribute", "attribute": single,
                            "temporal": cid == "year"})
