@@ -124,6 +124,21 @@ async def load_test(urls: list[str], n_requests: int, n_clients: int) -> tuple[l
     return latencies, elapsed, errors
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by the server process and its workers (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pids = [pid] + [int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+                    .stdout.split()]
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def pct(values: list[float], q: float) -> float:
     s = sorted(values)
     return s[min(len(s) - 1, int(round(q / 100 * (len(s) - 1))))]
@@ -200,7 +215,9 @@ def main() -> None:
                     t0 = time.perf_counter()
                     c.get(u)
                     single.append(time.perf_counter() - t0)
+            cpu0 = process_cpu(proc.pid)
             lat, elapsed, errors = asyncio.run(load_test(urls, args.requests, args.clients))
+            cpu_per_request = (process_cpu(proc.pid) - cpu0) / max(len(lat), 1)
             weights, first = ({}, {}) if args.no_browser else browser_figures(
                 base, None if args.no_screenshots else REPO / "docs" / "img")
         finally:
@@ -219,6 +236,8 @@ def main() -> None:
     t.add_row(f"API p95 latency, {args.clients} clients", f"{p95:.1f} ms", "< 20 ms", ok(p95 < 20))
     t.add_row(f"API p99 latency, {args.clients} clients", f"{pct(lat, 99) * 1000:.1f} ms", "", "")
     t.add_row("API throughput", f"{len(lat) / elapsed:,.0f} req/s", "", "")
+    t.add_row("server CPU per API request", f"{cpu_per_request * 1000:.2f} ms", "", "")
+    t.add_row("server capacity per idle core", f"{1 / max(cpu_per_request, 1e-9):,.0f} req/s", "", "")
     t.add_row("API errors", f"{errors}", "0", ok(errors == 0))
     for name, b in weights.items():
         t.add_row(f"page weight: {name}", f"{b / 1e3:,.0f} KB", "< 1,500 KB", ok(b < 1.5e6))
