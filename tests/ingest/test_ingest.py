@@ -148,6 +148,9 @@ def test_withdraw_via_cli_deletes_records(hub: Path, tmp_path: Path) -> None:
 
 
 def test_cli_init_ingest_status(hub_home: Path, tmp_path: Path, mapping_file: Path) -> None:
+    out = runner.invoke(app, ["status"])
+    assert out.exit_code == 1 and "no hub at" in out.output and "cthub init" in out.output
+    assert not (hub_home / "store.duckdb").exists()
     out = runner.invoke(app, ["init", "--name", "Test hub"])
     assert out.exit_code == 0, out.output
     assert (hub_home / "cthub.yaml").exists() and (hub_home / "store.duckdb").exists()

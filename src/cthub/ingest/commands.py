@@ -46,6 +46,16 @@ def _friendly_errors() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
+def _require_hub(home: Path | None) -> Path:
+    """The hub folder, refusing to invent one: a typo in --home must not create an empty hub somewhere."""
+    from cthub.store import STORE_FILE
+
+    folder = hub_home(home)
+    if not (folder / CONFIG_FILE).exists() and not (folder / STORE_FILE).exists():
+        raise ConfigError(f"no hub at {folder}; create one with `cthub init --home {folder}` or set CTHUB_HOME")
+    return folder
+
+
 def init(
     home: Path = typer.Option(None, "--home", help="Hub folder (default: $CTHUB_HOME, else ./cthub-data)."),
     name: str = typer.Option("cthub", "--name", help="The hub's name, shown on its web pages and releases."),
@@ -87,7 +97,7 @@ def status(
     from cthub.store import Store
 
     with _friendly_errors():
-        folder = hub_home(home)
+        folder = _require_hub(home)
         config = load_config(folder)
         store = Store.open(folder)
         batches = store.batches()
@@ -144,7 +154,7 @@ def ingest(
         raise typer.Exit(2)
     failures = 0
     with _friendly_errors():
-        store = Store.open(home)
+        store = Store.open(_require_hub(home))
     for file in files:
         try:
             with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
@@ -183,7 +193,7 @@ def withdraw(
     from cthub.store import Store
 
     with _friendly_errors():
-        store = Store.open(home)
+        store = Store.open(_require_hub(home))
         batch = store.batch(batch_id)
         if not yes and not typer.confirm(
             f"Delete the {batch.accepted:,} records and {batch.rejected:,} quarantined rows of {batch_id} "
