@@ -100,3 +100,17 @@ def test_htcds_xlsform_csv_export(hub_home: Path, tmp_path: Path) -> None:
     res = ingest_file(store, "ngo", path, "builtin:htcds")
     assert (res.accepted, res.rejected, res.warned) == (3, 0, 0)
     _check(store)
+
+
+def test_age_reference_date_falls_back_to_the_hub_setting(hub_home: Path, tmp_path: Path) -> None:
+    """No referral date in the row: the age is taken at release.reference_date from cthub.yaml."""
+    from cthub.config import HubConfig, ReleaseConfig, save_config
+
+    save_config(HubConfig(release=ReleaseConfig(reference_date="2010-01-01")), hub_home)
+    path = tmp_path / "odk.csv"
+    path.write_text("prs_Birthdate,prs_Gender,cas_IncomingReferralDate\n2000-06-01,Feminine,\n2000-06-01,Feminine,2019-01-01\n")
+    store = Store.open()
+    ingest_file(store, "ngo", path, "builtin:htcds")
+    rec = store.records("victims")
+    assert rec["ageBroad"].tolist() == ["9--17", "18--20"]
+    assert rec["majorityStatus"].tolist() == ["Minor", "Adult"]

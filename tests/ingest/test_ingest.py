@@ -179,7 +179,7 @@ def test_init_demo_registers_sample_contributors(hub_home: Path) -> None:
     assert out.exit_code == 0, out.output
     from cthub.config import load_config
 
-    assert [c.id for c in load_config().contributors] == ["casesys", "hotline", "htcds-ngo"]
+    assert [c.id for c in load_config().contributors] == ["casesys", "hotline", "htcds-ngo", "prosecutions"]
 
 
 @pytest.mark.slow

@@ -59,8 +59,8 @@ def _require_hub(home: Path | None) -> Path:
 def init(
     home: Path = typer.Option(None, "--home", help="Hub folder (default: $CTHUB_HOME, else ./cthub-data)."),
     name: str = typer.Option("cthub", "--name", help="The hub's name, shown on its web pages and releases."),
-    demo: bool = typer.Option(False, "--demo", help="Register the three sample contributors (casesys, hotline, "
-                                                    "htcds-ngo)."),
+    demo: bool = typer.Option(False, "--demo", help="Register the four sample contributors (casesys, hotline, "
+                                                    "htcds-ngo, prosecutions)."),
 ) -> None:
     """Create a hub: cthub.yaml and an empty store.
 

@@ -95,6 +95,20 @@ def resolve_mapping(contributor: str, mapping: Mapping | str | Path | None, home
     return load_mapping(ref, home), ref
 
 
+def _reference_date(home: Path) -> date | None:
+    """The hub's `release.reference_date` (ages of rows without a registration date are computed at it)."""
+    try:
+        text = load_config(home).release.reference_date
+    except ConfigError:
+        return None
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise IngestError(f"release.reference_date {text!r} in cthub.yaml is not an ISO date (YYYY-MM-DD)") from exc
+
+
 def ingest_file(
     store: Store,
     contributor: str,
@@ -150,7 +164,7 @@ def ingest_file(
 
         raise EmptyFileError(f"{display_name or path.name} has a header but no data rows")
     step("mapping")
-    result = transform(frame, rows, mapping_obj, std, today=today)
+    result = transform(frame, rows, mapping_obj, std, today=today, reference_date=_reference_date(home))
     now = datetime.now(UTC)
     batch_id = None if dry_run else f"{contributor}-{now:%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}"
     folder_name = batch_id or f"check-{contributor}-{now:%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}"

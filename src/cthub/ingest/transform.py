@@ -150,9 +150,13 @@ def _flag_any(value: object, wanted: frozenset[str]) -> Parsed:
 
 
 def transform(raw: pd.DataFrame, row_numbers: pd.Series, mapping: Mapping, std: object,
-              today: date | None = None) -> Transformed:
-    """Map raw cells to the standard table `mapping.table`, validating every cell against the standard."""
+              today: date | None = None, reference_date: date | None = None) -> Transformed:
+    """Map raw cells to the standard table `mapping.table`, validating every cell against the standard.
+
+    `reference_date` is the date ages are computed at when a row has no reference date of its own (the hub's
+    `release.reference_date`); by default the import date (`today`)."""
     today = today or date.today()
+    fallback = reference_date or today
     table = std.table(mapping.table)  # type: ignore[attr-defined]
     columns = [str(c) for c in raw.columns]
     index = raw.index
@@ -176,7 +180,7 @@ def transform(raw: pd.DataFrame, row_numbers: pd.Series, mapping: Mapping, std: 
             continue
         used[var_name] = src
         if rule.transform in ("age_band", "majority"):
-            values, reasons = _ages(raw, src, rule, columns, today, age_cache)
+            values, reasons = _ages(raw, src, rule, columns, today, fallback, age_cache)
             codes = _map_small(values, rule.transform)
         else:
             codes, reasons = by_unique(raw[src], _parser_for(rule, var, today))
@@ -305,7 +309,7 @@ def _map_small(values: pd.Series, kind: str) -> pd.Series:
     return pd.Series(pd.array(out, dtype="string")[codes], index=values.index, dtype="string")
 
 
-def _ages(raw: pd.DataFrame, src: str, rule: Rule, columns: list[str], today: date,
+def _ages(raw: pd.DataFrame, src: str, rule: Rule, columns: list[str], today: date, fallback: date,
           cache: dict[tuple[str, str, tuple[str, ...]], tuple[pd.Series, pd.Series]]) -> tuple[pd.Series, pd.Series]:
     """Whole ages (as strings) and reasons, from an age column or from a date of birth and a reference date."""
     ref_cols = tuple(c for c in (_resolve(columns, [r]) for r in rule.reference) if c is not None)
@@ -323,7 +327,7 @@ def _ages(raw: pd.DataFrame, src: str, rule: Rule, columns: list[str], today: da
         for c in ref_cols:
             ref = raw[c].astype("string").str.strip()
             reference = reference.fillna(ref.where(ref != ""))
-        reference = reference.fillna(today.isoformat())  # no reference date: the import date
+        reference = reference.fillna(fallback.isoformat())  # no reference date in the row
         keys = raw[src].astype("string").fillna("") + "\x1f" + reference
 
         def _parse(key: object) -> Parsed:
