@@ -121,3 +121,11 @@ def test_zip_bomb_refused_before_parsing(tmp_path: Path) -> None:
     assert path.stat().st_size < 1_000_000
     with pytest.raises(FileFormatError, match="zip bomb"):
         read_table(path)
+
+
+def test_empty_lines_keep_row_numbers_right(tmp_path: Path) -> None:
+    path = tmp_path / "gaps.csv"
+    path.write_text("a,b\n1,2\n\n3,4\n\n\n5,6\n\n")
+    raw = read_table(path)
+    assert raw.frame["a"].tolist() == ["1", "3", "5"]
+    assert raw.row_numbers.tolist() == [2, 4, 7]

@@ -189,12 +189,18 @@ def _read_csv(path: Path, header_row: int, progress: Callable[[int], None] | Non
         bad_lines += 1
         return (row + [""] * len(columns))[: len(columns)]
 
+    body = text.rstrip("\r\n")
+    # empty lines inside the data would shift the fast reader's row numbers: let the forgiving parser count them
+    inner_empty_lines = "\n\n" in body or "\n\r\n" in body
     try:
+        if inner_empty_lines:
+            raise ValueError("empty lines")
         frame = _read_csv_arrow(text, encoding, data, delimiter, columns, header_row)
     except Exception:  # noqa: BLE001 - ragged rows and other oddities: the slower, forgiving parser
         kwargs = dict(sep=delimiter, header=None, names=columns, skiprows=header_row, dtype="string",
-                      keep_default_na=False, na_filter=False, skip_blank_lines=True, quotechar='"')
-        frame = pd.read_csv(io.StringIO(text), engine="python", on_bad_lines=_fix, **kwargs)  # type: ignore[arg-type]
+                      keep_default_na=False, na_filter=False, skip_blank_lines=False, quotechar='"')
+        frame = pd.read_csv(io.StringIO(body + "\n"), engine="python", on_bad_lines=_fix,
+                            **kwargs)  # type: ignore[arg-type]
     if bad_lines:
         notes.append(f"{bad_lines} row(s) had more cells than the header; the extra cells were ignored")
     if frame.empty:
