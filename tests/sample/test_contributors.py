@@ -43,7 +43,7 @@ def frames(exports: tuple[dict[str, Path], dict]) -> dict[str, pd.DataFrame]:
 
 
 def read(contributor: str, path: Path) -> pd.DataFrame:
-    if contributor == "hotline":
+    if contributor in ("hotline", "prosecutions"):
         return pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False)
     if contributor == "casesys":
         return pd.read_excel(path, sheet_name="Cases", dtype=object)
@@ -61,7 +61,7 @@ def digest(path: Path) -> str:
 
 def test_files_and_expected_counts(exports: tuple[dict[str, Path], dict]) -> None:
     paths, expected = exports
-    assert set(paths) == set(CONTRIBUTORS) == {"casesys", "hotline", "htcds-ngo"}
+    assert set(paths) == set(CONTRIBUTORS) == {"casesys", "hotline", "htcds-ngo", "prosecutions"}
     assert {c: p.name for c, p in paths.items()} == FILES
     assert expected["seed"] == 0 and expected["scale"] == SCALE
     for contributor, n in rows_at(SCALE).items():
@@ -76,7 +76,7 @@ def test_files_and_expected_counts(exports: tuple[dict[str, Path], dict]) -> Non
 
 
 def test_scale_one_row_counts() -> None:
-    assert rows_at(1.0) == {"casesys": 20_000, "hotline": 12_000, "htcds-ngo": 6_000}
+    assert rows_at(1.0) == {"casesys": 20_000, "hotline": 12_000, "htcds-ngo": 6_000, "prosecutions": 8_000}
     with pytest.raises(ValueError, match="scale must be > 0"):
         rows_at(0)
 

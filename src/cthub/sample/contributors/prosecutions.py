@@ -194,7 +194,8 @@ def build(n: int, rng: np.random.Generator) -> tuple[list[list], dict]:
     offenders = 1 + rng.choice(len(EXTRA_OFFENDERS), size=n, p=EXTRA_OFFENDERS)
     plan = plan_dirt(n, rng)
 
-    region_label = {r: r for r in REGIONS}
+    region_label: dict[str, str | tuple[str, ...]] = {r: r for r in REGIONS}
+    region_label["Americas/Oceania"] = ("Americas", "Americas", "Oceania")
     sex_label = {"Female": "F", "Male": "M"}
     pay_label = {"No": "N", "Yes": "Y"}
     counter: dict[int, int] = {}
