@@ -150,7 +150,7 @@ def main() -> None:
 
     from cthub.aggregates import exact_aggregates
 
-    console = Console()
+    console = Console(width=150)
     me = [sys.executable, str(Path(__file__).resolve())]
     results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:

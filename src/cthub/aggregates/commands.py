@@ -64,7 +64,7 @@ def aggregates(
     delta: Optional[float] = typer.Option(None, "--delta", help="DP delta (default 1/(n ln n) with a noisy n)."),
     columns: Optional[str] = typer.Option(None, "--columns", help="Comma-separated columns to use (default: all, in file order)."),
     domain: Optional[Path] = typer.Option(None, "--domain", exists=True, dir_okay=False, help="JSON {column: \\[values]} of public value lists (DP); other columns' values are selected privately."),
-    fabrication_mode: str = typer.Option("balanced", help="DP: uncontrolled | progressive | balanced | minimize (tolerated share of combinations that do not exist: 1, 1..0.01, 0.1, 0.01)."),
+    fabrication_mode: str = typer.Option("uncontrolled", help="DP: uncontrolled | progressive | balanced | minimize (tolerated share of combinations that do not exist: 1, 1..0.01, 0.1, 0.01)."),
     accuracy_mode: str = typer.Option("prioritize_long_combinations", help="DP: prioritize_long_combinations | prioritize_short_combinations | balanced."),
     percentile: float = typer.Option(99.0, help="DP: percentile of per-record contributions used as the cap."),
 ) -> None:
