@@ -69,6 +69,10 @@ def test_merge_rare_uses_given_noisy_counts() -> None:
     assert list(mapping) == [0, 1, 2, 2, 3]
     rows = enc.decode(np.array([[2]] * 400), np.random.default_rng(1))["g"]
     assert set(rows) == {"c", "d"}  # a merged group decodes to its members
+    enc2, _ = build_encoder(df, ["g"], {"g": list("abcd")}, None, Budget(1.0), 0.1, 1e-6)
+    enc2.merge_rare(0, np.array([100.0, 80.0, 3.0, -4.0]), min_count=10)
+    rows = enc2.decode(np.array([[2]] * 400), np.random.default_rng(1))["g"]
+    assert set(rows) == {"c"}  # a member whose noisy count is <= 0 is not fabricated
 
 
 def test_default_delta_from_noisy_count() -> None:

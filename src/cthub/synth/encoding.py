@@ -8,8 +8,9 @@ These helpers do that once for every method.
 Neighbouring tables differ by adding or removing one record (unbounded DP), as in the Synthetic Data Showcase.
 
 Encoding of a column with m public groups: codes 0..m-1 are the groups, code m is missing. A group is normally one
-value; after rare values are merged, a group holds several and decoding picks one of them uniformly at random (a
-public choice: which values were merged was decided from noisy counts). Values outside the public domain (or the
+value; after rare values are merged, a group holds several and decoding picks one of them at random (a
+public choice: which values were merged was decided from noisy counts), in proportion to their noisy counts clipped
+at zero (uniformly if all are zero). Values outside the public domain (or the
 privately selected one) are encoded as missing, because no output may reveal a value the budget has not paid for.
 
 Multi-valued columns (`--multi-value COL[:SEP]`): a cell is a *set* of atoms and is encoded as one category over
@@ -177,6 +178,7 @@ class ColumnCodec:
     source: str = "public"  # public | selected
     multi_separator: str | None = None
     merged: list[str] = field(default_factory=list)  # values merged into groups because their noisy counts were low
+    weights: list[list[float]] | None = None  # per group, how decoding picks among its values (None: uniformly)
 
     @property
     def size(self) -> int:
@@ -189,11 +191,15 @@ class ColumnCodec:
             "source": self.source,
             "multi_separator": self.multi_separator,
             "merged": self.merged,
+            "weights": self.weights,
         }
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> "ColumnCodec":
-        return cls(d["name"], [list(g) for g in d["groups"]], d["source"], d.get("multi_separator"), d.get("merged", []))
+        return cls(
+            d["name"], [list(g) for g in d["groups"]], d["source"], d.get("multi_separator"), d.get("merged", []),
+            d.get("weights"),
+        )
 
 
 class Encoder:
@@ -242,7 +248,7 @@ class Encoder:
         return codes
 
     def decode(self, codes: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
-        """String table from codes; a merged group decodes to one of its values uniformly (seeded by `rng`)."""
+        """String table from codes; a merged group decodes to one of its values by their weights (seeded by `rng`)."""
         out = {}
         for j, codec in enumerate(self.codecs):
             col = codes[:, j]
@@ -253,8 +259,10 @@ class Encoder:
                     continue
                 if len(group) == 1:
                     values[hit] = group[0]
-                else:
-                    values[hit] = np.asarray(group, dtype=object)[rng.integers(0, len(group), hit.size)]
+                    continue
+                w = np.asarray(codec.weights[i], dtype=float) if codec.weights else np.ones(len(group))
+                w = np.ones(len(group)) if w.sum() <= 0 else w
+                values[hit] = np.asarray(group, dtype=object)[rng.choice(len(group), size=hit.size, p=w / w.sum())]
             out[codec.name] = pd.array(values, dtype="string")
         return pd.DataFrame(out)
 
@@ -276,6 +284,15 @@ class Encoder:
             mapping[old] = new
         mapping[rare] = len(keep)
         mapping[m] = len(keep) + 1
+        old_weights = codec.weights or [[1.0] * len(g) for g in codec.groups]
+        # Within the merged group, decode in proportion to the members' noisy counts (clipped at zero): values the
+        # noise puts at or below zero are most likely absent and are not fabricated; post-processing only.
+        merged_weights = [
+            max(float(noisy_counts[i]), 0.0) * w / max(sum(old_weights[i]), 1e-12)
+            for i in rare
+            for w in old_weights[i]
+        ]
+        codec.weights = [[1.0] * len(codec.groups[i]) for i in keep] + [merged_weights]
         codec.merged = [v for i in rare for v in codec.groups[i]]
         codec.groups = new_groups
         return mapping
