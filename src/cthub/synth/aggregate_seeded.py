@@ -196,7 +196,7 @@ class AggregateSeededModel(Model):
         one = self.counts[(c,)][1:].sum()
         overall = float(np.clip(1.0 - one / max(self.records, 1), 0.0, 1.0))
         per_parent = []
-        for a in range(c):
+        for a in range(c if (0, c) in self.counts else 0):  # reporting length 1 has no pairs
             pair = self.counts[(a, c)].astype(np.float64)[:, 1:].sum(axis=1)
             parent = self.counts[(a,)].astype(np.float64)
             with np.errstate(invalid="ignore", divide="ignore"):
