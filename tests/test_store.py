@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
-import time
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -174,28 +174,21 @@ def test_accounts_tokens_audit(hub_home: Path) -> None:
     assert not any(hasattr(s, name) for name in ("audit_delete", "audit_update"))
 
 
-def _hold_lock(path: str, seconds: float, ready: multiprocessing.synchronize.Event) -> None:  # type: ignore[name-defined]
-    con = duckdb.connect(path)
-    ready.set()
-    time.sleep(seconds)
-    con.close()
+HOLD = "import sys, time, duckdb; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); time.sleep(1.5)"
 
 
 def test_locked_file_retries_then_clear_error(hub_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     s = Store.open()
-    ctx = multiprocessing.get_context("spawn")
-    ready = ctx.Event()
-    p = ctx.Process(target=_hold_lock, args=(str(s.path), 1.5, ready))
-    p.start()
+    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(s.path)], stdout=subprocess.PIPE, text=True)
     try:
-        assert ready.wait(30)
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
         monkeypatch.setattr(store_module, "LOCK_WAIT_SECONDS", 0.2)
         with pytest.raises(StoreLocked, match="locked by another process"):
             s.batches()
         monkeypatch.setattr(store_module, "LOCK_WAIT_SECONDS", 15.0)
         assert s.batches() == []  # waits for the other process to let go
     finally:
-        p.join(20)
+        proc.wait(20)
 
 
 def test_threads_share_the_store(hub_home: Path) -> None:
