@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from cthub.config import ConfigError, load_config
-from cthub.ingest.errors import AlreadyImported, IngestError, MappingError
+from cthub.ingest.errors import AlreadyImported, EmptyFileError, IngestError, MappingError
 from cthub.ingest.mapping import Mapping, check_against_standard, load_mapping
 from cthub.ingest.readers import read_table
 from cthub.ingest.report import write_report
@@ -160,8 +160,6 @@ def ingest_file(
             frame, rows = frame.iloc[1:].reset_index(drop=True), rows.iloc[1:].reset_index(drop=True)
             notes.append("the row of field labels under the header was skipped")
     if frame.empty:
-        from cthub.ingest.errors import EmptyFileError
-
         raise EmptyFileError(f"{display_name or path.name} has a header but no data rows")
     step("mapping")
     result = transform(frame, rows, mapping_obj, std, today=today, reference_date=_reference_date(home))
