@@ -21,7 +21,8 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     rel = latest_published(home)
     assert rel is not None and rel.verify() == []
     meta = rel.meta
-    assert meta["summary"]["contributors"] == 3
+    assert meta["summary"]["contributors"] == 4
+    assert meta["tables"]["victim_perpetrator"]["records"] > 700  # the prosecutions export (800 rows at 0.1)
     assert meta["tables"]["victims"]["records"] > 3000  # three contributors' exports, dirty rows quarantined
     assert meta["privacy"]["k"] == 11 and meta["gates"]["passed"]
     assert str(rel.path / "report.html") in res.output.replace("\n", "")
