@@ -721,15 +721,6 @@ class Store:
         with self._connect() as con:
             con.execute("UPDATE tokens SET revoked = TRUE WHERE token_hash = ?", [token_hash])
 
-    def tokens_revoke_user(self, username: str, purpose: str | None = None) -> None:
-        """Revoke every token (or every token of one purpose) of a user: a disabled account or a new password."""
-        with self._connect() as con:
-            if purpose is None:
-                con.execute("UPDATE tokens SET revoked = TRUE WHERE username = ?", [username])
-            else:
-                con.execute("UPDATE tokens SET revoked = TRUE WHERE username = ? AND purpose = ?",
-                            [username, purpose])
-
     def tokens_revoke_user(self, username: str, purpose: str | None = None) -> int:
         """Revoke every live token of a user (of one purpose, e.g. "api" or "session", or all); returns how many."""
         where = "username = ? AND NOT revoked" + (" AND purpose = ?" if purpose else "")
