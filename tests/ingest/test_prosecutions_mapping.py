@@ -5,7 +5,6 @@ valid `victim_perpetrator` records with the multi-valued offender columns in the
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
