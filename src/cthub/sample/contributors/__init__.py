@@ -1,4 +1,4 @@
-"""Raw exports from three fictional contributors, for ingest to harmonize.
+"""Raw exports from four fictional contributors, for ingest to harmonize.
 
 Real hubs receive files that disagree on everything: vocabularies, date formats, how "unknown" is written, whether
 ages are numbers, bands or dates of birth. These three are built to disagree the same way, from one shared latent
@@ -15,8 +15,10 @@ case model (`cthub.sample.latent`), so that once harmonized they should agree wi
 |             |                 | offenders charged (the `victim_perpetrator` table)       |                   |
 
 The exact columns and vocabularies of each are documented in the docstrings (and constants) of `casesys`,
-`hotline` and `htcds_ngo` in this package. All three carry direct identifiers (names, phone numbers, dates of
-birth, free text, addresses) that ingest must drop.
+`hotline`, `htcds_ngo` and `prosecutions` in this package. The first three carry direct identifiers (names, phone
+numbers, dates of birth, free text, addresses) that ingest must drop; `prosecutions` carries a case reference.
+`prosecutions` feeds the `victim_perpetrator` table (calibrated to CTDC's victim-perpetrator marginals, not to the
+shared latent model); the other three feed `victims`.
 
 `expected.json`, written next to the files, records for each contributor: file, format, sheet, header rows,
 columns, identifier columns, `data_rows` (rows under the header, blank ones included), `records` (non-blank rows),
