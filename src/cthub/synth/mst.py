@@ -257,6 +257,18 @@ class MSTSynthesizer:
                     self.progress("3-way cliques", 0.5 + 0.45 * done / len(plans))
                 if parents[c]:
                     ref[:, c] = _draw(cpts[c], [ref[:, p] for p in parents[c]], ref_rng)
+                    # Calibrate: conditionals from thresholded, raked tables can drift from the pooled 1-way
+                    # estimate; scale the child's categories until the model's marginal (on the reference sample)
+                    # meets it. Post-processing of noisy estimates only.
+                    target = marg[c] / marg[c].sum()
+                    for _ in range(3):
+                        have = np.bincount(ref[:, c], minlength=sizes[c]) / n_ref
+                        ratio = np.divide(target, have, out=np.ones_like(target), where=have > 0)
+                        if np.abs(ratio - 1).max() < 0.002:
+                            break
+                        cond = cpts[c] * ratio
+                        cpts[c] = cond / cond.sum(axis=-1, keepdims=True)
+                        ref[:, c] = _draw(cpts[c], [ref[:, p] for p in parents[c]], ref_rng)
         if budget.remaining > 0:  # only when no pair of columns fits max_cells: nothing to spend it on, say so
             budget.spend("unused (no table fits max_cells)", budget.remaining)
 
