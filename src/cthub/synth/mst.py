@@ -23,7 +23,8 @@ The last spend takes exactly what remains, so the spends sum to rho and the stat
 
 Estimation (post-processing): small noisy cells (below `zero_below` sigmas) are set to zero, negatives clipped,
 1-way estimates pooled by inverse variance from every measurement that contains them, and each 2-way / 3-way table
-raked (iterative proportional fitting) to margins that agree, so the model's marginals are mutually consistent.
+raked (iterative proportional fitting) to margins that agree, so the model's marginals are mutually consistent;
+each conditional is finally scaled so the model's 1-way marginal (on a reference sample) meets the pooled estimate.
 Sampling draws each column from its conditional table given its parents, vectorized, with a seeded numpy Generator.
 """
 
