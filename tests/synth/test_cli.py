@@ -55,3 +55,26 @@ def pytest_approx(x: float):  # noqa: ANN201
     import pytest
 
     return pytest.approx(x, abs=1e-6)
+
+
+def test_synth_command_bins_numbers_by_public_edges(tmp_path: Path) -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    src = tmp_path / "in.csv"
+    pd.DataFrame({"age": rng.integers(0, 70, 800), "g": rng.choice(["0", "1"], 800)}).to_csv(src, index=False)
+    out = tmp_path / "o.csv"
+    res = CliRunner().invoke(
+        app, ["synth", str(src), "--epsilon", "2", "--delta", "1e-6", "--bins", "age:0,18,48", "--out", str(out),
+              "--domain", str(_write_domain(tmp_path))]
+    )
+    assert res.exit_code == 0, res.output
+    syn = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert set(syn["age"]) <= {"0--17", "18--47", "48+", ""}
+    assert len(set(syn["age"]) - {""}) == 3
+
+
+def _write_domain(tmp_path: Path) -> Path:
+    path = tmp_path / "dom.yaml"
+    path.write_text("g: ['0', '1']\n")
+    return path
