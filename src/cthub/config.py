@@ -44,7 +44,7 @@ class DeidConfig(_Section):
 class SynthConfig(_Section):
     method: str = "mst"  # or "aggregate-seeded"
     epsilon: float = Field(4.0, gt=0)
-    delta: float | None = None  # None: 1 / (n ln n) with a noisy n, as the Synthetic Data Showcase does
+    delta: float | None = None  # None: the hub's budget delta (release.budget.delta)
     rows: int | None = None  # None: as many as the (noisy) record count
     columns: dict[str, list[str]] | None = None  # table -> columns to synthesize; None: the standard's defaults
 
@@ -55,7 +55,7 @@ class AggregatesConfig(_Section):
     threshold: int = Field(11, ge=1)  # counts below this are not published
     resolution: int = Field(10, ge=1)  # published counts are rounded down to a multiple of this
     epsilon: float | None = Field(None, gt=0)  # for protection: dp
-    delta: float | None = None
+    delta: float | None = None  # None: the hub's budget delta
     columns: dict[str, list[str]] | None = None
 
 
@@ -83,6 +83,16 @@ class ReleaseConfig(_Section):
     gates: Gates = Gates()
     budget: BudgetConfig = BudgetConfig()
     reference_date: str | None = None  # ISO date for age derivation; None: the import date
+
+    # One delta for the whole hub unless a stage sets its own, so an epsilon means the same thing in this file,
+    # in the ledger and on the release page.
+    @property
+    def synth_delta(self) -> float:
+        return self.synth.delta if self.synth.delta is not None else self.budget.delta
+
+    @property
+    def aggregates_delta(self) -> float:
+        return self.aggregates.delta if self.aggregates.delta is not None else self.budget.delta
 
 
 class HubConfig(_Section):

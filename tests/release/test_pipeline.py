@@ -137,12 +137,19 @@ def test_no_records_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_budget_plan_overstates_rather_than_understates() -> None:
     from cthub.config import ReleaseConfig
-    from cthub.release.budget import actual_rho, default_delta, plan_release, rho_bounds
+    from cthub.release.budget import actual_rho, default_delta, plan_release, planned_rho, rho_bounds
 
-    plan = plan_release(ReleaseConfig(), {"victims": 1000}, 0.0)
-    lo, hi = rho_bounds(4.0, default_delta(1000))
+    config = ReleaseConfig()
+    plan = plan_release(config, {"victims": 1000}, 0.0)
+    # With no delta of its own the synthesizer uses the hub's budget delta, so "epsilon 4" is 4 in the ledger too.
+    lo, hi = rho_bounds(4.0, config.budget.delta)
     assert lo <= hi < lo * (1 + 1e-9)
-    assert plan.planned_rho >= hi  # planned with a smaller record count, so a larger delta: never understated
-    assert epsilon_from_rho(lo, default_delta(1000)) <= 4.0
+    assert plan.planned_rho >= hi
+    assert epsilon_from_rho(plan.planned_rho, config.budget.delta) == pytest.approx(4.0, abs=1e-6)
+    # A mechanism whose delta comes from the record count is planned with a smaller count, so a larger delta.
+    rho_n, d = planned_rho(4.0, None, 1000)
+    assert d > default_delta(1000)
+    assert rho_n >= rho_bounds(4.0, default_delta(1000))[1]
+    assert epsilon_from_rho(lo, config.budget.delta) <= 4.0
     assert actual_rho({"rho_spent": 0.25}) == 0.25
     assert pd.notna(plan.as_dict()["planned_epsilon"])

@@ -109,13 +109,13 @@ def plan_release(cfg: ReleaseConfig, records: dict[str, int], spent_rho: float) 
     total = rho_from_epsilon(cfg.budget.total_epsilon, cfg.budget.delta)
     plan = BudgetPlan(total_rho=total, spent_rho=spent_rho, delta=cfg.budget.delta)
     for table, n in records.items():
-        rho, d = planned_rho(cfg.synth.epsilon, cfg.synth.delta, n)
+        rho, d = planned_rho(cfg.synth.epsilon, cfg.synth_delta, n)
         plan.planned.append(Spend(table, f"synth:{cfg.synth.method}", cfg.synth.epsilon, d, rho))
         if cfg.aggregates.protection == "dp":
             eps = cfg.aggregates.epsilon
             if eps is None:
                 raise BudgetRefused("aggregates.protection is 'dp' but aggregates.epsilon is not set in cthub.yaml")
-            rho, d = planned_rho(eps, cfg.aggregates.delta, n)
+            rho, d = planned_rho(eps, cfg.aggregates_delta, n)
             plan.planned.append(Spend(table, "aggregates:dp-marginals", eps, d, rho))
     if plan.spent_rho + plan.planned_rho > total * (1 + 1e-9):
         raise BudgetRefused(

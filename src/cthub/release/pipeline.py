@@ -85,8 +85,17 @@ def release_lock(home: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _columns(configured: dict[str, list[str]] | None, table: str, std_table: Any, df: pd.DataFrame) -> list[str]:
+def _columns(
+    configured: dict[str, list[str]] | None, table: str, std_table: Any, df: pd.DataFrame, with_flags: bool = False
+) -> list[str]:
+    """The configured columns, else the standard's explore columns (plus, for aggregates, every yes/no flag).
+
+    The dashboards chart whole flag families (means of control, industries, ...) from the aggregates, so those must
+    cover every flag; the synthesizer keeps to the explore columns, where a graphical model stays small and accurate.
+    """
     cols = (configured or {}).get(table) or std_table.explore_columns or list(df.columns)
+    if with_flags and not (configured or {}).get(table):
+        cols = list(cols) + [v.name for v in std_table.variables if v.type == "boolean" and v.name not in cols]
     missing = [c for c in cols if c not in df.columns]
     if missing:
         raise ReleaseError(f"{table}: configured columns not in the standard table: {', '.join(missing)}")
@@ -140,20 +149,27 @@ def _protect_table(
     syn_cols = _columns(rc.synth.columns, name, std_table, df)
     step(f"{name}: DP synthetic data ({rc.synth.method}, epsilon={rc.synth.epsilon:g})")
     domain = domain_from_standard(std_table, syn_cols)
-    model = get_synthesizer(rc.synth.method).fit(df[syn_cols], epsilon=rc.synth.epsilon, delta=rc.synth.delta,
+    synth_delta = rc.synth_delta
+    model = get_synthesizer(rc.synth.method).fit(df[syn_cols], epsilon=rc.synth.epsilon, delta=synth_delta,
                                                   domain=domain)
     n_rows = rc.synth.rows or int(model.privacy.get("noisy_records") or model.privacy.get("records") or len(df))
     synthetic = model.sample(max(n_rows, 1), seed=_seed(seed, 1))
 
-    agg_cols = _columns(rc.aggregates.columns, name, std_table, df)
+    agg_cols = _columns(rc.aggregates.columns, name, std_table, df, with_flags=True)
+    # Flags added for the dashboards count their "yes" only (as the Synthetic Data Showcase treats "0" as absent):
+    # the charts need "how many had X", and the "0" combinations would multiply the file for nothing.
+    yes_only = [c for c in agg_cols if c not in syn_cols and std_table.variable(c).type == "boolean"]
+    agg_df = df[agg_cols].copy()
+    if yes_only and not (rc.aggregates.columns or {}).get(name):
+        agg_df[yes_only] = agg_df[yes_only].mask(agg_df[yes_only] == "0")
     step(f"{name}: protected aggregates ({rc.aggregates.protection}, length {rc.aggregates.length})")
     if rc.aggregates.protection == "dp":
-        aggregates, agg_privacy = dp_aggregates(df, rc.aggregates.length, epsilon=float(rc.aggregates.epsilon or 0),
-                                                delta=rc.aggregates.delta,
+        aggregates, agg_privacy = dp_aggregates(agg_df, rc.aggregates.length, epsilon=float(rc.aggregates.epsilon or 0),
+                                                delta=rc.aggregates_delta,
                                                 domain=domain_from_standard(std_table, agg_cols), columns=agg_cols)
         agg_privacy = dict(agg_privacy) | {"protection": "dp"}
     else:
-        aggregates = threshold_aggregates(df, rc.aggregates.length, threshold=rc.aggregates.threshold,
+        aggregates = threshold_aggregates(agg_df, rc.aggregates.length, threshold=rc.aggregates.threshold,
                                           resolution=rc.aggregates.resolution, columns=agg_cols)
         agg_privacy = {"protection": "threshold", "threshold": rc.aggregates.threshold,
                        "resolution": rc.aggregates.resolution}
@@ -167,7 +183,7 @@ def _protect_table(
         half = min(len(df) // 2, MEMBERSHIP_MAX_MEMBERS)
         members, non_members = df.iloc[order[:half]], df.iloc[order[half : 2 * half]]
         shadow = get_synthesizer(rc.synth.method).fit(members[syn_cols], epsilon=rc.synth.epsilon,
-                                                      delta=rc.synth.delta, domain=domain)
+                                                      delta=synth_delta, domain=domain)
         membership = Membership(members[syn_cols], non_members[syn_cols], shadow.sample(half, seed=_seed(seed, 3)))
     evaluation = evaluate_table(
         name, df[syn_cols], kanon=kanon, synthetic=synthetic, aggregates=None, quasi_identifiers=qi, k=rc.deid.k,
@@ -178,7 +194,7 @@ def _protect_table(
     from cthub.evaluate.encoding import encode
     from cthub.evaluate.marginals import aggregate_stats
 
-    evaluation.metrics["utility"]["aggregates"] = aggregate_stats(encode({"real": df[agg_cols]}, agg_cols), "real",
+    evaluation.metrics["utility"]["aggregates"] = aggregate_stats(encode({"real": agg_df}, agg_cols), "real",
                                                                   aggregates, rc.deid.k)
     evaluation.metrics["outputs"] = sorted(set(evaluation.metrics["outputs"]) | {"aggregates"})
     out = _TableOutputs(len(df), kanon, kanon_report, synthetic, model.privacy, aggregates, agg_privacy, syn_cols,

@@ -27,6 +27,7 @@ class ReleaseCatalog:
         self._releases: dict[str, Release] = {}
         self._published: tuple[int, list[str]] | None = None
         self._lock = threading.Lock()
+        self._build_locks: dict[tuple[str, str], threading.Lock] = {}
 
     def _published_versions(self) -> list[str]:
         """published.json, re-read only when its mtime changes (a stat per request instead of a JSON parse)."""
@@ -98,15 +99,22 @@ class ReleaseCatalog:
         key = (rel.version, table)
         with self._lock:
             cube = self._cubes.get(key)
-        if cube is None:
-            if table not in rel.tables and not rel.has(table, "aggregates"):
-                raise ReleaseNotFound(
-                    f"release {rel.version} has no table {table!r}; tables: {', '.join(rel.tables) or 'none'}"
-                )
-            cube = TableCube(rel, table)
-            cube.synthetic_index()  # build the look-up now, not inside the first request's event loop turn
+            build_lock = None if cube is not None else self._build_locks.setdefault(key, threading.Lock())
+        if cube is not None:
+            return cube
+        # One builder per cube: concurrent first requests wait for it instead of each building the same cube.
+        with build_lock:
             with self._lock:
-                self._cubes[key] = cube
+                cube = self._cubes.get(key)
+            if cube is None:
+                if table not in rel.tables and not rel.has(table, "aggregates"):
+                    raise ReleaseNotFound(
+                        f"release {rel.version} has no table {table!r}; tables: {', '.join(rel.tables) or 'none'}"
+                    )
+                cube = TableCube(rel, table)
+                cube.synthetic_index()  # build the look-up now, not inside the first request's event loop turn
+                with self._lock:
+                    self._cubes[key] = cube
         return cube
 
     def tables(self, release: Release) -> list[str]:
