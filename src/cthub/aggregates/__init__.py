@@ -5,20 +5,20 @@ Three flavours, in the Synthetic Data Showcase's format (`selections`, `length`,
 what CTDC publishes) and `dp_aggregates` (differential privacy by the Showcase's DP-marginals algorithm).
 """
 
-from cthub.aggregates.dp import DpMarginals, DpParameters, dp_aggregates, dp_marginals
-from cthub.aggregates.encoding import AggregatesError, Encoded, encode_frame
-from cthub.aggregates.selections import write_aggregates
-from cthub.aggregates.threshold import exact_aggregates, threshold_aggregates
+from cthub._lazy import lazy_exports
 
-__all__ = [
-    "AggregatesError",
-    "DpMarginals",
-    "DpParameters",
-    "Encoded",
-    "dp_aggregates",
-    "dp_marginals",
-    "encode_frame",
-    "exact_aggregates",
-    "threshold_aggregates",
-    "write_aggregates",
-]
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "DpMarginals": "dp",
+        "DpParameters": "dp",
+        "dp_aggregates": "dp",
+        "dp_marginals": "dp",
+        "AggregatesError": "encoding",
+        "Encoded": "encoding",
+        "encode_frame": "encoding",
+        "write_aggregates": "selections",
+        "exact_aggregates": "threshold",
+        "threshold_aggregates": "threshold",
+    },
+)

@@ -3,20 +3,21 @@
 `anonymize` is the engine behind both `cthub kanon` (any CSV) and the release pipeline's `deid` stage.
 """
 
-from cthub.deid.hierarchy import HierarchyError, HierarchyLike, ValueHierarchy, load_hierarchy_files
-from cthub.deid.kanon import KAnonResult, KAnonymityError, anonymize, parse_l_diversity
-from cthub.deid.metrics import k_achieved, l_achieved, violations
+from cthub._lazy import lazy_exports
 
-__all__ = [
-    "HierarchyError",
-    "HierarchyLike",
-    "KAnonResult",
-    "KAnonymityError",
-    "ValueHierarchy",
-    "anonymize",
-    "k_achieved",
-    "l_achieved",
-    "load_hierarchy_files",
-    "parse_l_diversity",
-    "violations",
-]
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "HierarchyError": "hierarchy",
+        "HierarchyLike": "hierarchy",
+        "ValueHierarchy": "hierarchy",
+        "load_hierarchy_files": "hierarchy",
+        "KAnonResult": "kanon",
+        "KAnonymityError": "kanon",
+        "anonymize": "kanon",
+        "parse_l_diversity": "kanon",
+        "k_achieved": "metrics",
+        "l_achieved": "metrics",
+        "violations": "metrics",
+    },
+)

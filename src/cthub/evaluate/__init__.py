@@ -1,5 +1,14 @@
 """The evaluate stage: utility and privacy of a release's outputs, as `report.html` and `metrics.json`."""
 
-from cthub.evaluate.core import Membership, TableEvaluation, evaluate, evaluate_table, evaluate_tables
+from cthub._lazy import lazy_exports
 
-__all__ = ["Membership", "TableEvaluation", "evaluate", "evaluate_table", "evaluate_tables"]
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "Membership": "core",
+        "TableEvaluation": "core",
+        "evaluate": "core",
+        "evaluate_table": "core",
+        "evaluate_tables": "core",
+    },
+)

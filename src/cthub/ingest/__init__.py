@@ -8,29 +8,23 @@ Mapping files (`mapping`), value parsers (`parsers`), file readers (`readers`), 
 few names callers need.
 """
 
-from cthub.ingest.errors import (
-    AlreadyImported,
-    EmptyFileError,
-    FileFormatError,
-    IngestError,
-    MappingError,
-    MissingColumnsError,
-)
-from cthub.ingest.mapping import Mapping, Rule, builtin_names, load_mapping, parse_mapping
-from cthub.ingest.service import BatchResult, ingest_file
+from cthub._lazy import lazy_exports
 
-__all__ = [
-    "AlreadyImported",
-    "BatchResult",
-    "EmptyFileError",
-    "FileFormatError",
-    "IngestError",
-    "Mapping",
-    "MappingError",
-    "MissingColumnsError",
-    "Rule",
-    "builtin_names",
-    "ingest_file",
-    "load_mapping",
-    "parse_mapping",
-]
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "AlreadyImported": "errors",
+        "EmptyFileError": "errors",
+        "FileFormatError": "errors",
+        "IngestError": "errors",
+        "MappingError": "errors",
+        "MissingColumnsError": "errors",
+        "Mapping": "mapping",
+        "Rule": "mapping",
+        "builtin_names": "mapping",
+        "load_mapping": "mapping",
+        "parse_mapping": "mapping",
+        "BatchResult": "service",
+        "ingest_file": "service",
+    },
+)

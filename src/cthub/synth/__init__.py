@@ -1,22 +1,17 @@
 """Differentially private synthetic microdata: a common interface (`base`), shared encoding helpers (`encoding`),
 the default marginal/graphical-model method (`mst`) and the Synthetic Data Showcase method (`aggregate_seeded`)."""
 
-from cthub.synth.base import (
-    Model,
-    SynthError,
-    Synthesizer,
-    domain_from_standard,
-    get_synthesizer,
-    load_model,
-    methods,
-)
+from cthub._lazy import lazy_exports
 
-__all__ = [
-    "Model",
-    "SynthError",
-    "Synthesizer",
-    "domain_from_standard",
-    "get_synthesizer",
-    "load_model",
-    "methods",
-]
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "Model": "base",
+        "SynthError": "base",
+        "Synthesizer": "base",
+        "domain_from_standard": "base",
+        "get_synthesizer": "base",
+        "load_model": "base",
+        "methods": "base",
+    },
+)
