@@ -165,9 +165,12 @@ def run_method(method: str, name: str, src: Path, epsilon: float, table: str | N
     anchor = method in ANCHORS
     syn = OUT / f"synth_{name}_{method}_eps{epsilon:g}.csv"
     meta = syn.with_suffix(".json")
-    if anchor and reuse and syn.exists() and meta.exists():
-        print(f"  {method}: reusing {meta.name}", flush=True)
-        return json.loads(meta.read_text())
+    if anchor and reuse:
+        if syn.exists() and meta.exists():
+            print(f"  {method}: reusing {meta.name}", flush=True)
+            return json.loads(meta.read_text())
+        print(f"  {method}: no cached result in {OUT} (run without --reuse-anchors first); skipped", flush=True)
+        return None
     py = ANCHOR_PY if anchor else OURS_PY
     if not py.exists():
         print(f"  {method}: skipped ({py} missing)", flush=True)
