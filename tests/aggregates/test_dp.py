@@ -79,8 +79,9 @@ def test_accounting_adds_up(released: tuple[pd.DataFrame, dict]) -> None:
     assert math.isclose(privacy["epsilon"], epsilon_from_rho(privacy["rho_spent"], privacy["delta_conversion"]), rel_tol=1e-9)
     assert math.isclose(privacy["epsilon"], 4.0, rel_tol=1e-6)
     # default delta = 1 / (n ln n) with the noisy n; all columns public, so no delta goes to value selection
-    n = privacy["records"]
+    n = privacy["records_noisy"]
     assert math.isclose(privacy["delta"], 1 / (n * math.log(n)), rel_tol=1e-9)
+    assert privacy["records"] >= n  # raised to the 1-way floor by post-processing, never lowered
     assert privacy["delta_selection"] == 0 and privacy["delta_conversion"] == privacy["delta"]
     assert len([s for s in spends if "percentile" in s["what"]]) == 3
     assert privacy["parameters"]["reporting_length"] == 3

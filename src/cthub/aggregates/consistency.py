@@ -48,6 +48,26 @@ def _scale_sums(vals: np.ndarray, parent: np.ndarray, axis: int) -> np.ndarray:
     return np.where(over, np.floor(work + 1e-9), vals)
 
 
+def records_floor(noisy: dict[Tuple, np.ndarray], noise_scale: float, margin: float = 2.0) -> int:
+    """A floor for the number of records from the released 1-way counts (post-processing, no privacy cost).
+
+    The noisy record count gets a sliver of the budget and is far noisier than the 1-way counts; used alone as the
+    cap in step 3 it drags every 1-way count down whenever it comes out low. A column's counts add up to at most the
+    number of records, so each column's sum, less `margin` standard deviations of that sum's noise, is a floor for
+    it. With the total raised to the largest floor, step 3 can lower a cell by at most margin * scale / sqrt(k).
+    """
+    floor = 0.0
+    for t, arr in noisy.items():
+        if len(t) != 1:
+            continue
+        released = arr[_core(t)]
+        known = ~np.isnan(released)
+        if known.any():
+            total = float(np.maximum(np.rint(released[known]), 0.0).sum())
+            floor = max(floor, total - margin * noise_scale * float(np.sqrt(known.sum())))
+    return int(np.floor(floor))
+
+
 def make_consistent(noisy: dict[Tuple, np.ndarray], total: int) -> dict[Tuple, np.ndarray]:
     """Integer counts from noisy ones (NaN = not released), consistent as described in the module docstring.
 

@@ -30,9 +30,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
-from cthub.aggregates.consistency import make_consistent
+from cthub.aggregates.consistency import make_consistent, records_floor
 from cthub.aggregates.counting import Tuple, check_size, count_tuples, iter_keys, tuple_shape
 from cthub.aggregates.encoding import (
     AggregatesError,
@@ -43,7 +42,14 @@ from cthub.aggregates.encoding import (
     prepare_multi,
 )
 from cthub.aggregates.selections import to_frame
-from cthub.privacy import Budget, discrete_gaussian, discrete_laplace, epsilon_from_rho, noisy_argmax
+from cthub.privacy import (
+    Budget,
+    discrete_gaussian,
+    discrete_laplace,
+    epsilon_from_rho,
+    noisy_argmax,
+    normal_upper_quantile,
+)
 
 ACCURACY_MODES = ("prioritize_long_combinations", "prioritize_short_combinations", "balanced")
 #: eta, the tolerated share of fabricated combinations, by fabrication mode ("progressive" goes from 1 to 0.01).
@@ -142,7 +148,7 @@ def _union_threshold(sigma: float, delta: float, delta_cap: int, max_items: int)
     for t in range(1, max_items + 1):
         w = min(1.0, delta_cap / t)
         tail = -math.expm1(math.log1p(-delta) / t)  # 1 - (1 - delta)^(1/t), accurately
-        best = max(best, w + sigma * float(norm.isf(tail)))
+        best = max(best, w + sigma * float(normal_upper_quantile(tail)))
     return best
 
 
@@ -232,13 +238,13 @@ def dp_marginals(
         # thresholds
         eta = etas[k - 1]
         if k == 1:
-            fab = noise_scale * float(norm.isf(eta)) if eta < 1 else 0.0
+            fab = noise_scale * float(normal_upper_quantile(eta)) if eta < 1 else 0.0
             union = _union_threshold(noise_scale, delta_selection, cap, n_cols) if selecting else 0.0
             thresholds = {t: max(fab, union if not public[t[0]] else 0.0) for t in tuples}
         else:
             prev_released = sum(int(np.isfinite(a).sum()) for tt, a in released.items() if len(tt) == k - 1)
             ratio = min(1.0, prev_released / max(n_candidates, 1))
-            tau = noise_scale * float(norm.isf(eta * ratio)) if eta * ratio < 1 else 0.0
+            tau = noise_scale * float(normal_upper_quantile(eta * ratio)) if eta * ratio < 1 else 0.0
             thresholds = {t: tau for t in tuples}
         level_released = 0
         pos = 0
@@ -265,6 +271,9 @@ def dp_marginals(
         if on_level is not None:
             on_level(k)
 
+    records_noisy = records
+    if levels:
+        records = max(records, records_floor(released, levels[0]["noise_scale"]))
     consistent = make_consistent(released, records)
     privacy: dict[str, Any] = budget.as_dict(delta_conversion)
     privacy.update({
@@ -275,7 +284,8 @@ def dp_marginals(
         "delta_conversion": delta_conversion,
         "delta_selection": delta_selection,
         "neighbouring": "add or remove one record",
-        "records": records,
+        "records": records,  # the total the published counts agree with
+        "records_noisy": records_noisy,  # the noisy count alone (the default delta is derived from it)
         "parameters": {**asdict(params), "columns": list(enc.columns),
                        "public_domain": {c: bool(p) for c, p in zip(enc.columns, public)}},
         "levels": levels,

@@ -5,6 +5,7 @@ is deliberate: a seed only makes the non-private steps (sampling records from a 
 """
 
 from cthub.privacy.accounting import Budget, BudgetExceeded, epsilon_from_rho, rho_from_epsilon
+from cthub.privacy.tails import normal_upper_quantile
 from cthub.privacy.noise import discrete_gaussian, discrete_laplace, gaussian, noisy_argmax, noisy_argmax_rho
 
 __all__ = [
@@ -16,5 +17,6 @@ __all__ = [
     "gaussian",
     "noisy_argmax",
     "noisy_argmax_rho",
+    "normal_upper_quantile",
     "rho_from_epsilon",
 ]

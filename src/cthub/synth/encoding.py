@@ -29,9 +29,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
-from cthub.privacy import Budget, discrete_gaussian
+from cthub.privacy import Budget, discrete_gaussian, normal_upper_quantile
 from cthub.synth.base import SynthError
 
 __all__ = [
@@ -134,7 +133,7 @@ def selection_threshold(sigma: float, delta: float) -> float:
     A value one record alone holds has true count 1; the discrete Gaussian's tail beyond t is at most the continuous
     one's beyond t - 1, hence the extra 1 of slack.
     """
-    return 2.0 + sigma * float(norm.isf(delta))
+    return 2.0 + sigma * normal_upper_quantile(delta)
 
 
 def private_domain(
