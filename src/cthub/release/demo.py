@@ -1,6 +1,6 @@
 """`cthub demo`: the whole hub in one command, on generated sample exports.
 
-Sample exports -> a hub with the three demo contributors -> ingest all three -> a release -> (serve). Each step is
+Sample exports -> a hub with the four demo contributors (three send victim records, one victim–perpetrator records) -> ingest all four -> a release -> (serve). Each step is
 the same code a real hub runs; the demo only chooses inputs and a release configuration sized to finish in a few
 minutes on two cores. Re-running it on the same folder is safe: files already imported are skipped and a new
 release version is made.
@@ -26,7 +26,7 @@ class DemoResult:
 
 
 def demo_config(name: str = "cthub demo") -> HubConfig:
-    """The demo hub: the three sample contributors and the default (CTDC-like) release parameters."""
+    """The demo hub: the four sample contributors and the default (CTDC-like) release parameters."""
     from cthub.ingest.commands import DEMO_CONTRIBUTORS
 
     return HubConfig(name=name, contributors=list(DEMO_CONTRIBUTORS))
