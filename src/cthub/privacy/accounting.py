@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import opendp.combinators as dpc
 import opendp.domains as dpd
@@ -35,22 +36,36 @@ def epsilon_from_rho(rho: float, delta: float) -> float:
     return float(meas.map(1.0).epsilon(delta))
 
 
-def rho_from_epsilon(epsilon: float, delta: float) -> float:
-    """The largest rho whose (epsilon, delta) conversion stays within `epsilon` (bisection on `epsilon_from_rho`)."""
-    if epsilon <= 0:
+@lru_cache(maxsize=256)
+def rho_bounds(epsilon: float, delta: float, iterations: int = 40) -> tuple[float, float]:
+    """(lo, hi) around the rho whose tight (epsilon, delta) conversion is exactly `epsilon`; hi - lo < 1e-11 * hi.
+
+    A budget uses `lo` (never more than configured); a planned spend uses `hi` (never less than a mechanism may
+    take). Bisection on OpenDP's conversion, bracketed by the rho that solves the classic bound
+    epsilon = rho + 2 sqrt(rho ln(1/delta)): the tight conversion never exceeds that bound, so it is a valid lower
+    end, and the bracket is narrow, so few OpenDP calls are needed. Cached: fits and plans ask the same pairs.
+    """
+    if not epsilon > 0:
         raise ValueError("epsilon must be positive")
     if not 0 < delta < 1:
         raise ValueError("delta must be in (0, 1)")
-    lo, hi = 0.0, max(epsilon, 1.0)
-    while epsilon_from_rho(hi, delta) < epsilon:
-        hi *= 2
-    for _ in range(80):
+    log_inv = math.log(1.0 / delta)
+    lo = (math.sqrt(log_inv + epsilon) - math.sqrt(log_inv)) ** 2
+    hi = 2 * lo
+    while epsilon_from_rho(hi, delta) <= epsilon:
+        lo, hi = hi, 2 * hi
+    for _ in range(iterations):
         mid = (lo + hi) / 2
         if epsilon_from_rho(mid, delta) <= epsilon:
             lo = mid
         else:
             hi = mid
-    return lo
+    return lo, hi
+
+
+def rho_from_epsilon(epsilon: float, delta: float) -> float:
+    """The largest rho whose (epsilon, delta) conversion stays within `epsilon` (the lower end of `rho_bounds`)."""
+    return rho_bounds(float(epsilon), float(delta))[0]
 
 
 @dataclass

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from cthub.config import ReleaseConfig
 from cthub.privacy import epsilon_from_rho
+from cthub.privacy.accounting import rho_bounds, rho_from_epsilon  # re-exported: plans and tests use them from here
 
 
 class BudgetRefused(Exception):
@@ -60,33 +60,6 @@ class BudgetPlan:
             "spent_rho_before": self.spent_rho,
             "planned_rho": self.planned_rho,
         }
-
-
-@lru_cache(maxsize=128)
-def rho_bounds(epsilon: float, delta: float, iterations: int = 40) -> tuple[float, float]:
-    """(lo, hi) around the rho whose (epsilon, delta) conversion is exactly `epsilon`, hi - lo < 1e-11 * hi.
-
-    The hub's total uses `lo` (never more budget than configured); a planned spend uses `hi` (never less than the
-    mechanism may take). Bisection on OpenDP's conversion, as `cthub.privacy.rho_from_epsilon` does, with fewer
-    steps, since each step asks OpenDP.
-    """
-    if epsilon <= 0 or not 0 < delta < 1:
-        raise ValueError("epsilon must be positive and delta in (0, 1)")
-    lo, hi = 0.0, max(epsilon, 1.0)
-    while epsilon_from_rho(hi, delta) < epsilon:
-        hi *= 2
-    for _ in range(iterations):
-        mid = (lo + hi) / 2
-        if epsilon_from_rho(mid, delta) <= epsilon:
-            lo = mid
-        else:
-            hi = mid
-    return lo, hi
-
-
-def rho_from_epsilon(epsilon: float, delta: float) -> float:
-    """The largest rho within (epsilon, delta) (a lower bound, for budgets)."""
-    return rho_bounds(float(epsilon), float(delta))[0]
 
 
 def default_delta(records: int) -> float:

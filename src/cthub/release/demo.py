@@ -1,9 +1,9 @@
 """`cthub demo`: the whole hub in one command, on generated sample exports.
 
 Sample exports -> a hub with the four demo contributors (three send victim records, one victim–perpetrator
-records) -> ingest all four -> a release -> (serve). Each step is the same code a real hub runs; the demo only chooses inputs and a release configuration sized to finish in a few
-minutes on two cores. Re-running it on the same folder is safe: files already imported are skipped and a new
-release version is made.
+records) -> ingest all four -> a release -> (serve). Each step is the same code a real hub runs; the demo only
+chooses inputs and a release configuration sized to finish in a few minutes on two cores. Re-running it on the
+same folder is safe: files already imported are skipped and a new release version is made.
 """
 
 from __future__ import annotations

@@ -39,7 +39,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cthub.privacy import Budget, discrete_gaussian, epsilon_from_rho, noisy_argmax, noisy_argmax_rho, rho_from_epsilon
+from cthub.privacy import (
+    Budget,
+    discrete_gaussian,
+    epsilon_from_rho,
+    noisy_argmax,
+    noisy_argmax_rho,
+    rho_from_epsilon,
+)
 from cthub.synth.base import Model, SynthError
 from cthub.synth.encoding import Encoder, build_encoder, default_delta
 
@@ -146,11 +153,11 @@ class MSTSynthesizer:
         if delta is None:
             # Ask for the count's rho against a tiny delta: rho_from_epsilon grows with delta, so whatever delta the
             # count gives (unless n > 1e11) the total rho below is larger and the count fits inside it.
-            count_rho = COUNT_SHARE * _rho_from_epsilon(epsilon, 1e-12)
+            count_rho = COUNT_SHARE * rho_from_epsilon(epsilon, 1e-12)
             delta, noisy_n = default_delta(len(df), count_rho)
         delta_selection = delta * SELECTION_DELTA_SHARE if needs_selection else 0.0
         delta_conversion = delta - delta_selection
-        budget = Budget(rho=_rho_from_epsilon(epsilon, delta_conversion))
+        budget = Budget(rho=rho_from_epsilon(epsilon, delta_conversion))
         if count_rho:
             budget.spend("record count for default delta", count_rho)
         self.progress("budget", 0.05)
@@ -386,30 +393,6 @@ def _noisy_tables(tables: list[np.ndarray], sigma: float) -> list[np.ndarray]:
 @lru_cache(maxsize=128)
 def _epsilon_from_rho(rho: float, delta: float) -> float:
     return epsilon_from_rho(rho, delta)
-
-
-@lru_cache(maxsize=128)
-def _rho_from_epsilon(epsilon: float, delta: float) -> float:
-    """The largest rho whose tight (epsilon, delta) conversion (`epsilon_from_rho`, OpenDP's) stays within epsilon.
-
-    Same answer as `cthub.privacy.rho_from_epsilon` to ~1e-10, in half the OpenDP calls: the bisection starts from
-    the rho solving the classic bound epsilon = rho + 2 sqrt(rho ln(1/delta)), which the tight conversion never
-    exceeds, so it is a valid lower end. Remembered, since repeated fits reuse it.
-    """
-    log_inv = math.log(1.0 / delta)
-    lo = (math.sqrt(log_inv + epsilon) - math.sqrt(log_inv)) ** 2
-    if epsilon_from_rho(lo, delta) > epsilon:  # pragma: no cover - the classic bound is an upper bound
-        return rho_from_epsilon(float(epsilon), float(delta))
-    hi = 2 * lo
-    while epsilon_from_rho(hi, delta) <= epsilon:
-        lo, hi = hi, 2 * hi
-    for _ in range(36):
-        mid = (lo + hi) / 2
-        if epsilon_from_rho(mid, delta) <= epsilon:
-            lo = mid
-        else:
-            hi = mid
-    return lo
 
 
 def _chance_l1(n: float, cells: int) -> float:
