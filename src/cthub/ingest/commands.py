@@ -206,6 +206,25 @@ def withdraw(
         console.print("releases already published still contain protected data derived from them; cut a new release")
 
 
+def add_contributor(folder: Path, contributor_id: str, name: str, mapping: str) -> HubConfig:
+    """Validate and save a new contributor; shared by `cthub contributor add` and the admin web form so both refuse
+    the same things. Raises ConfigError (bad id, duplicate) or IngestError (a mapping that does not load)."""
+    from pydantic import ValidationError
+
+    from cthub.ingest.mapping import load_mapping
+
+    config = load_config(folder)
+    load_mapping(mapping, folder)  # refuse a mapping that does not load
+    try:
+        entry = Contributor(id=contributor_id, name=name, mapping=mapping)
+        config = HubConfig.model_validate({**config.model_dump(), "contributors": [
+            *[c.model_dump() for c in config.contributors], entry.model_dump()]})
+    except ValidationError as exc:
+        raise ConfigError("; ".join(e["msg"] for e in exc.errors())) from None
+    save_config(config, folder)
+    return config
+
+
 contributor_app = typer.Typer(help="Manage the hub's contributors (cthub.yaml).", no_args_is_help=True)
 
 
@@ -221,21 +240,9 @@ def contributor_add(
 
     Example: cthub contributor add shelter-a --name "Shelter A" --mapping mappings/shelter-a.yaml
     """
-    from pydantic import ValidationError
-
-    from cthub.ingest.mapping import load_mapping
-
     with _friendly_errors():
         folder = hub_home(home)
-        config = load_config(folder)
-        load_mapping(mapping, folder)  # refuse a mapping that does not load
-        try:
-            entry = Contributor(id=contributor_id, name=name, mapping=mapping)
-            config = HubConfig.model_validate({**config.model_dump(), "contributors": [
-                *[c.model_dump() for c in config.contributors], entry.model_dump()]})
-        except ValidationError as exc:
-            raise ConfigError("; ".join(e["msg"] for e in exc.errors())) from None
-        save_config(config, folder)
+        add_contributor(folder, contributor_id, name, mapping)
         console.print(f"added contributor {contributor_id} ({mapping}) to {folder / CONFIG_FILE}")
 
 

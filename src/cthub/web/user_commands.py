@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 import typer
 from rich.console import Console
@@ -56,6 +56,50 @@ def _hash(password: str) -> str:
     raise AssertionError  # unreachable
 
 
+class AccountError(ValueError):
+    """An account that cannot be created as asked; the message says what to change."""
+
+
+def check_account(username: str, role: str, contributor: Optional[str],
+                  find_contributor: Callable[[str], object]) -> str:
+    """Refuse a bad account before asking for its password; shared by the CLI and the admin web form.
+    `find_contributor` raises ConfigError for an unknown organization id. Returns the trimmed username."""
+    from cthub.config import ConfigError
+
+    if role not in ("admin", "contributor"):
+        raise AccountError(f"role {role!r} is not admin or contributor")
+    if role == "contributor":
+        if not contributor:
+            raise AccountError("a contributor account needs an organization (--contributor ORG, an id from cthub.yaml)")
+        try:
+            find_contributor(contributor)
+        except ConfigError as exc:
+            raise AccountError(str(exc)) from None
+    elif contributor:
+        raise AccountError("an admin is not bound to an organization; leave the organization out (drop --contributor)")
+    if not username.strip() or len(username) > 200:
+        raise AccountError("the username must be 1 to 200 characters")
+    return username.strip()
+
+
+def create_account(store, actor: str, username: str, password: str, role: str, contributor: Optional[str],
+                   display_name: Optional[str] = None) -> None:
+    """Hash the password (argon2id), add the user and audit it (role and organization only, never the password).
+    Call check_account first."""
+    from cthub.store import StoreError
+    from cthub.web.accounts.passwords import WeakPassword, hash_password
+
+    try:
+        pw_hash = hash_password(password)
+    except WeakPassword as exc:
+        raise AccountError(str(exc)) from None
+    try:
+        store.user_add(username, pw_hash, role, contributor, display_name)
+    except StoreError as exc:
+        raise AccountError(str(exc)) from None
+    store.audit(actor, "user-add", username, {"role": role, "contributor": contributor})
+
+
 @user_app.command("add")
 def add(
     username: str = typer.Argument(..., help="Login name, e.g. ana@hotline.example"),
@@ -70,29 +114,17 @@ def add(
 
     Example: cthub user add ana --role contributor --contributor hotline
     """
-    from cthub.config import ConfigError, load_config
-    from cthub.store import StoreError
+    from cthub.config import load_config
 
-    if role not in ("admin", "contributor"):
-        _fail(f"role {role!r} is not admin or contributor")
-    if role == "contributor":
-        if not contributor:
-            _fail("a contributor account needs --contributor ORG (an id from cthub.yaml)")
-        try:
-            load_config(home).contributor(contributor)
-        except ConfigError as exc:
-            _fail(str(exc))
-    elif contributor:
-        _fail("an admin is not bound to an organization; drop --contributor")
-    if not username.strip() or len(username) > 200:
-        _fail("the username must be 1 to 200 characters")
-    pw_hash = _hash(_read_password(password_stdin))
-    store = _store(home)
     try:
-        store.user_add(username.strip(), pw_hash, role, contributor, display_name)
-    except StoreError as exc:
+        username = check_account(username, role, contributor, lambda c: load_config(home).contributor(c))
+    except AccountError as exc:
         _fail(str(exc))
-    store.audit("cli", "user-add", username.strip(), {"role": role, "contributor": contributor})
+    password = _read_password(password_stdin)
+    try:
+        create_account(_store(home), "cli", username, password, role, contributor, display_name)
+    except AccountError as exc:
+        _fail(str(exc))
     console.print(f"added {role} [bold]{username.strip()}[/]" + (f" for {contributor}" if contributor else ""))
 
 
@@ -109,17 +141,24 @@ def list_users(home: Optional[Path] = HOME) -> None:
     console.print(t)
 
 
-def _set_disabled(username: str, disabled: bool, home: Optional[Path]) -> None:
+def set_disabled(store, actor: str, username: str, disabled: bool) -> None:
+    """Lock an account out (revoking its sessions and API tokens) or let it back in; shared with the admin web."""
     from cthub.store import StoreError
 
-    store = _store(home)
     try:
         store.user_update(username, disabled=disabled)
     except StoreError as exc:
-        _fail(str(exc))
+        raise AccountError(str(exc)) from None
     if disabled:
         store.tokens_revoke_user(username)
-    store.audit("cli", "user-disable" if disabled else "user-enable", username, {})
+    store.audit(actor, "user-disable" if disabled else "user-enable", username, {})
+
+
+def _set_disabled(username: str, disabled: bool, home: Optional[Path]) -> None:
+    try:
+        set_disabled(_store(home), "cli", username, disabled)
+    except AccountError as exc:
+        _fail(str(exc))
 
 
 @user_app.command("disable")

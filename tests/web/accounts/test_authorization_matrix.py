@@ -91,6 +91,9 @@ def _request(c: TestClient, method: str, url: str, role: str, outcome: str):
 def test_every_account_route_is_in_the_matrix(acc_app):
     routes = _routes(acc_app)
     assert len(routes) >= 15
+    # the admin forms for contributors and accounts (test_admin_forms) are walked by test_matrix too
+    assert {("POST", "/admin/contributors"), ("POST", "/admin/users"), ("POST", "/admin/users/disable"),
+            ("POST", "/admin/users/enable")} <= routes
     for method, path in routes:
         assert set(_expected(method, path)) == set(ROLES)
 

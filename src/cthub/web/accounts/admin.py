@@ -1,4 +1,4 @@
-"""The admin area: contributors and mappings, store status, batches, releases (run with live progress, read the
+"""The admin area: contributors and mappings (and adding them and accounts, with the CLI's own checks), store status, batches, releases (run with live progress, read the
 report, publish, discard), the privacy-budget ledger and the audit log. Every state change is audited."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from cthub.web.accounts.contributor import REPORT_FILES, report_csv
 from cthub.web.accounts.deps import check_csrf, require_admin
 from cthub.web.accounts.pages import page, see_other
-from cthub.web.accounts.sessions import User
+from cthub.web.accounts.sessions import User, forget
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 VERSION_PATTERN = r"^\d{4}\.\d{2}\.\d{2}(\.\d+)?$"
@@ -35,6 +35,12 @@ def _budget(request: Request) -> dict[str, Any]:
 
 @router.get("/")
 def overview(request: Request, user: User = Depends(require_admin)) -> Response:
+    return page(request, "admin.html", _overview_ctx(request), active="admin")
+
+
+def _overview_ctx(request: Request) -> dict[str, Any]:
+    from cthub.ingest import builtin_names
+
     store = _store(request)
     users = store.users()
     contributors = []
@@ -44,8 +50,93 @@ def overview(request: Request, user: User = Depends(require_admin)) -> Response:
                              "batches": len(store.batches(contributor=c.id))})
     ctx = {"contributors": contributors, "counts": store.record_counts(), "quarantine": store.quarantine_size(),
            "batches": len(store.batches()), "releases": len(store.releases()), "budget": _budget(request),
-           "users": [{k: u[k] for k in ("username", "role", "contributor", "disabled", "last_login")} for u in users]}
-    return page(request, "admin.html", ctx, active="admin")
+           "users": [{k: u[k] for k in ("username", "role", "contributor", "disabled", "last_login")} for u in users],
+           "builtin_mappings": builtin_names(), "error": None, "notice": None, "form": {}}
+    return ctx
+
+
+def _overview_error(request: Request, message: str, form: dict[str, str]) -> Response:
+    """Show the admin page again with the problem and the typed values (never the password)."""
+    ctx = _overview_ctx(request)
+    ctx.update(error=message, form=form)
+    return page(request, "admin.html", ctx, status_code=400, active="admin")
+
+
+@router.post("/contributors")
+def add_contributor(request: Request, csrf_token: str = Form("", max_length=200),
+                    contributor_id: str = Form("", max_length=100), name: str = Form("", max_length=300),
+                    builtin_mapping: str = Form("", max_length=100), mapping_path: str = Form("", max_length=500),
+                    user: User = Depends(require_admin)) -> Response:
+    """The same checks and file as `cthub contributor add` (cthub.ingest.commands.add_contributor)."""
+    from cthub.config import ConfigError
+    from cthub.ingest.commands import add_contributor as add
+    from cthub.ingest.errors import IngestError
+
+    check_csrf(request, csrf_token)
+    form = {"contributor_id": contributor_id, "name": name, "builtin_mapping": builtin_mapping,
+            "mapping_path": mapping_path}
+    cid, name, path = contributor_id.strip(), name.strip(), mapping_path.strip()
+    if builtin_mapping and path:
+        return _overview_error(request, "Contributor not added: choose a built-in mapping or give a mapping file "
+                                        "path, not both.", form)
+    mapping = f"builtin:{builtin_mapping}" if builtin_mapping else path
+    if not cid or not name or not mapping:
+        return _overview_error(request, "Contributor not added: an id, a name and a mapping (built-in or a file "
+                                        "path) are all needed.", form)
+    try:
+        request.app.state.config = add(request.app.state.home, cid, name, mapping)
+    except (ConfigError, IngestError) as exc:
+        return _overview_error(request, f"Contributor {cid!r} not added: {exc}", form)
+    _store(request).audit(user.username, "contributor-add", cid, {"mapping": mapping})
+    return see_other("/admin/#contributors")
+
+
+@router.post("/users")
+def add_user(request: Request, csrf_token: str = Form("", max_length=200), username: str = Form("", max_length=300),
+             role: str = Form("", max_length=20), contributor: str = Form("", max_length=100),
+             password: str = Form("", max_length=1000), user: User = Depends(require_admin)) -> Response:
+    """The same checks, hashing and audit entry as `cthub user add` (cthub.web.user_commands)."""
+    from cthub.web.user_commands import AccountError, check_account, create_account
+
+    check_csrf(request, csrf_token)
+    form = {"username": username, "role": role, "contributor": contributor}
+    try:
+        name = check_account(username, role, contributor or None, request.app.state.config.contributor)
+        create_account(_store(request), user.username, name, password, role, contributor or None)
+    except AccountError as exc:
+        return _overview_error(request, f"Account not added: {exc}", form)
+    return see_other("/admin/#accounts")
+
+
+@router.post("/users/disable")
+def disable_user(request: Request, csrf_token: str = Form("", max_length=200),
+                 username: str = Form("", max_length=300), user: User = Depends(require_admin)) -> Response:
+    """Lock an account out at once, as `cthub user disable` does (its sessions and API tokens end)."""
+    from cthub.web.user_commands import AccountError, set_disabled
+
+    check_csrf(request, csrf_token)
+    if username == user.username:
+        return _overview_error(request, "You cannot disable your own account; ask another admin.", {})
+    try:
+        set_disabled(_store(request), user.username, username, True)
+    except AccountError as exc:
+        return _overview_error(request, f"Account not disabled: {exc}", {})
+    forget(request, username=username)  # this process's cached sessions end now, not when the cache expires
+    return see_other("/admin/#accounts")
+
+
+@router.post("/users/enable")
+def enable_user(request: Request, csrf_token: str = Form("", max_length=200),
+                username: str = Form("", max_length=300), user: User = Depends(require_admin)) -> Response:
+    """Let a disabled account sign in again, as `cthub user enable` does."""
+    from cthub.web.user_commands import AccountError, set_disabled
+
+    check_csrf(request, csrf_token)
+    try:
+        set_disabled(_store(request), user.username, username, False)
+    except AccountError as exc:
+        return _overview_error(request, f"Account not enabled: {exc}", {})
+    return see_other("/admin/#accounts")
 
 
 @router.get("/batches")
