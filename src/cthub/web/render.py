@@ -33,17 +33,23 @@ def link_root(request: Request) -> str:
     return "../" * depth
 
 
-def render(request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200,
-           active: str = "") -> HTMLResponse:
-    """A page response with the base-template context filled in."""
+def base_context(request: Request, active: str = "") -> dict[str, Any]:
+    """What `base.html` needs, for the public pages and the account pages alike."""
     state = request.app.state
-    ctx: dict[str, Any] = {
+    return {
         "root": link_root(request),
         "nav": NAV,
         "active": active,
         "hub_name": state.config.name,
         "static_site": bool(getattr(state, "static_site", False)),
     }
+
+
+def render(request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200,
+           active: str = "") -> HTMLResponse:
+    """A page response with the base-template context filled in."""
+    state = request.app.state
+    ctx = base_context(request, active)
     latest = state.catalog.latest()
     ctx["latest_version"] = latest.version if latest is not None else None
     ctx.update(context or {})

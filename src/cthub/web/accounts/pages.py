@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from cthub.web.accounts.sessions import PRE_COOKIE, cookie_args, csrf_token, current_user
-from cthub.web.render import NAV, link_root
+from cthub.web.render import base_context
 
 HERE = Path(__file__).resolve().parent
 
@@ -29,15 +29,7 @@ def make_templates(web_templates_dir: Path) -> Jinja2Templates:
 def page(request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200,
          active: str = "") -> HTMLResponse:
     state = request.app.state
-    ctx: dict[str, Any] = {
-        "root": link_root(request),
-        "nav": NAV,
-        "active": active,
-        "hub_name": state.config.name,
-        "static_site": False,
-        "user": current_user(request),
-        "csrf_token": csrf_token(request),
-    }
+    ctx = base_context(request, active) | {"user": current_user(request), "csrf_token": csrf_token(request)}
     try:
         latest = state.catalog.latest()
         ctx["latest_version"] = latest.version if latest is not None else None
