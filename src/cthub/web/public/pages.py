@@ -93,28 +93,27 @@ def overview(request: Request) -> HTMLResponse:
     return render(request, "overview.html", ctx, active="overview")
 
 
-@router.get("/dashboards/", response_class=HTMLResponse)
-def dashboards(request: Request, table: str | None = None) -> HTMLResponse:
+def _table_page(request: Request, table: str | None, page: str) -> HTMLResponse:
+    """A page charting one table of the latest release (or the "nothing published yet" page)."""
     ctx = _release_context(request, table)
     if ctx is None or ctx["table"] is None:
-        return _nothing(request, "dashboards")
-    return render(request, "dashboards.html", ctx, active="dashboards")
+        return _nothing(request, page)
+    return render(request, f"{page}.html", ctx, active=page)
+
+
+@router.get("/dashboards/", response_class=HTMLResponse)
+def dashboards(request: Request, table: str | None = None) -> HTMLResponse:
+    return _table_page(request, table, "dashboards")
 
 
 @router.get("/map/", response_class=HTMLResponse)
 def world_map(request: Request, table: str | None = None) -> HTMLResponse:
-    ctx = _release_context(request, table)
-    if ctx is None or ctx["table"] is None:
-        return _nothing(request, "map")
-    return render(request, "map.html", ctx, active="map")
+    return _table_page(request, table, "map")
 
 
 @router.get("/explorer/", response_class=HTMLResponse)
 def explorer(request: Request, table: str | None = None) -> HTMLResponse:
-    ctx = _release_context(request, table)
-    if ctx is None or ctx["table"] is None:
-        return _nothing(request, "explorer")
-    return render(request, "explorer.html", ctx, active="explorer")
+    return _table_page(request, table, "explorer")
 
 
 @router.get("/codebook/", response_class=HTMLResponse)
