@@ -29,6 +29,8 @@ RELEASES_DIR = "releases"
 PUBLISHED_FILE = "published.json"
 DISCARDED_DIR = "_discarded"
 META_FILE = "release.json"
+PRIVACY_FILE = "privacy.json"
+EVALUATIONS_DIR = "evaluations"
 SUMS_FILE = "SHA256SUMS"
 VERSION_RE = re.compile(r"^\d{4}\.\d{2}\.\d{2}(\.\d+)?$")
 KINDS = ("kanon", "synthetic", "aggregates")
@@ -196,9 +198,43 @@ class Release:
         """k-anonymized microdata, string cells ("*" where suppressed, pd.NA for missing)."""
         return self._frame(table, "kanon").astype("string")
 
+    @cached_property
+    def privacy(self) -> dict[str, Any]:
+        """The release's privacy statement (`privacy.json`): what protects each public file; {} for old releases."""
+        p = self.path / PRIVACY_FILE
+        return json.loads(p.read_text(encoding="utf-8")) if p.is_file() else {}
+
+    def public_files(self) -> list[str]:
+        """Names of the files the privacy statement declares public (with a guarantee), plus the statement itself.
+
+        An old release without a statement declares nothing, so nothing of it is public by this rule.
+        """
+        outputs = self.privacy.get("outputs") or []
+        names = [str(o["path"]) for o in outputs if isinstance(o, dict) and o.get("path") and o.get("guarantee")]
+        return sorted(set(names) | ({PRIVACY_FILE} if self.privacy else set()))
+
+    def guarantee(self, name: str) -> dict[str, Any] | None:
+        """The declared guarantee of one public file, or None when it has none (and so is not public)."""
+        for o in self.privacy.get("outputs") or []:
+            if isinstance(o, dict) and o.get("path") == name:
+                return o.get("guarantee")
+        return None
+
     def metrics(self) -> dict[str, Any]:
+        """Old releases only: metrics used to be written into the release folder (now internal, see evaluation_dir)."""
         p = self.path / "metrics.json"
         return json.loads(p.read_text(encoding="utf-8")) if p.is_file() else {}
+
+
+def evaluation_dir(home: str | os.PathLike[str] | None, version: str) -> Path:
+    """`CTHUB_HOME/evaluations/<version>`: the internal evaluation of a release, computed against the raw records.
+
+    It lives outside `releases/` so no release folder, download or public route can ever reach it; only the admin
+    area reads it.
+    """
+    if not VERSION_RE.match(version):
+        raise ReleaseNotFound(f"not a release version: {version!r}")
+    return hub_home(home) / EVALUATIONS_DIR / version
 
 
 def sha256_file(path: Path) -> str:
