@@ -22,6 +22,9 @@ def test_evaluate_command(tmp_path: Path) -> None:
                                    "--out", str(tmp_path / "out")])
     assert res.exit_code == 0, res.output
     m = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    assert m["internal"] is True and "never publish" in res.output
+    assert "raw records; never publish" in (tmp_path / "out" / "report.html").read_text()
+    assert "INTERNAL" in CliRunner().invoke(app, ["evaluate", "--help"]).output
     assert m["tables"]["victims"]["privacy"]["kanon"]["k_achieved"] >= 11
     assert m["tables"]["victims"]["utility"]["synthetic"]["total"]["mean_abs_error"] == 0
     bad = CliRunner().invoke(app, ["evaluate", str(tmp_path / "victims.csv"), "--out", str(tmp_path / "o2")])

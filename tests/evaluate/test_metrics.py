@@ -142,6 +142,10 @@ def test_evaluate_writes_self_contained_report(tmp_path: Path) -> None:
     assert on_disk["tables"]["victims"]["utility"]["synthetic"]["by_length"]["2"]["mean_abs_error"] == 0
     html = (tmp_path / "report.html").read_text()
     assert "<svg" in html and "PASSED" in html
+    # it is internal, and says so where anyone who finds the files looks first
+    assert "<title>Internal evaluation" in html
+    assert "Internal evaluation — computed against the raw records; never publish" in html
+    assert on_disk["internal"] is True and "never publish" in on_disk["notice"]
     assert "<script" not in html.lower() and "<link" not in html.lower() and " src=" not in html.lower()
 
 

@@ -11,13 +11,16 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-plt.rcParams.update({"svg.fonttype": "none", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False})
+# A fixed hash salt and no date make the SVG a function of the chart alone: the public report must be byte-identical
+# for identical public inputs (a random clip-path id or a timestamp would be noise in a neighbouring-dataset check).
+plt.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "cthub", "font.size": 9, "axes.spines.top": False,
+                     "axes.spines.right": False})
 REAL, OUT, OTHER = "#4c72b0", "#dd8452", "#55a868"
 
 
 def to_svg(fig: Any) -> str:
     buf = io.StringIO()
-    fig.savefig(buf, format="svg")  # fixed margins: "tight" bounding boxes would draw every figure twice
+    fig.savefig(buf, format="svg", metadata={"Date": None})  # fixed margins: "tight" bounding boxes would draw every figure twice
     plt.close(fig)
     svg = buf.getvalue()
     return svg[svg.index("<svg") :]  # drop the XML declaration and DOCTYPE for inlining
@@ -123,4 +126,33 @@ def class_sizes(hist: list[dict[str, Any]], k: int) -> str:
     ax.bar(labels, [h["classes"] for h in hist], color=colors)
     ax.set_xlabel("records sharing the same quasi-identifier values (class size)")
     ax.set_ylabel("classes")
+    return to_svg(fig)
+
+
+def share_bars(column: str, df: Any, left: str = "published aggregates", right: str = "synthetic") -> str:
+    """Share of each category in two public outputs (df: label, left, right), e.g. DP aggregates vs synthetic rows."""
+    h = 0.9 + 0.24 * len(df)
+    fig, ax = plt.subplots(figsize=(4.6, h))
+    fig.subplots_adjust(left=0.38, right=0.97, top=1 - 0.35 / h, bottom=0.45 / h)
+    y = np.arange(len(df))
+    ax.barh(y - 0.2, df["left"], 0.4, label=left, color=REAL)
+    ax.barh(y + 0.2, df["right"], 0.4, label=right, color=OUT)
+    ax.set_yticks(y, [str(v)[:28] for v in df["label"]])
+    ax.invert_yaxis()
+    ax.set_title(column, loc="left", fontsize=10)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.legend(frameon=False, fontsize=7, loc="lower right")
+    return to_svg(fig)
+
+
+def half_widths(rows: list[tuple[str, float]]) -> str:
+    """95% half-width of the noise on one published count, per measurement (label, half-width in records)."""
+    h = 1.0 + 0.3 * max(len(rows), 1)
+    fig, ax = plt.subplots(figsize=(6, h))
+    fig.subplots_adjust(left=0.42, right=0.97, top=1 - 0.2 / h, bottom=0.55 / h)
+    y = np.arange(len(rows))
+    ax.barh(y, [v for _, v in rows], 0.6, color=OUT)
+    ax.set_yticks(y, [label[:48] for label, _ in rows], fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("95% half-width of the noise on one count (records)")
     return to_svg(fig)

@@ -1,4 +1,8 @@
-"""`cthub evaluate`: the utility and privacy report for outputs made outside a release (or to re-check one)."""
+"""`cthub evaluate`: the INTERNAL utility and privacy report for outputs made outside a release (or to re-check one).
+
+It reads the raw records, so its report and metrics are internal: they carry no privacy guarantee and must not be
+published (the public report of a release is `cthub.evaluate.public`, written by the release pipeline).
+"""
 
 from __future__ import annotations
 
@@ -35,9 +39,12 @@ def evaluate_command(
     delta: Optional[float] = typer.Option(None, "--delta", help="Delta the synthetic data was made with."),
     gates: bool = typer.Option(False, "--gates", help="Also apply the hub's release gates (from cthub.yaml)."),
     home: Optional[Path] = typer.Option(None, "--home", help="Hub folder for --gates (default CTHUB_HOME)."),
-    out: Path = typer.Option(Path("evaluation"), "--out", help="Folder for report.html and metrics.json."),
+    out: Path = typer.Option(Path("evaluation"), "--out",
+                             help="Folder for the internal report.html and metrics.json (keep it private)."),
 ) -> None:
-    """Compare protected outputs with the real records: utility and privacy, as report.html + metrics.json.
+    """INTERNAL: compare protected outputs with the raw records (utility and privacy), as report.html + metrics.json.
+
+    Internal tool: computed against the raw records, so its output must never be published.
 
     Example: [bold]cthub evaluate victims.csv victims_synthetic.csv --kanon victims_kanon.csv
     --qi gender --qi ageBroad --qi citizenship --k 11 --out report/[/bold]
@@ -71,6 +78,7 @@ def evaluate_command(
         )
     t = metrics["tables"][real.stem]
     console.print(f"[green]wrote[/green] {out / 'report.html'} and {out / 'metrics.json'}")
+    console.print("[yellow]internal: computed against the raw records; never publish these files[/yellow]")
     if "kanon" in t["privacy"]:
         console.print(f"k achieved: {t['privacy']['kanon']['k_achieved']}")
     if "synthetic" in t["utility"]:

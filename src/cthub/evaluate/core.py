@@ -1,4 +1,10 @@
-"""The evaluate stage: measure what a release keeps (utility) and what it could reveal (privacy).
+"""The INTERNAL evaluation: measure what a release keeps (utility) and what it could reveal (privacy).
+
+Everything here is computed against the raw records (exact combination counts, errors against them, rare
+combinations, distances to the closest record, membership inference, predictive utility, association heatmaps), so
+none of it is covered by the release's guarantee: the pipeline writes it to `<hub>/evaluations/<version>/`, which
+only admins see, and never into a release folder. The public report is `cthub.evaluate.public`, built from public
+artifacts only.
 
 `evaluate` handles one table as in docs/contracts.md; `evaluate_tables` handles a whole release (one report and
 one metrics file for all its tables). Metrics are plain JSON; charts are computed alongside and only go into the
@@ -159,15 +165,17 @@ def evaluate_tables(
     out_dir: Path,
     gates: Gates | None = None,
     privacy: dict[str, Any] | None = None,
-    title: str = "Release report",
+    title: str = "Internal evaluation",
     context: dict[str, Any] | None = None,
     gate_result: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Write `report.html` and `metrics.json` for several tables; returns the metrics (with gate results).
+    """Write the internal `report.html` and `metrics.json` for several tables; returns the metrics (with gates).
 
-    `gate_result` lets the release pipeline put its own verdict (which has checks beyond the metrics) in the report.
+    `out_dir` is `<hub>/evaluations/<version>/` in a release: both files are computed against the raw records and
+    say so (title, banner, `notice`), so they are never to be copied into a release folder. `gate_result` lets the
+    release pipeline put its own verdict (which has checks beyond the metrics) in the report.
     """
-    from cthub.evaluate.report import render_report
+    from cthub.evaluate.report import INTERNAL_NOTICE, render_report
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -175,6 +183,8 @@ def evaluate_tables(
     if gate_result is None and gates is not None:
         gate_result = check_gates(per_table, gates)
     metrics = {
+        "notice": INTERNAL_NOTICE,
+        "internal": True,
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "privacy": privacy or {},
         "gates": gate_result,
@@ -203,7 +213,8 @@ def evaluate(
     seed: int = 0,
     progress: Progress = _noop,
 ) -> dict[str, Any]:
-    """Evaluate one table's protected outputs against the real records; writes report.html and metrics.json."""
+    """Evaluate one table's protected outputs against the real records; writes the internal report.html and
+    metrics.json to `out_dir` (an internal folder: the figures are computed against the raw records)."""
     te = evaluate_table(table, real, kanon, synthetic, aggregates, quasi_identifiers, k, privacy, max_length,
                         membership, targets, seed, progress)
     return evaluate_tables([te], Path(out_dir), gates=gates, privacy=privacy)

@@ -1,5 +1,7 @@
-"""Render the evaluation as one self-contained HTML page a data manager can read top to bottom.
+"""Render the INTERNAL evaluation as one self-contained HTML page a data manager can read top to bottom.
 
+It is computed against the raw records, so it is for the admins' review only and lives in
+`<hub>/evaluations/<version>/`, never in a release folder (the public report is `cthub.evaluate.public`).
 Verdicts first (did the release pass its gates, and what each gate means), then privacy and utility in plain
 words, then the charts. Jinja2 autoescaping is on; the only markup let through is the SVG matplotlib made here.
 """
@@ -34,6 +36,16 @@ def _num(v: Any, digits: int = 2) -> str:
 _env.filters["pct"] = _pct
 _env.filters["num"] = _num
 
+#: The title and banner of every internal report and the `notice` of its metrics.json: a reader who finds one of
+#: these files anywhere should know at once that it must not be published.
+INTERNAL_TITLE = "Internal evaluation"
+INTERNAL_NOTICE = "Internal evaluation — computed against the raw records; never publish"
+
+
+def internal_title(title: str) -> str:
+    """`title` prefixed with "Internal evaluation — " (once), so the browser tab and heading say it too."""
+    return title if title.startswith(INTERNAL_TITLE) else f"{INTERNAL_TITLE} — {title}"
+
 
 def render_report(
     metrics: dict[str, Any], charts: dict[str, dict[str, Any]], title: str, context: dict[str, Any]
@@ -42,4 +54,6 @@ def render_report(
         t: {k: ([Markup(x) for x in v] if isinstance(v, list) else Markup(v)) for k, v in c.items()}
         for t, c in charts.items()
     }
-    return _env.get_template("report.html").render(m=metrics, charts=svg, title=title, ctx=context)
+    return _env.get_template("report.html").render(
+        m=metrics, charts=svg, title=title, ctx=context, notice=INTERNAL_NOTICE, notice_title=internal_title(title)
+    )
