@@ -35,10 +35,15 @@ class Contributor(_Section):
 
 
 class DeidConfig(_Section):
+    """k-anonymized microdata (the `classic` profile only)."""
+
     k: int = Field(11, ge=2)
     quasi_identifiers: list[str] | None = None  # None: the standard's quasi-identifier roles
     max_suppression: float = Field(0.05, ge=0.0, le=1.0)  # share of records that local suppression may touch
-    l_diversity: dict[str, int] | None = None  # sensitive column -> l
+    # sensitive column -> l. None: l = 2 for each of the standard's sensitive flags; {} switches l-diversity off.
+    l_diversity: dict[str, int] | None = None
+    columns: dict[str, list[str]] | None = None  # table -> columns the file may carry; None: the standard's allow-list
+    min_changed_records: int | None = None  # None: k. A classic release needs this many records changed since the last
 
 
 class SynthConfig(_Section):
@@ -51,12 +56,20 @@ class SynthConfig(_Section):
 
 class AggregatesConfig(_Section):
     length: int = Field(3, ge=1, le=6)
-    protection: Literal["threshold", "dp"] = "threshold"
+    # dp profile: "synthetic" (counted from the synthesizer's output: post-processing, no extra budget, consistent
+    # with the synthetic rows) or "dp" (direct DP counts, with their own epsilon). classic profile: "threshold".
+    # None: the profile's default ("synthetic" for dp, "threshold" for classic).
+    protection: Literal["threshold", "dp", "synthetic"] | None = None
     threshold: int = Field(11, ge=1)  # counts below this are not published
-    resolution: int = Field(10, ge=1)  # published counts are rounded down to a multiple of this
+    # Published counts are rounded down to a multiple of this. 1 is refused: exact counts beside suppressed ones let
+    # an integer program pin the suppressed cells.
+    resolution: int = Field(10, ge=2)
     epsilon: float | None = Field(None, gt=0)  # for protection: dp
     delta: float | None = None  # None: the hub's budget delta
     columns: dict[str, list[str]] | None = None
+    # protection "synthetic": the counts come from this many synthetic rows per released row (scaled back), so
+    # sampling noise shrinks; still post-processing of the DP model.
+    sample_factor: int = Field(10, ge=1, le=100)
 
 
 class Gates(_Section):
@@ -64,6 +77,8 @@ class Gates(_Section):
 
     min_k: int | None = 11
     max_rare_leaked: int | None = 0
+    # classic profile: the k-anonymized file may suppress at most this share of any column's cells
+    max_suppressed_share: float | None = Field(0.5, ge=0.0, le=1.0)
     max_mean_abs_error_2way: float | None = None
     max_fabricated_share_3way: float | None = None
 
@@ -75,8 +90,21 @@ class BudgetConfig(_Section):
     delta: float = Field(1e-6, gt=0, lt=1)
 
 
+class CountsConfig(_Section):
+    """The public record count of each table: a DP noisy count in the `dp` profile, with its own small epsilon."""
+
+    epsilon: float = Field(0.05, gt=0)
+
+
 class ReleaseConfig(_Section):
+    # dp: DP synthetic microdata + DP (or model-derived) aggregates; one (epsilon, delta) covers every public number.
+    # classic: k-anonymized microdata + threshold aggregates computed from it (CTDC's practice before synthetic data).
+    profile: Literal["dp", "classic"] = "dp"
     tables: list[str] = Field(default_factory=lambda: ["victims", "victim_perpetrator"])
+    # The person is the unit of privacy: before any mechanism, a person keeps at most this many rows of a table
+    # (victim-perpetrator pairs per victim); the excess is sampled away reproducibly and counted in the report.
+    max_rows_per_person: int = Field(3, ge=1, le=50)
+    counts: CountsConfig = CountsConfig()
     deid: DeidConfig = DeidConfig()
     synth: SynthConfig = SynthConfig()
     aggregates: AggregatesConfig = AggregatesConfig()
@@ -93,6 +121,30 @@ class ReleaseConfig(_Section):
     @property
     def aggregates_delta(self) -> float:
         return self.aggregates.delta if self.aggregates.delta is not None else self.budget.delta
+
+    @property
+    def aggregates_protection(self) -> str:
+        """The aggregates' protection after the profile's default."""
+        if self.aggregates.protection is not None:
+            return self.aggregates.protection
+        return "threshold" if self.profile == "classic" else "synthetic"
+
+    @model_validator(mode="after")
+    def _profile_fits(self) -> "ReleaseConfig":
+        protection = self.aggregates_protection
+        if self.profile == "dp" and protection == "threshold":
+            raise ValueError(
+                "aggregates.protection 'threshold' belongs to the classic profile: threshold counts are exact "
+                "counts of the records and carry no DP guarantee. Use 'synthetic' or 'dp', or set profile: classic"
+            )
+        if self.profile == "classic" and protection != "threshold":
+            raise ValueError(
+                f"aggregates.protection {protection!r} needs the dp profile; the classic profile publishes threshold "
+                "aggregates computed from the k-anonymized file"
+            )
+        if protection == "dp" and self.aggregates.epsilon is None:
+            raise ValueError("aggregates.protection is 'dp' but aggregates.epsilon is not set")
+        return self
 
 
 class HubConfig(_Section):

@@ -1,15 +1,13 @@
 """The hub's lifetime privacy budget: plan a release's DP spends and refuse it BEFORE any noise is drawn.
 
 Spends are kept in zero-concentrated DP (rho), which composes by addition, in the store's ledger. The hub's budget
-is `release.budget.total_epsilon` at `release.budget.delta`, converted to rho once. A release's plan states, per
-DP mechanism, the largest rho it can cost (for a synthesizer whose delta is derived from the noisy record count,
-we plan with a delta from a record count 10% smaller, which can only overstate the cost); the pipeline refuses the
-release if spent + planned exceeds the total, and records the mechanisms' actual spends when the release is written.
+is `release.budget.total_epsilon` at `release.budget.delta`, converted to rho once. A release's stages state, per
+DP mechanism, the largest rho it can cost (`Stage.plan`); the pipeline refuses the release if spent + planned
+exceeds the total, and records the mechanisms' actual spends when the release is written.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,41 +60,29 @@ class BudgetPlan:
         }
 
 
-def default_delta(records: int) -> float:
-    """1 / (n ln n), the Synthetic Data Showcase default, for a record count n (at least 3)."""
-    n = max(records, 3)
-    return 1.0 / (n * math.log(n))
+
+def planned_rho(epsilon: float, delta: float) -> tuple[float, float]:
+    """(rho, delta) a mechanism asked for (epsilon, delta) may spend at most. delta is always given (the hub's or
+    the stage's): a default computed from the data would make the stated delta itself data-dependent."""
+    return rho_bounds(float(epsilon), float(delta))[1], float(delta)
 
 
-def planned_rho(epsilon: float, delta: float | None, records: int) -> tuple[float, float]:
-    """(rho, delta) a mechanism asked for (epsilon, delta) may spend at most."""
-    d = delta if delta is not None else default_delta(int(records * 0.9))
-    return rho_bounds(float(epsilon), float(d))[1], d
-
-
-def plan_release(cfg: ReleaseConfig, records: dict[str, int], spent_rho: float) -> BudgetPlan:
-    """The DP spends a release with this config would make, checked against the hub's budget.
+def plan_release(cfg: ReleaseConfig, spends: list[Any], spent_rho: float) -> BudgetPlan:
+    """The DP spends the release's stages plan (each a `Spend`), checked against the hub's lifetime budget.
 
     Raises BudgetRefused, saying what is left and what to change, when the release does not fit.
     """
     total = rho_from_epsilon(cfg.budget.total_epsilon, cfg.budget.delta)
     plan = BudgetPlan(total_rho=total, spent_rho=spent_rho, delta=cfg.budget.delta)
-    for table, n in records.items():
-        rho, d = planned_rho(cfg.synth.epsilon, cfg.synth_delta, n)
-        plan.planned.append(Spend(table, f"synth:{cfg.synth.method}", cfg.synth.epsilon, d, rho))
-        if cfg.aggregates.protection == "dp":
-            eps = cfg.aggregates.epsilon
-            if eps is None:
-                raise BudgetRefused("aggregates.protection is 'dp' but aggregates.epsilon is not set in cthub.yaml")
-            rho, d = planned_rho(eps, cfg.aggregates_delta, n)
-            plan.planned.append(Spend(table, "aggregates:dp-marginals", eps, d, rho))
+    for s in spends:
+        plan.planned.append(Spend(s.table, s.mechanism, s.epsilon, s.delta, s.rho))
     if plan.spent_rho + plan.planned_rho > total * (1 + 1e-9):
         raise BudgetRefused(
             f"this release would spend epsilon {plan.epsilon(plan.planned_rho):.3g} but only "
             f"{plan.epsilon(plan.remaining_rho):.3g} of the hub's lifetime budget "
             f"(epsilon {cfg.budget.total_epsilon:g} at delta {cfg.budget.delta:g}) is left "
             f"({plan.epsilon(spent_rho):.3g} already spent). Nothing was spent. Lower release.synth.epsilon "
-            "(or aggregates.epsilon), release fewer tables, or, if your governance allows it, raise "
+            "(or aggregates.epsilon, counts.epsilon), release fewer tables, or, if your governance allows it, raise "
             "release.budget.total_epsilon in cthub.yaml."
         )
     return plan

@@ -1,14 +1,17 @@
-"""The one-command release: deid, synth, aggregates and evaluate on the store's records, written atomically.
+"""The one-command release: a loop over the profile's stages, written atomically, every public file declared.
 
 `run_release` is what `cthub release` and the web admin area call. In order:
-1. read the config and the store's records per configured table (a table with no records is skipped, with a note);
-2. plan every DP spend and refuse the release, before any noise is drawn, if the hub's lifetime budget cannot pay;
-3. per table: k-anonymize, fit a DP synthesizer and sample, build protected aggregates, evaluate (plus a
-   membership-inference check on a shadow synthesizer fitted to half the records; its output is never written);
-4. write everything into a hidden temporary folder beside `releases/<version>`, record the DP spends in the
-   ledger, checksum, fsync and rename the folder into place (a crash leaves no half release);
-5. apply the gates: a release that passes is published (unless `draft`) by replacing `published.json`
-   atomically; one that fails stays on disk with status `failed` and changes nothing that is published.
+1. read the config and the store's records per configured table (a table with no records is skipped, with a note),
+   and bound each person's rows (`release.max_rows_per_person`) before any mechanism;
+2. ask every stage for its planned DP spends and refuse the release, before any noise is drawn, if the hub's
+   lifetime budget cannot pay (classic: refuse when fewer than k records changed since the last classic release);
+3. run the profile's stages per table (`cthub.release.stages`: dp = noisy count, synthetic data, aggregates;
+   classic = k-anonymized file, threshold aggregates from it); each returns its files with their guarantees;
+4. evaluate against the raw records INTERNALLY (`CTHUB_HOME/evaluations/<version>/`, admins only) and apply the
+   gates; write the public documents (codebook, dictionary, datapackage, public report) and the privacy statement
+   (`privacy.json`); refuse a folder holding any file without a declared guarantee;
+5. record the DP spends in the ledger, checksum, fsync and rename the folder into place (a crash leaves no half
+   release); publish it if it passed (unless `draft`) by replacing `published.json` atomically.
 Only one release runs at a time per hub (a lock file), so two admins cannot race for the same version.
 """
 
@@ -30,11 +33,11 @@ import pandas as pd
 import cthub
 from cthub.config import HubConfig, hub_home, load_config
 from cthub.release import folder
-from cthub.release.budget import BudgetPlan, BudgetRefused, actual_rho, plan_release
+from cthub.release.budget import BudgetPlan, BudgetRefused, plan_release
 from cthub.release.reader import releases_dir
+from cthub.release.stages.base import Output, Spend, TableContext
 
 ProgressFn = Callable[[str, int, int], None]  # (what is happening, steps done, steps in all)
-STEPS_PER_TABLE = 4  # deid, synth, aggregates, evaluate
 COUNTRY_COLUMNS = ("citizenship", "CountryOfExploitation")
 YEAR_COLUMNS = ("yearOfRegistration", "yearRegister")
 MEMBERSHIP_MIN_RECORDS = 200
@@ -55,9 +58,11 @@ class ReleaseResult:
     tables: dict[str, Any]
     skipped: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    evaluation: Path | None = None  # the internal evaluation folder (admins only)
 
     @property
     def report(self) -> Path:
+        """The public report; the internal evaluation (raw-data metrics) is `evaluation / "report.html"`."""
         return self.path / "report.html"
 
     @property
@@ -85,168 +90,80 @@ def release_lock(home: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _columns(
-    configured: dict[str, list[str]] | None, table: str, std_table: Any, df: pd.DataFrame, with_flags: bool = False
-) -> list[str]:
-    """The configured columns, else the standard's explore columns (plus, for aggregates, every yes/no flag).
-
-    The dashboards chart whole flag families (means of control, industries, ...) from the aggregates, so those must
-    cover every flag; the synthesizer keeps to the explore columns, where a graphical model stays small and accurate.
-    """
-    cols = (configured or {}).get(table) or std_table.explore_columns or list(df.columns)
-    if with_flags and not (configured or {}).get(table):
-        cols = list(cols) + [v.name for v in std_table.variables if v.type == "boolean" and v.name not in cols]
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise ReleaseError(f"{table}: configured columns not in the standard table: {', '.join(missing)}")
-    return list(cols)
+# Tables with one row per person: no bound beyond 1 is needed there (a person's case is one row per contributor).
+ONE_ROW_PER_PERSON = {"victims"}
+PERSON = "_person"
 
 
 def _seed(seed: int | None, offset: int) -> int | None:
     return None if seed is None else int(seed) + offset
 
 
-@dataclass
-class _TableOutputs:
-    records: int
-    kanon: pd.DataFrame | None
-    kanon_report: dict[str, Any] | None
-    synthetic: pd.DataFrame
-    synth_privacy: dict[str, Any]
-    aggregates: pd.DataFrame
-    aggregates_privacy: dict[str, Any]
-    columns: list[str]
-    quasi_identifiers: list[str]
-    aggregate_columns: list[str]
-    notes: list[str] = field(default_factory=list)
+def _read(store: Any, table: str) -> tuple[pd.DataFrame, pd.Series | None]:
+    """Standard columns and, when the store keeps them, each row's person key (internal: never published)."""
+    df = store.records(table, with_person=True)
+    persons = None
+    if PERSON in df.columns:
+        persons = df[PERSON].astype("string")
+        df = df.drop(columns=[PERSON])
+    return df, persons
 
 
-def _protect_table(
-    name: str, df: pd.DataFrame, config: HubConfig, seed: int | None, step: Callable[[str], None],
-    membership_check: bool = True,
-) -> tuple[_TableOutputs, Any]:
-    """deid, synth and aggregates for one table; returns the outputs and the evaluation."""
-    from cthub.aggregates import dp_aggregates, threshold_aggregates
-    from cthub.deid import KAnonymityError, anonymize
-    from cthub.evaluate import Membership, evaluate_table
-    from cthub.standard import load_standard
-    from cthub.synth import domain_from_standard, get_synthesizer
+def _bound(name: str, df: pd.DataFrame, persons: pd.Series | None, rc: Any, seed: int | None
+           ) -> tuple[pd.DataFrame, pd.Series | None, int, int]:
+    """At most c rows per person (c = 1 where the standard has one row per person); returns the bounded records,
+    their person keys, c, and how many rows were sampled away (internal)."""
+    from cthub.privacy.contribution import bound_contributions
 
-    rc = config.release
-    std_table = load_standard().table(name)
-    qi = [c for c in (rc.deid.quasi_identifiers or std_table.quasi_identifiers) if c in df.columns]
-    notes: list[str] = []
-
-    step(f"{name}: k-anonymity (k={rc.deid.k})")
-    kanon: pd.DataFrame | None = None
-    kanon_report: dict[str, Any] | None = None
-    try:
-        res = anonymize(df, qi, k=rc.deid.k, max_suppression=rc.deid.max_suppression, l_diversity=rc.deid.l_diversity)
-        kanon, kanon_report = res.table, res.report
-    except KAnonymityError as exc:
-        notes.append(f"k-anonymized microdata not released: {exc}")
-
-    syn_cols = _columns(rc.synth.columns, name, std_table, df)
-    step(f"{name}: DP synthetic data ({rc.synth.method}, epsilon={rc.synth.epsilon:g})")
-    domain = domain_from_standard(std_table, syn_cols)
-    synth_delta = rc.synth_delta
-    model = get_synthesizer(rc.synth.method).fit(df[syn_cols], epsilon=rc.synth.epsilon, delta=synth_delta,
-                                                  domain=domain)
-    n_rows = rc.synth.rows or int(model.privacy.get("noisy_records") or model.privacy.get("records") or len(df))
-    synthetic = model.sample(max(n_rows, 1), seed=_seed(seed, 1))
-
-    agg_cols = _columns(rc.aggregates.columns, name, std_table, df, with_flags=True)
-    # Flags added for the dashboards count their "yes" only (as the Synthetic Data Showcase treats "0" as absent):
-    # the charts need "how many had X", and the "0" combinations would multiply the file for nothing.
-    yes_only = [c for c in agg_cols if c not in syn_cols and std_table.variable(c).type == "boolean"]
-    agg_df = df[agg_cols].copy()
-    if yes_only and not (rc.aggregates.columns or {}).get(name):
-        agg_df[yes_only] = agg_df[yes_only].mask(agg_df[yes_only] == "0")
-    step(f"{name}: protected aggregates ({rc.aggregates.protection}, length {rc.aggregates.length})")
-    if rc.aggregates.protection == "dp":
-        aggregates, agg_privacy = dp_aggregates(agg_df, rc.aggregates.length, epsilon=float(rc.aggregates.epsilon or 0),
-                                                delta=rc.aggregates_delta,
-                                                domain=domain_from_standard(std_table, agg_cols), columns=agg_cols)
-        agg_privacy = dict(agg_privacy) | {"protection": "dp"}
-    else:
-        aggregates = threshold_aggregates(agg_df, rc.aggregates.length, threshold=rc.aggregates.threshold,
-                                          resolution=rc.aggregates.resolution, columns=agg_cols)
-        agg_privacy = {"protection": "threshold", "threshold": rc.aggregates.threshold,
-                       "resolution": rc.aggregates.resolution}
-
-    step(f"{name}: evaluation")
-    membership = None
-    if membership_check and len(df) >= MEMBERSHIP_MIN_RECORDS:
-        # Shadow synthesizer on a random half: the attack needs records it did not see. Never written anywhere.
-        rng = np.random.default_rng(_seed(seed, 2))
-        order = rng.permutation(len(df))
-        half = min(len(df) // 2, MEMBERSHIP_MAX_MEMBERS)
-        members, non_members = df.iloc[order[:half]], df.iloc[order[half : 2 * half]]
-        shadow = get_synthesizer(rc.synth.method).fit(members[syn_cols], epsilon=rc.synth.epsilon,
-                                                      delta=synth_delta, domain=domain)
-        membership = Membership(members[syn_cols], non_members[syn_cols], shadow.sample(half, seed=_seed(seed, 3)))
-    evaluation = evaluate_table(
-        name, df[syn_cols], kanon=kanon, synthetic=synthetic, aggregates=None, quasi_identifiers=qi, k=rc.deid.k,
-        privacy={"synthetic": model.privacy, "aggregates": agg_privacy}, max_length=rc.aggregates.length,
-        membership=membership, seed=seed or 0,
-    )
-    # Aggregates are checked against all their columns (they may differ from the synthesized ones).
-    from cthub.evaluate.encoding import encode
-    from cthub.evaluate.marginals import aggregate_stats
-
-    evaluation.metrics["utility"]["aggregates"] = aggregate_stats(encode({"real": agg_df}, agg_cols), "real",
-                                                                  aggregates, rc.deid.k)
-    evaluation.metrics["outputs"] = sorted(set(evaluation.metrics["outputs"]) | {"aggregates"})
-    out = _TableOutputs(len(df), kanon, kanon_report, synthetic, model.privacy, aggregates, agg_privacy, syn_cols,
-                        qi, agg_cols, notes)
-    return out, evaluation
+    c = 1 if name in ONE_ROW_PER_PERSON else int(rc.max_rows_per_person)
+    if persons is None:
+        return df.reset_index(drop=True), None, 1, 0  # no keys: every row is its own person
+    frame = df.assign(**{PERSON: persons.to_numpy()})
+    bounded, dropped = bound_contributions(frame, PERSON, c, seed)
+    bounded = bounded.reset_index(drop=True)
+    return bounded.drop(columns=[PERSON]), bounded[PERSON], c, int(dropped)
 
 
-def _summary(outputs: dict[str, _TableOutputs], store: Any) -> dict[str, Any]:
-    """Headline numbers from the protected outputs only (countries and years as they appear in released data)."""
+def _records_meta(ctx: TableContext) -> dict[str, Any]:
+    rec = dict(ctx.results.get("records") or {})
+    return {k: v for k, v in rec.items() if k in ("value", "guarantee", "epsilon", "delta", "rho", "sigma",
+                                                   "sensitivity", "unit", "note")}
+
+
+def _summary(contexts: list[TableContext], config: HubConfig) -> dict[str, Any]:
+    """Headline lists from the public outputs only (post-processing); contributors from the hub's configuration."""
     countries: set[str] = set()
     years: set[str] = set()
-    for out in outputs.values():
-        frame = out.kanon if out.kanon is not None else out.synthetic
+    for ctx in contexts:
+        frame = ctx.results.get("kanon")
+        if frame is None:
+            frame = ctx.results.get("synthetic")
+        if frame is None:
+            continue
         for c in COUNTRY_COLUMNS:
             if c in frame.columns:
                 countries |= {v for v in frame[c].dropna().unique() if len(str(v)) == 2 and v != "*"}
         for c in YEAR_COLUMNS:
             if c in frame.columns:
                 years |= {v for v in frame[c].dropna().unique() if str(v).isdigit()}
-    counts = store.record_counts_by_contributor()
-    contributors = sorted({str(c) for c in counts["contributor"]}) if len(counts) else []
     return {
-        "records": int(sum(o.records for o in outputs.values())),
-        "records_by_table": {t: o.records for t, o in outputs.items()},
+        "records_by_table": {ctx.name: (ctx.results.get("records") or {}).get("value") for ctx in contexts},
+        "records_guarantee": {ctx.name: (ctx.results.get("records") or {}).get("guarantee") for ctx in contexts},
         "countries": sorted(countries),
         "years": sorted(years),
-        "contributors": len(contributors),
-        "contributor_ids": contributors,
+        "contributors": len(config.contributors),
     }
 
 
-def _write_data(temp: Path, name: str, out: _TableOutputs) -> dict[str, list[str]]:
-    data = temp / "data"
-    files: dict[str, list[str]] = {}
-    frames = {"synthetic": out.synthetic, "aggregates": out.aggregates}
-    if out.kanon is not None:
-        frames = {"kanon": out.kanon} | frames
-    for kind, frame in frames.items():
-        paths = folder.write_table(frame, data, f"{name}_{kind}")
-        files[kind] = [p.relative_to(temp).as_posix() for p in paths]
-    return files
-
-
-def _write_docs(temp: Path, outputs: dict[str, _TableOutputs], title: str) -> None:
+def _write_docs(temp: Path, contexts: list[TableContext], title: str) -> list[str]:
+    """Codebook, dictionary and datapackage.json: generated from the standard and the list of public files."""
     from cthub.standard import load_standard
     from cthub.standard.codebook import render_codebook
     from cthub.standard.datapackage import field_descriptor, render_datapackage
     from cthub.standard.dictionary import render_dictionary
 
     std = load_standard()
-    render_codebook(std, temp)
-    render_dictionary(std, temp)
+    paths = list(render_codebook(std, temp)) + list(render_dictionary(std, temp))
     aggregates_schema = {
         "fields": [
             {"name": "selections", "type": "string",
@@ -257,19 +174,93 @@ def _write_docs(temp: Path, outputs: dict[str, _TableOutputs], title: str) -> No
         "missingValues": [""],
     }
     resources = []
-    for name, out in outputs.items():
-        table = std.table(name)
-        for kind, frame, generalized in (("kanon", out.kanon, True), ("synthetic", out.synthetic, False)):
+    for ctx in contexts:
+        table = std.table(ctx.name)
+        for kind, generalized in (("kanon", True), ("synthetic", False)):
+            frame = ctx.results.get(kind)
             if frame is None:
                 continue
             schema = {"fields": [field_descriptor(table.variable(c), generalized) for c in frame.columns],
                       "missingValues": ["", "*"] if generalized else [""]}
-            resources.append({"path": f"data/{name}_{kind}.csv", "table": name, "schema": schema,
-                              "name": f"{name}_{kind}",
+            resources.append({"path": f"data/{ctx.name}_{kind}.csv", "table": ctx.name, "schema": schema,
+                              "name": f"{ctx.name}_{kind}",
                               "title": f"{table.title}: {'k-anonymized' if generalized else 'DP synthetic'} microdata"})
-        resources.append({"path": f"data/{name}_aggregates.csv", "schema": aggregates_schema,
-                          "name": f"{name}_aggregates", "title": f"{table.title}: protected aggregate counts"})
-    render_datapackage(std, temp, resources, title=title)
+        if ctx.results.get("aggregates") is not None:
+            resources.append({"path": f"data/{ctx.name}_aggregates.csv", "schema": aggregates_schema,
+                              "name": f"{ctx.name}_aggregates", "title": f"{table.title}: protected aggregate counts"})
+    paths += list(render_datapackage(std, temp, resources, title=title))
+    return [Path(p).relative_to(temp).as_posix() for p in paths]
+
+
+def _evaluate(ctx: TableContext, membership_check: bool) -> Any:
+    """The INTERNAL evaluation of one table against its raw records (admins only; never in the release folder).
+
+    The membership-inference check fits a shadow synthesizer on half the records; its output never leaves this
+    process and its figures go only to the internal evaluation, so it publishes nothing and spends no public budget.
+    """
+    from cthub.evaluate import Membership, evaluate_table
+    from cthub.evaluate.encoding import encode
+    from cthub.evaluate.marginals import aggregate_stats
+    from cthub.synth import domain_from_standard, get_synthesizer
+
+    rc = ctx.config.release
+    df = ctx.records
+    synthetic = ctx.results.get("synthetic")
+    kanon = ctx.results.get("kanon")
+    explore = [c for c in (ctx.std_table.explore_columns or df.columns) if c in df.columns]
+    eval_cols = [c for c in explore if synthetic is None or c in synthetic.columns]
+    membership = None
+    if synthetic is not None and membership_check and len(df) >= MEMBERSHIP_MIN_RECORDS:
+        rng = np.random.default_rng(_seed(ctx.seed, 2))  # which records are members: not noise, never published
+        order = rng.permutation(len(df))
+        half = min(len(df) // 2, MEMBERSHIP_MAX_MEMBERS)
+        members, non_members = df.iloc[order[:half]], df.iloc[order[half : 2 * half]]
+        shadow = get_synthesizer(rc.synth.method).fit(
+            members[eval_cols], epsilon=rc.synth.epsilon, delta=rc.synth_delta,
+            domain=domain_from_standard(ctx.std_table, eval_cols), max_rows_per_person=ctx.max_rows_per_person)
+        membership = Membership(members[eval_cols], non_members[eval_cols], shadow.sample(half, seed=_seed(ctx.seed, 3)))
+    qi = ctx.results.get("quasi_identifiers") or [c for c in ctx.std_table.quasi_identifiers if c in df.columns]
+    evaluation = evaluate_table(
+        ctx.name, df[eval_cols], kanon=kanon, synthetic=None if synthetic is None else synthetic[eval_cols],
+        aggregates=None, quasi_identifiers=qi, k=rc.deid.k,
+        privacy={"synthetic": ctx.mechanisms.get("synthetic") or {},
+                 "aggregates": {"protection": rc.aggregates_protection}},
+        max_length=rc.aggregates.length, membership=membership, seed=ctx.seed or 0,
+    )
+    aggregates = ctx.results.get("aggregates")
+    if aggregates is not None:
+        from cthub.release.stages.columns import aggregate_columns, mask_no
+
+        cols, yes_only = aggregate_columns(ctx, available=ctx.results.get("aggregate_columns"))
+        real = mask_no(df[cols], yes_only)
+        evaluation.metrics["utility"]["aggregates"] = aggregate_stats(encode({"real": real}, cols), "real",
+                                                                      aggregates, rc.deid.k)
+        evaluation.metrics["outputs"] = sorted(set(evaluation.metrics["outputs"]) | {"aggregates"})
+    evaluation.metrics["contribution_bound"] = {"max_rows_per_person": ctx.max_rows_per_person,
+                                                "rows_sampled_away": ctx.results.get("rows_sampled_away", 0)}
+    if ctx.notes:
+        evaluation.metrics["notes"] = list(ctx.notes)
+    return evaluation
+
+
+def _classic_gates(contexts: list[TableContext], rc: Any) -> list[dict[str, Any]]:
+    checks = []
+    for ctx in contexts:
+        kanon_report = ctx.results.get("kanon_report")
+        if kanon_report is None and rc.gates.min_k is not None:
+            checks.append({"gate": "min_k", "table": ctx.name, "value": None, "limit": rc.gates.min_k,
+                           "passed": False, "explanation": "; ".join(ctx.notes) or "no k-anonymized file"})
+        limit = rc.gates.max_suppressed_share
+        by_column = ((kanon_report or {}).get("suppression") or {}).get("by_column") or {}
+        if limit is not None and by_column:
+            worst = max(by_column, key=lambda c: by_column[c])
+            share = float(by_column[worst])
+            checks.append({"gate": "max_suppressed_share", "table": ctx.name, "value": round(share, 4),
+                           "limit": limit, "passed": share <= limit,
+                           "explanation": (f"the k-anonymized file suppresses {share:.0%} of column {worst!r} "
+                                           f"(limit {limit:.0%}); with so few records the file would say little. "
+                                           "Lower k, choose fewer quasi-identifiers, or wait for more records")})
+    return checks
 
 
 def run_release(
@@ -280,47 +271,68 @@ def run_release(
     progress: ProgressFn | None = None,
     today: dt.date | None = None,
     membership_check: bool = True,
+    override_reason: str | None = None,
+    actor: str = "cli",
 ) -> ReleaseResult:
     """Make a release of the hub's records; publish it if it passes the gates (and `draft` is False).
 
-    `membership_check` fits a second (shadow) synthesizer on half the records for the membership-inference
-    estimate; it roughly doubles the synthesis time and can be switched off for quick checks.
+    `membership_check` fits a shadow synthesizer on half the records for the internal membership-inference
+    estimate; it can be switched off for quick checks. `override_reason` lets a classic release through although
+    fewer than `deid.min_changed_records` records changed since the last one; the reason goes to the audit log.
 
-    Raises ReleaseError (no records, another release running) and BudgetRefused (over the lifetime budget) before
-    anything is written or spent.
+    Raises ReleaseError (no records, another release running, too few changes) and BudgetRefused (over the lifetime
+    budget) before anything is written or spent; UndeclaredOutput if a stage wrote a file without a guarantee.
     """
     from cthub.evaluate import evaluate_tables
     from cthub.evaluate.gates import check_gates
+    from cthub.evaluate.public import render_public_report
+    from cthub.release import changes, statement
+    from cthub.release.reader import evaluation_dir
+    from cthub.release.stages import stages_for
     from cthub.standard import load_standard
     from cthub.store import Store
 
     started = time.perf_counter()
     home_path = hub_home(home)
-    if isinstance(config, HubConfig):
-        cfg = config
-    else:
-        cfg = load_config(home_path, config)
+    cfg = config if isinstance(config, HubConfig) else load_config(home_path, config)
     rc = cfg.release
     report = progress or _noop
     with release_lock(home_path):
         folder.clean_stale_temps(home_path)
         store = Store.open(home_path)
-        frames: dict[str, pd.DataFrame] = {}
+        contexts: list[TableContext] = []
         skipped: dict[str, str] = {}
-        for table in rc.tables:
-            df = store.records(table)
+        for i, table in enumerate(rc.tables):
+            df, persons = _read(store, table)
             if len(df) == 0:
                 skipped[table] = "no records in the store"
-            else:
-                frames[table] = df
-        if not frames:
+                continue
+            bounded, keys, c, dropped = _bound(table, df, persons, rc, _seed(seed, 100 * i + 50))
+            ctx = TableContext(table, bounded, cfg, _seed(seed, 100 * i), c, keys)
+            ctx.results["rows_sampled_away"] = dropped
+            contexts.append(ctx)
+        if not contexts:
             raise ReleaseError(
                 f"no records to release in {', '.join(rc.tables)}; import some first (cthub ingest) and check "
                 "`cthub status`"
             )
-        plan: BudgetPlan = plan_release(rc, {t: len(df) for t, df in frames.items()}, store.ledger_spent_rho())
+        stages = stages_for(rc)
+        planned = [s for ctx in contexts for stage in stages for s in stage.plan(ctx)]
+        plan: BudgetPlan = plan_release(rc, planned, store.ledger_spent_rho())
+        fingerprints = changes.fingerprints({ctx.name: (ctx.records, ctx.persons) for ctx in contexts})
+        if rc.profile == "classic":
+            changed = changes.changed_since_last_classic(home_path, store, fingerprints)
+            needed = rc.deid.min_changed_records if rc.deid.min_changed_records is not None else rc.deid.k
+            if changed is not None and changed < needed:
+                if not override_reason:
+                    raise ReleaseError(
+                        f"fewer than {needed} records changed since the last classic release: comparing the two "
+                        "would reveal the changed records. Wait for more changes, or give a reason "
+                        "(`cthub release --override-reason \"...\"`), which goes to the audit log"
+                    )
+                store.audit(actor, "release.override", "classic", {"reason": override_reason, "needed": needed})
 
-        total = STEPS_PER_TABLE * len(frames) + 2
+        total = len(stages) * len(contexts) + 3
         done = 0
 
         def step(what: str) -> None:
@@ -328,110 +340,124 @@ def run_release(
             report(what, done, total)
             done += 1
 
-        outputs: dict[str, _TableOutputs] = {}
-        evaluations = []
-        for i, (table, df) in enumerate(frames.items()):
-            out, ev = _protect_table(table, df, cfg, _seed(seed, 100 * i), step, membership_check)
-            outputs[table] = out
-            evaluations.append(ev)
-
-        # Actual spends must fit what was planned (they can only be smaller); otherwise nothing is written.
-        spends = []
-        for table, out in outputs.items():
-            spends.append((table, f"synth:{rc.synth.method}", out.synth_privacy))
-            if out.aggregates_privacy.get("protection") == "dp":
-                spends.append((table, "aggregates:dp-marginals", out.aggregates_privacy))
-        release_rho = sum(actual_rho(p) for _, _, p in spends)
-        if plan.spent_rho + release_rho > plan.total_rho * (1 + 1e-9):
-            raise BudgetRefused(
-                f"the mechanisms spent rho {release_rho:.4g}, more than the {plan.remaining_rho:.4g} left; "
-                "nothing was written or recorded"
-            )
-
-        step("writing the release folder")
         taken = {r["version"] for r in store.releases()}
         version = folder.next_version(home_path, today, taken=taken)
         temp = folder.new_temp_folder(home_path, version)
         try:
-            tables_meta: dict[str, Any] = {}
-            for table, out in outputs.items():
-                files = _write_data(temp, table, out)
-                tables_meta[table] = {
-                    "records": out.records,
-                    "columns": {"synthetic": out.columns, "aggregates": out.aggregate_columns},
-                    "quasi_identifiers": out.quasi_identifiers,
-                    "files": files,
-                    "kanon": None if out.kanon is None else {
-                        "rows": int(len(out.kanon)), "k": rc.deid.k,
-                        "k_achieved": (out.kanon_report or {}).get("k_achieved"),
-                        "levels": (out.kanon_report or {}).get("levels"),
-                        "suppression": (out.kanon_report or {}).get("suppression"),
-                        "information_loss": (out.kanon_report or {}).get("information_loss"),
-                    },
-                    "synthetic": {"rows": int(len(out.synthetic)), "method": rc.synth.method,
-                                  "epsilon": out.synth_privacy.get("epsilon"), "delta": out.synth_privacy.get("delta"),
-                                  "rho": actual_rho(out.synth_privacy)},
-                    "aggregates": {"rows": int(len(out.aggregates)), **{k: v for k, v in out.aggregates_privacy.items()
-                                                                        if not isinstance(v, (list, dict))}},
-                    "notes": out.notes,
-                }
-            release_epsilon = plan.epsilon(release_rho)
-            budget = plan.as_dict() | {
-                "release_rho": release_rho,
-                "release_epsilon": release_epsilon,
+            outputs: list[Output] = []
+            for ctx in contexts:
+                ctx.step = step
+                for stage in stages:
+                    outputs += stage.run(ctx, temp)
+            spends: list[Spend] = [s for ctx in contexts for s in ctx.spends]
+            release_rho = sum(s.rho for s in spends)
+            # Actual spends must fit what was planned (they can only be smaller); otherwise nothing is written.
+            if plan.spent_rho + release_rho > plan.total_rho * (1 + 1e-9):
+                raise BudgetRefused(
+                    f"the mechanisms spent rho {release_rho:.4g}, more than the {plan.remaining_rho:.4g} left; "
+                    "nothing was written or recorded"
+                )
+
+            step("internal evaluation against the raw records (admins only)")
+            evaluations = [_evaluate(ctx, membership_check) for ctx in contexts]
+            gate_result = check_gates({e.name: e.metrics for e in evaluations}, rc.gates)
+            if rc.profile == "classic":
+                gate_result["checks"] += _classic_gates(contexts, rc)
+            gate_result["passed"] = all(c["passed"] for c in gate_result["checks"])
+
+            step("public documents and the privacy statement")
+            title = f"{cfg.name}: release {version}"
+            outputs += statement.docs_outputs(_write_docs(temp, contexts, title))
+            release_epsilon = plan.epsilon(release_rho) if spends else None
+            budget = {
+                "total_epsilon": rc.budget.total_epsilon, "delta": rc.budget.delta,
+                "spent_epsilon_before": plan.epsilon(plan.spent_rho),
+                "release_epsilon": release_epsilon, "release_rho": release_rho,
                 "spent_epsilon_after": plan.epsilon(plan.spent_rho + release_rho),
             }
-            privacy = {
-                "k": rc.deid.k,
-                "epsilon": release_epsilon,
-                "delta": rc.budget.delta,
-                "threshold": rc.aggregates.threshold if rc.aggregates.protection == "threshold" else None,
-                "resolution": rc.aggregates.resolution if rc.aggregates.protection == "threshold" else None,
-                "methods": {
-                    "deid": {"k": rc.deid.k, "max_suppression": rc.deid.max_suppression},
-                    "synth": {"method": rc.synth.method, "epsilon": rc.synth.epsilon, "per_table": {
-                        t: {"epsilon": o.synth_privacy.get("epsilon"), "delta": o.synth_privacy.get("delta"),
-                            "rho": actual_rho(o.synth_privacy)} for t, o in outputs.items()}},
-                    "aggregates": {"protection": rc.aggregates.protection, "length": rc.aggregates.length},
-                },
-                "budget": budget,
-            }
-            gate_result = check_gates({e.name: e.metrics for e in evaluations}, rc.gates)
-            for table, out in outputs.items():
-                if out.kanon is None and rc.gates.min_k is not None:
-                    gate_result["checks"].append({"gate": "min_k", "table": table, "value": None, "limit": rc.gates.min_k,
-                                                  "passed": False, "explanation": "; ".join(out.notes)})
-            gate_result["passed"] = all(c["passed"] for c in gate_result["checks"])
-            title = f"{cfg.name}: release {version}"
-            evaluate_tables(
-                evaluations, temp, gate_result=gate_result,
-                privacy={"epsilon": release_epsilon, "delta": rc.budget.delta,
-                         "budget_total_epsilon": rc.budget.total_epsilon,
-                         "budget_spent_epsilon": budget["spent_epsilon_after"], "budget": budget},
+            tables_records = {ctx.name: {"records": _records_meta(ctx)} for ctx in contexts}
+            unit = statement.unit_statement(rc.profile, int(rc.max_rows_per_person),
+                                            any(ctx.persons is not None for ctx in contexts))
+            data_files = [o.path for o in outputs if o.kind in ("synthetic", "aggregates", "kanon")]
+            derived = statement.Guarantee("post-processing", {"of": data_files, "note": (
+                "computed from the public outputs listed, their declared counts and the configuration only")})
+            meta_outputs = [Output("release.json", "metadata", derived), Output("report.html", "report", derived),
+                            Output("report.json", "report", derived)]
+            privacy = statement.compose(rc.profile, outputs + meta_outputs, spends, rc.budget.delta, tables_records,
+                                        unit, budget)
+            render_public_report(
+                temp, privacy,
+                synthetic={c.name: c.results["synthetic"] for c in contexts if c.results.get("synthetic") is not None},
+                aggregates={c.name: c.results["aggregates"] for c in contexts
+                            if c.results.get("aggregates") is not None},
+                mechanisms={c.name: dict(c.mechanisms) for c in contexts},
                 title=title, context={"hub": cfg.name, "version": version},
             )
-            _write_docs(temp, outputs, title)
+            outputs += meta_outputs
             status = "failed" if not gate_result["passed"] else ("draft" if draft else "published")
+            tables_meta = {
+                ctx.name: {
+                    "records": _records_meta(ctx),
+                    "columns": {kind: list(ctx.results[kind].columns) for kind in ("synthetic", "kanon")
+                                if ctx.results.get(kind) is not None}
+                    | ({"aggregates": list(ctx.results["aggregate_columns"])}
+                       if ctx.results.get("aggregate_columns") else {}),
+                    "files": {o.kind: [x.path for x in outputs if x.table == ctx.name and x.kind == o.kind]
+                              for o in outputs if o.table == ctx.name},
+                    "quasi_identifiers": ctx.results.get("quasi_identifiers"),
+                    "max_rows_per_person": ctx.max_rows_per_person,
+                }
+                for ctx in contexts
+            }
+            a = rc.aggregates
+            effective = None
+            if rc.aggregates_protection == "threshold":
+                from cthub.aggregates.threshold import effective_threshold
+
+                effective = effective_threshold(a.threshold, a.resolution)
             meta = {
                 "version": version,
                 "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                 "hub": cfg.name,
                 "cthub_version": cthub.__version__,
                 "standard_version": load_standard().version,
+                "profile": rc.profile,
                 "parameters": rc.model_dump(mode="json") | {"seed": seed, "draft": draft},
-                "privacy": privacy,
+                "privacy": {
+                    "profile": rc.profile, "unit": unit["kind"],
+                    "epsilon": release_epsilon, "delta": rc.budget.delta if spends else None,
+                    "k": rc.deid.k if rc.profile == "classic" else None,
+                    "threshold": a.threshold if effective is not None else None,
+                    "resolution": a.resolution if effective is not None else None,
+                    "effective_threshold": effective,
+                    "aggregates": rc.aggregates_protection,
+                    "synthetic": rc.synth.method if rc.profile == "dp" else None,
+                    "budget": budget,
+                },
                 "tables": tables_meta,
                 "skipped": skipped,
-                "summary": _summary(outputs, store),
-                "gates": gate_result,
+                "summary": _summary(contexts, cfg),
+                "gates": {"passed": bool(gate_result["passed"])},
                 "terms_of_use": cfg.terms_of_use,
                 "citation": cfg.citation.format(name=cfg.name, year=(today or dt.date.today()).year, version=version),
             }
             folder.write_json(temp / "release.json", meta)
+            folder.write_json(temp / statement.PRIVACY_FILE, privacy)
+            statement.check_declared(temp, outputs)
+            internal = evaluation_dir(home_path, version)
+            evaluate_tables(
+                evaluations, internal, gate_result=gate_result,
+                privacy={"epsilon": release_epsilon, "delta": rc.budget.delta,
+                         "budget_total_epsilon": rc.budget.total_epsilon,
+                         "budget_spent_epsilon": budget["spent_epsilon_after"], "budget": budget},
+                title=f"{cfg.name}: internal evaluation of release {version}",
+                context={"hub": cfg.name, "version": version},
+            )
+            changes.save_fingerprints(internal, rc.profile, fingerprints)
             _slow_write_hook()
             # Spends are recorded before the folder appears: a crash in between over-counts, never under-counts.
-            for table, mechanism, p in spends:
-                store.ledger_add(version, table, mechanism, p.get("epsilon"), p.get("delta"), actual_rho(p))
+            for s in spends:
+                store.ledger_add(version, s.table, s.mechanism, s.epsilon, s.delta, s.rho)
             step("checksums and rename into place")
             final = folder.finalize(temp, version)
         except BaseException:
@@ -439,14 +465,15 @@ def run_release(
 
             shutil.rmtree(temp, ignore_errors=True)
             raise
-        summary = {"epsilon": release_epsilon, "k": rc.deid.k, "gates_passed": gate_result["passed"],
-                   "records": meta["summary"]["records_by_table"]}
+        summary = {"epsilon": release_epsilon, "k": meta["privacy"]["k"], "gates_passed": gate_result["passed"],
+                   "profile": rc.profile, "records": meta["summary"]["records_by_table"]}
         store.release_add(version, final, status if status != "published" else "draft", summary)
         if status == "published":
             folder.publish(home_path, version)
             store.release_set_status(version, "published")
-        return ReleaseResult(version=version, path=final, status=status, gates=gate_result, privacy=privacy,
-                             tables=tables_meta, skipped=skipped, seconds=round(time.perf_counter() - started, 1))
+        return ReleaseResult(version=version, path=final, status=status, gates=gate_result,
+                             privacy=meta["privacy"], tables=tables_meta, skipped=skipped,
+                             seconds=round(time.perf_counter() - started, 1), evaluation=internal)
 
 
 def _slow_write_hook() -> None:

@@ -221,9 +221,16 @@ class Release:
         return None
 
     def metrics(self) -> dict[str, Any]:
-        """Old releases only: metrics used to be written into the release folder (now internal, see evaluation_dir)."""
-        p = self.path / "metrics.json"
-        return json.loads(p.read_text(encoding="utf-8")) if p.is_file() else {}
+        """The INTERNAL evaluation's metrics (computed against raw records): for the CLI and the admin area only.
+
+        They live in `CTHUB_HOME/evaluations/<version>/metrics.json`, outside the release folder (old releases kept
+        a copy inside it). The public web never calls this.
+        """
+        home = self.path.parent.parent if self.path.parent.name != DISCARDED_DIR else self.path.parent.parent.parent
+        for p in (home / EVALUATIONS_DIR / self.version / "metrics.json", self.path / "metrics.json"):
+            if p.is_file():
+                return json.loads(p.read_text(encoding="utf-8"))
+        return {}
 
 
 def evaluation_dir(home: str | os.PathLike[str] | None, version: str) -> Path:

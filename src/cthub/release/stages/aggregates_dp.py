@@ -1,0 +1,45 @@
+"""Direct DP aggregates (`dp` profile, `aggregates.protection: dp`): the Showcase's DP marginals, own epsilon."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cthub.release.budget import actual_rho, planned_rho
+from cthub.release.stages.base import Guarantee, Output, Spend, TableContext, write_frame
+from cthub.release.stages.columns import aggregate_columns, mask_no
+
+
+class DpAggregates:
+    name = "aggregates"
+
+    def plan(self, ctx: TableContext) -> list[Spend]:
+        rc = ctx.config.release
+        rho, delta = planned_rho(float(rc.aggregates.epsilon or 0), rc.aggregates_delta)
+        return [Spend(ctx.name, "aggregates:dp-marginals", rc.aggregates.epsilon, delta, rho)]
+
+    def run(self, ctx: TableContext, folder: Path) -> list[Output]:
+        from cthub.aggregates import dp_aggregates
+        from cthub.synth import domain_from_standard
+
+        rc = ctx.config.release
+        cols, yes_only = aggregate_columns(ctx)
+        ctx.step(f"{ctx.name}: DP aggregates (length {rc.aggregates.length}, epsilon={rc.aggregates.epsilon:g})")
+        frame = mask_no(ctx.records[cols], yes_only)
+        aggregates, privacy = dp_aggregates(
+            frame, rc.aggregates.length, epsilon=float(rc.aggregates.epsilon or 0), delta=rc.aggregates_delta,
+            domain=domain_from_standard(ctx.std_table, cols), columns=cols,
+            max_rows_per_person=ctx.max_rows_per_person,
+        )
+        ctx.results["aggregates"] = aggregates
+        ctx.results["aggregate_columns"] = cols
+        ctx.mechanisms["aggregates"] = dict(privacy)
+        rho = actual_rho(privacy)
+        ctx.spends.append(Spend(ctx.name, "aggregates:dp-marginals", privacy.get("epsilon"),
+                                float(privacy.get("delta") or rc.aggregates_delta), rho))
+        guarantee = Guarantee("dp", {
+            "mechanism": "dp-marginals", "epsilon": privacy.get("epsilon"), "delta": privacy.get("delta"), "rho": rho,
+            "unit": "person", "max_rows_per_person": ctx.max_rows_per_person, "length": rc.aggregates.length,
+        })
+        title = f"{ctx.std_table.title}: DP aggregate counts"
+        return [Output(p, "aggregates", guarantee, ctx.name, title)
+                for p in write_frame(folder, ctx.name, "aggregates", aggregates)]

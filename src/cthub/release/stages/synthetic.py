@@ -1,0 +1,47 @@
+"""DP synthetic microdata (`dp` profile): fit a synthesizer on the person-bounded records and sample it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cthub.release.budget import actual_rho, planned_rho
+from cthub.release.stages.base import Guarantee, Output, Spend, TableContext, seed_for, write_frame
+from cthub.release.stages.columns import synth_columns
+
+
+class Synthetic:
+    name = "synthetic"
+
+    def plan(self, ctx: TableContext) -> list[Spend]:
+        rc = ctx.config.release
+        rho, delta = planned_rho(rc.synth.epsilon, rc.synth_delta)
+        return [Spend(ctx.name, f"synth:{rc.synth.method}", rc.synth.epsilon, delta, rho)]
+
+    def run(self, ctx: TableContext, folder: Path) -> list[Output]:
+        from cthub.synth import domain_from_standard, get_synthesizer
+
+        rc = ctx.config.release
+        cols = synth_columns(ctx)
+        ctx.step(f"{ctx.name}: DP synthetic data ({rc.synth.method}, epsilon={rc.synth.epsilon:g})")
+        model = get_synthesizer(rc.synth.method).fit(
+            ctx.records[cols], epsilon=rc.synth.epsilon, delta=rc.synth_delta,
+            domain=domain_from_standard(ctx.std_table, cols), max_rows_per_person=ctx.max_rows_per_person,
+        )
+        # The row count is public: the configured one, else the table's DP noisy count (never len(records)).
+        n_rows = rc.synth.rows or int(ctx.results["records"]["value"])
+        synthetic = model.sample(max(n_rows, 1), seed=seed_for(ctx.seed, 1))
+        ctx.results["model"] = model
+        ctx.results["synthetic"] = synthetic
+        privacy = dict(model.privacy)
+        ctx.mechanisms["synthetic"] = privacy
+        rho = actual_rho(privacy)
+        ctx.spends.append(Spend(ctx.name, f"synth:{rc.synth.method}", privacy.get("epsilon"),
+                                float(privacy.get("delta") or rc.synth_delta), rho))
+        guarantee = Guarantee("dp", {
+            "mechanism": rc.synth.method, "epsilon": privacy.get("epsilon"), "delta": privacy.get("delta"),
+            "rho": rho, "unit": "person", "max_rows_per_person": ctx.max_rows_per_person,
+            "rows": "the table's DP record count" if not rc.synth.rows else "configured (synth.rows)",
+        })
+        title = f"{ctx.std_table.title}: DP synthetic microdata"
+        return [Output(p, "synthetic", guarantee, ctx.name, title) for p in write_frame(folder, ctx.name, "synthetic",
+                                                                                          synthetic)]
