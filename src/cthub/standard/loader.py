@@ -18,8 +18,13 @@ PACKAGED = Path(__file__).resolve().parent / "schema"
 
 VARIABLE_KEYS = {
     "name", "label", "definition", "type", "values", "codelist", "years", "missing", "role", "hierarchy",
-    "separator", "explore", "htcds", "source", "notes",
+    "separator", "explore", "htcds", "source", "notes", "kanon",
 }  # fmt: skip
+KANON_KEYS = {"publish", "weight", "coarsest", "l"}
+#: Coarsest level by type when a quasi-identifier does not say: analysts need the year to the 5-year period and the
+#: country to the UN sub-region (level 1 of year_5 and country_un); other QIs may go up to "*".
+DEFAULT_COARSEST_LEVEL = {"year": 1, "country": 1}
+DEFAULT_L = 2
 TABLE_KEYS = {"table", "title", "description", "source", "defaults", "variables"}
 BOOLEAN_VALUES = (Value("1", "Yes"), Value("0", "No"))
 
@@ -370,6 +375,8 @@ def _build_variable(
     explore = raw.get("explore", False)
     if not isinstance(explore, bool):
         raise StandardError(f"{where}: 'explore' must be true or false")
+    raw_levels = raw_hierarchies[hname]["levels"] if hierarchy is not None else []
+    publish, weight, coarsest, l_div = _kanon(raw.get("kanon"), where, vtype, role, hierarchy, raw_levels)
     return Variable(
         name=name,
         label=raw["label"].strip(),
@@ -385,4 +392,67 @@ def _build_variable(
         source=str(raw.get("source", "") or ""),
         notes=" ".join(str(raw.get("notes", "") or "").split()),
         codelist=codelist,
+        kanon_publish=publish,
+        weight=weight,
+        coarsest_level=coarsest,
+        l_diversity=l_div,
     )
+
+
+def _kanon(
+    raw: Any, where: str, vtype: str, role: str, hierarchy: Hierarchy | None, raw_levels: list[Any]
+) -> tuple[bool, float, int | None, int | None]:
+    """(publish, weight, coarsest level, l) from the `kanon` key: `publish` or {publish, weight, coarsest, l}."""
+    if raw is None:
+        spec: dict[str, Any] = {}
+    elif raw == "publish":
+        spec = {"publish": True}
+    elif isinstance(raw, dict):
+        spec = raw
+    else:
+        raise StandardError(
+            f"{where}: 'kanon' must be 'publish' or a mapping with {sorted(KANON_KEYS)}; leave it out to keep the "
+            "variable out of k-anonymized microdata"
+        )
+    unknown = set(spec) - KANON_KEYS
+    if unknown:
+        raise StandardError(f"{where}: 'kanon' has unknown key(s) {sorted(unknown)}; allowed: {sorted(KANON_KEYS)}")
+    publish = spec.get("publish", False)
+    if not isinstance(publish, bool):
+        raise StandardError(f"{where}: 'kanon.publish' must be true or false")
+    qi = role == "quasi_identifier"
+    for key in ("weight", "coarsest"):
+        if key in spec and not qi:
+            raise StandardError(f"{where}: 'kanon.{key}' only applies to a quasi_identifier (role is {role!r})")
+    weight = spec.get("weight", 1.0)
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 < weight <= 100:
+        raise StandardError(f"{where}: 'kanon.weight' must be a number above 0 and at most 100 (got {weight!r})")
+    coarsest: int | None = None
+    if qi and hierarchy is not None:
+        names = [str(level.get("name")) for level in raw_levels]
+        top = hierarchy.depth - 1
+        given = spec.get("coarsest")
+        if given is None:
+            coarsest = min(DEFAULT_COARSEST_LEVEL.get(vtype, top), top)
+        elif given == "*":
+            coarsest = top
+        elif given in names or given == hierarchy.levels_[0]:
+            coarsest = 0 if given == hierarchy.levels_[0] else names.index(given)
+        else:
+            raise StandardError(
+                f"{where}: 'kanon.coarsest' {given!r} is not a level of hierarchy {hierarchy.name!r}; use one of "
+                f"{names + ['*']}"
+            )
+    elif "coarsest" in spec:
+        raise StandardError(f"{where}: 'kanon.coarsest' needs a 'hierarchy' to name a level of")
+    l_div: int | None = None
+    if "l" in spec:
+        if role != "sensitive" or not publish:
+            raise StandardError(f"{where}: 'kanon.l' only applies to a sensitive variable with 'publish: true'")
+        l_raw = spec["l"]
+        if isinstance(l_raw, bool) or not isinstance(l_raw, int) or l_raw < 1:
+            raise StandardError(f"{where}: 'kanon.l' must be a whole number of at least 1 (1 switches it off)")
+        l_div = l_raw if l_raw > 1 else None
+    elif role == "sensitive" and publish:
+        l_div = DEFAULT_L
+    return publish, float(weight), coarsest, l_div

@@ -136,6 +136,19 @@ class Variable:
     source: str = ""
     notes: str = ""
     codelist: str | None = None
+    kanon_publish: bool = False
+    weight: float = 1.0
+    coarsest_level: int | None = None
+    l_diversity: int | None = None
+
+    @property
+    def coarsest(self) -> str | None:
+        """Name of the coarsest hierarchy level k-anonymity may recode this quasi-identifier to ("*" = no limit)."""
+        if self.hierarchy is None or self.coarsest_level is None:
+            return None
+        if self.coarsest_level >= self.hierarchy.depth - 1:
+            return TOP
+        return self.hierarchy.levels_[self.coarsest_level]
 
     @property
     def values(self) -> list[Value]:
@@ -203,6 +216,34 @@ class Table:
     def hierarchies(self) -> dict[str, Hierarchy]:
         """Variable name -> its hierarchy, for the variables that have one."""
         return {v.name: v.hierarchy for v in self.variables_ if v.hierarchy is not None}
+
+    @property
+    def kanon_columns(self) -> list[str]:
+        """The allow-list of k-anonymized microdata (`kanon: publish`), in schema order; every other column is dropped.
+
+        A short list on purpose: each published column narrows the classes an attacker can single a person out in,
+        and an exact non-QI column lets a reader recount cells the aggregates suppress.
+        """
+        return [v.name for v in self.variables_ if v.kanon_publish]
+
+    @property
+    def kanon_weights(self) -> dict[str, float]:
+        """Quasi-identifier -> weight of its information loss in the lattice search (what analysts need most)."""
+        return {v.name: v.weight for v in self.variables_ if v.role == "quasi_identifier"}
+
+    @property
+    def kanon_coarsest(self) -> dict[str, int]:
+        """Quasi-identifier -> coarsest hierarchy level the lattice search may choose (local suppression aside)."""
+        return {
+            v.name: v.coarsest_level
+            for v in self.variables_
+            if v.role == "quasi_identifier" and v.coarsest_level is not None
+        }
+
+    @property
+    def kanon_l_diversity(self) -> dict[str, int]:
+        """Published sensitive column -> l: every equivalence class must hold at least l distinct values of it."""
+        return {v.name: v.l_diversity for v in self.variables_ if v.kanon_publish and v.l_diversity}
 
 
 @dataclass(frozen=True, eq=False)
