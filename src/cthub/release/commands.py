@@ -29,10 +29,14 @@ def _friendly() -> Iterator[None]:
     from cthub.release.budget import BudgetRefused
     from cthub.release.pipeline import ReleaseError
     from cthub.release.reader import ReleaseNotFound
+    from cthub.release.statement import UndeclaredOutput
     from cthub.store import StoreError
 
     try:
         yield
+    except UndeclaredOutput as exc:
+        err.print(f"[red]refused:[/] {exc}")
+        raise typer.Exit(4) from None
     except BudgetRefused as exc:
         err.print(f"[red]refused:[/] {exc}")
         raise typer.Exit(3) from None
@@ -65,10 +69,18 @@ def _print_result(res: Any) -> None:
                   str(c["limit"]))
     console.print(t)
     b = res.privacy.get("budget", {})
-    console.print(f"epsilon spent by this release: {res.privacy['epsilon']:.3g} (delta {res.privacy['delta']:g}); "
-                  f"hub budget used: {b.get('spent_epsilon_after', 0):.3g} of {b.get('total_epsilon', 0):.3g}")
-    console.print(f"release folder: {res.path}")
-    console.print(f"report:         {res.report}")
+    console.print(f"profile: {res.privacy.get('profile')}; unit of privacy: {res.privacy.get('unit')}")
+    if res.privacy.get("epsilon") is not None:
+        console.print(f"epsilon spent by this release: {res.privacy['epsilon']:.3g} (delta {res.privacy['delta']:g}); "
+                      f"hub budget used: {b.get('spent_epsilon_after', 0):.3g} of {b.get('total_epsilon', 0):.3g}")
+    else:
+        console.print(f"no DP mechanism (classic profile): k={res.privacy.get('k')}, counts below "
+                      f"{res.privacy.get('effective_threshold')} withheld")
+    console.print(f"release folder:      {res.path}")
+    console.print(f"public report:       {res.report}")
+    if res.evaluation is not None:
+        console.print(f"internal evaluation: {res.evaluation / 'report.html'} (raw-data metrics: admins only, "
+                      "never publish)")
     if res.status == "failed":
         console.print("[red]The release failed its gates and was not published;[/] what is published is unchanged. "
                       "Read the report, adjust cthub.yaml, and run `cthub release` again.")
@@ -84,16 +96,23 @@ def release_command(
     draft: bool = typer.Option(False, "--draft", help="Write the release but do not publish it, even if it passes."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Seed for the non-private random steps (tests, demos)."),
     membership: bool = typer.Option(True, "--membership-check/--no-membership-check",
-                                    help="Estimate membership-inference risk with a shadow synthesizer (slower)."),
+                                    help="Estimate membership-inference risk with a shadow synthesizer (slower; "
+                                         "internal evaluation only)."),
+    override_reason: Optional[str] = typer.Option(
+        None, "--override-reason",
+        help="classic profile: release although fewer than k records changed since the last classic release; the "
+             "reason is written to the audit log."),
 ) -> None:
-    """Make a release: k-anonymized and DP synthetic microdata, protected aggregates, report; publish if it passes.
+    """Make a release of the profile in cthub.yaml (dp: DP synthetic data and aggregates; classic: k-anonymized
+    microdata and threshold aggregates), with its privacy statement; publish it if it passes its gates.
 
     Example: [bold]cthub release --home ./cthub-data --draft[/bold]
     """
     from cthub.release.pipeline import run_release
 
     with _friendly(), _progress_bar() as update:
-        res = run_release(home, config, draft=draft, seed=seed, progress=update, membership_check=membership)
+        res = run_release(home, config, draft=draft, seed=seed, progress=update, membership_check=membership,
+                          override_reason=override_reason)
     _print_result(res)
     if res.status == "failed":
         raise typer.Exit(1)

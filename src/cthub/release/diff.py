@@ -1,10 +1,13 @@
-"""What changed between two releases: parameters, record counts, files and headline metrics."""
+"""What changed between two releases: parameters, record counts, files and headline metrics.
+
+The headline metrics come from the INTERNAL evaluations (`Release.metrics`): `cthub diff` is an operator's tool.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from cthub.release.reader import Release
+from cthub.release.reader import Release, record_count
 
 # Metrics worth comparing, as paths into metrics.json's per-table dict.
 HEADLINE_METRICS = {
@@ -51,13 +54,13 @@ def diff_releases(a: Release, b: Release) -> dict[str, Any]:
         {"name": k, "a": pa.get(k), "b": pb.get(k)} for k in sorted(set(pa) | set(pb)) if pa.get(k) != pb.get(k)
     ]
     privacy = []
-    for key in ("k", "epsilon", "delta", "threshold", "resolution"):
+    for key in ("profile", "k", "epsilon", "delta", "threshold", "resolution", "effective_threshold"):
         va, vb = (a.meta.get("privacy") or {}).get(key), (b.meta.get("privacy") or {}).get(key)
         if va != vb:
             privacy.append({"name": key, "a": va, "b": vb})
     ta, tb = a.meta.get("tables") or {}, b.meta.get("tables") or {}
     records = [
-        {"table": t, "a": (ta.get(t) or {}).get("records"), "b": (tb.get(t) or {}).get("records")}
+        {"table": t, "a": record_count(ta.get(t)), "b": record_count(tb.get(t))}
         for t in sorted(set(ta) | set(tb))
     ]
     fa, fb = {f.name: f.sha256 for f in a.files()}, {f.name: f.sha256 for f in b.files()}

@@ -122,7 +122,8 @@ class Release:
             "delta": privacy.get("delta"),
             "k": privacy.get("k"),
             "gates_passed": self.gates_passed,
-            "records": {t: (info or {}).get("records") for t, info in tables.items()},
+            "profile": self.meta.get("profile"),
+            "records": {t: record_count(info) for t, info in tables.items()},
         }
 
     @cached_property
@@ -231,6 +232,16 @@ class Release:
             if p.is_file():
                 return json.loads(p.read_text(encoding="utf-8"))
         return {}
+
+
+def record_count(table_meta: Any) -> int | None:
+    """The published record count of a table entry of release.json: the declared estimate's value (a DP noisy
+    count, or the k-anonymized file's rows); an old release's bare integer is read too."""
+    rec = (table_meta or {}).get("records") if isinstance(table_meta, dict) else None
+    if isinstance(rec, dict):
+        v = rec.get("value")
+        return int(v) if isinstance(v, (int, float)) else None
+    return int(rec) if isinstance(rec, int) else None
 
 
 def evaluation_dir(home: str | os.PathLike[str] | None, version: str) -> Path:
