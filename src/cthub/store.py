@@ -18,7 +18,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,10 @@ from cthub.config import hub_home
 STORE_FILE = "store.duckdb"
 RECORD_PREFIX = "rec_"
 META_COLUMNS = ("batch_id", "contributor", "imported_at", "row_number")
+# never returned as standard columns: the case key (a keyed pseudonym of contributor + case ID; the ID itself is
+# never stored) and the batch whose newer version of the case replaced this row (NULL: the current version)
+CASE_COLUMNS = ("case_key", "superseded_by")
+EXPORT_MODES = ("incremental", "full")
 BATCH_STATUSES = ("active", "replaced", "withdrawn")
 RELEASE_STATUSES = ("draft", "published", "failed", "discarded")
 USER_FIELDS = ("password_hash", "role", "contributor", "disabled", "last_login", "display_name")
@@ -59,6 +63,10 @@ class UnknownBatch(StoreError):
     """No batch has that id."""
 
 
+class UnknownCase(StoreError):
+    """No stored record has that case key for that contributor."""
+
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE TABLE IF NOT EXISTS batches (
@@ -79,7 +87,9 @@ CREATE TABLE IF NOT EXISTS batches (
     replaces VARCHAR,
     replaced_by VARCHAR,
     withdrawn_at TIMESTAMP,
-    report_dir VARCHAR
+    report_dir VARCHAR,
+    export VARCHAR,
+    cases VARCHAR
 );
 CREATE TABLE IF NOT EXISTS quarantine (
     batch_id VARCHAR NOT NULL,
@@ -213,11 +223,14 @@ class Batch:
     replaced_by: str | None
     withdrawn_at: datetime | None
     report_dir: str | None
+    export: str | None = None
+    cases: dict[str, Any] = field(default_factory=dict)  # new, updated, unchanged, without_case_id, missing, removed
 
     @classmethod
     def _from_row(cls, row: dict[str, Any]) -> "Batch":
         row = dict(row)
         row["tables"] = json.loads(row["tables"]) if row.get("tables") else []
+        row["cases"] = json.loads(row["cases"]) if row.get("cases") else {}
         for key in ("rows_total", "accepted", "warned", "rejected"):
             row[key] = int(row[key] or 0)
         return cls(**row)
@@ -249,7 +262,18 @@ class Store:
         with store._connect() as con:
             con.execute(_SCHEMA)
             con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', '1')")
+            for column in ("export", "cases"):  # stores made before cases were keyed
+                con.execute(f"ALTER TABLE batches ADD COLUMN IF NOT EXISTS {column} VARCHAR")
         return store
+
+    def meta_get(self, key: str) -> str | None:
+        with self._connect(read_only=True) as con:
+            row = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return None if row is None else str(row[0])
+
+    def meta_set(self, key: str, value: str) -> None:
+        with self._connect() as con:
+            con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
 
     @property
     def home(self) -> Path:
@@ -314,7 +338,7 @@ class Store:
             "ORDER BY ordinal_position",
             [RECORD_PREFIX + table],
         ).fetchall()
-        return [r[0] for r in rows if r[0] not in META_COLUMNS]
+        return [r[0] for r in rows if r[0] not in META_COLUMNS and r[0] not in CASE_COLUMNS]
 
     def _ensure_record_table(self, con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> list[str]:
         """Create `rec_<table>` with the standard's columns (or add new ones after a standard upgrade)."""
@@ -336,16 +360,31 @@ class Store:
         ).fetchone():
             cols = ", ".join(
                 ["batch_id VARCHAR NOT NULL", "contributor VARCHAR NOT NULL", "imported_at TIMESTAMP NOT NULL",
-                 "row_number BIGINT"]
+                 "row_number BIGINT", "case_key VARCHAR", "superseded_by VARCHAR"]
                 + [f"{_ident(c)} VARCHAR" for c in wanted]
             )
             con.execute(f"CREATE TABLE {name} ({cols})")
             return wanted
+        self._ensure_case_columns(con, table)
         for c in wanted:
             if c not in existing:
                 con.execute(f"ALTER TABLE {name} ADD COLUMN {_ident(c)} VARCHAR")
                 existing.append(c)
         return existing
+
+    def _ensure_case_columns(self, con: duckdb.DuckDBPyConnection, table: str) -> None:
+        """Add the case columns to a record table made before cases were keyed; old rows get fresh random keys
+        (each its own case, as every row was then)."""
+        name = _ident(RECORD_PREFIX + table)
+        present = {r[0] for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ?",
+            [RECORD_PREFIX + table]).fetchall()}
+        if "case_key" not in present:
+            con.execute(f"ALTER TABLE {name} ADD COLUMN case_key VARCHAR")
+            con.execute(f"UPDATE {name} SET case_key = replace(gen_random_uuid()::VARCHAR, '-', '') || "
+                        "replace(gen_random_uuid()::VARCHAR, '-', '') WHERE case_key IS NULL")
+        if "superseded_by" not in present:
+            con.execute(f"ALTER TABLE {name} ADD COLUMN superseded_by VARCHAR")
 
     def find_batch(self, contributor: str, sha256: str) -> Batch | None:
         """The active batch of `contributor` made from a file with this SHA-256, if any (re-import detection)."""
@@ -374,19 +413,36 @@ class Store:
         batch_id: str | None = None,
         report_dir: str | None = None,
         row_numbers: dict[str, pd.Series] | None = None,
+        case_keys: dict[str, pd.Series] | None = None,
+        present_keys: dict[str, pd.Series] | None = None,
+        export: str = "incremental",
+        remove_missing: bool = False,
+        without_case_id: int = 0,
     ) -> Batch:
-        """Store one imported file's accepted records and quarantine in a single transaction.
+        """Store one imported file's records and quarantine in a single transaction, case by case.
 
-        `tables` maps standard table names to contract tables (standard columns only). `quarantine` has columns
-        `row_number`, `reasons` and `data` (a JSON string of mapped non-identifier values). `replace` names an active
-        batch of the same contributor whose records this batch supersedes (they are deleted in the same transaction).
-        The same file for the same contributor is refused with DuplicateBatch, unless it replaces that very batch.
+        `tables` maps standard table names to contract tables (standard columns only); `case_keys[table]` gives
+        each row's case key (rows of one case share it; without it every row is a new case). A case already stored
+        for this contributor is updated when its rows differ (the old rows are kept, marked `superseded_by` this
+        batch, until `purge_superseded`) and left alone when they are the same. `export="full"` means the file
+        lists every case: stored cases whose key is not in `present_keys[table]` (every row of the file, quarantined
+        ones included) are counted per batch, and with `remove_missing` superseded too. `quarantine` has columns
+        `row_number`, `reasons` and `data`. `replace` names an active batch of the same contributor whose records
+        this batch supersedes (they are deleted in the same transaction, and the versions they had superseded
+        come back first). The same file for the same contributor is refused with DuplicateBatch, unless it
+        replaces that very batch. The counts are in the returned batch's `cases`.
         """
+        if export not in EXPORT_MODES:
+            raise StoreError(f"export must be one of {', '.join(EXPORT_MODES)}, not {export!r}")
+        if remove_missing and export != "full":
+            raise StoreError("only a full export can remove missing cases; import it with --full")
         now = _now()
         batch_id = batch_id or f"{contributor}-{now:%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}"
         quarantine = quarantine if quarantine is not None else pd.DataFrame(columns=["row_number", "reasons", "data"])
         accepted = sum(len(df) for df in tables.values())
         rejected = len(quarantine) if rejected is None else rejected
+        cases: dict[str, Any] = {"new": 0, "updated": 0, "unchanged": 0, "without_case_id": int(without_case_id),
+                                 "missing": [], "removed": 0}
         with self._transaction() as con:
             dup = con.execute(
                 "SELECT batch_id FROM batches WHERE contributor = ? AND sha256 = ? AND status = 'active'",
@@ -412,26 +468,21 @@ class Store:
                 )
             for table, df in tables.items():
                 columns = self._ensure_record_table(con, table, list(df.columns))
-                if df.empty:
-                    continue
-                nums = (row_numbers or {}).get(table)
-                data: dict[str, Any] = {
-                    "row_number": pa.array(np.asarray(nums, dtype="int64") if nums is not None
-                                           else np.arange(1, len(df) + 1, dtype="int64")),
-                }
-                # only columns with a value are sent; the others default to NULL (most contributors fill few)
-                for c in columns:
-                    if c in df.columns and df[c].notna().any():
-                        data[c] = pa.array(df[c].astype(pd.StringDtype("pyarrow")).reset_index(drop=True))
-                arrow = pa.table(data)
-                con.register("_incoming", arrow)
-                cols = [c for c in data if c != "row_number"]
-                target = ", ".join(_ident(c) for c in ["batch_id", "contributor", "imported_at", "row_number", *cols])
-                source = ", ".join(["?", "?", "?::TIMESTAMP", "row_number",
-                                    *(_ident(c) for c in cols)])
-                con.execute(f"INSERT INTO {_ident(RECORD_PREFIX + table)} ({target}) SELECT {source} FROM _incoming",
-                            [batch_id, contributor, now])
-                con.unregister("_incoming")
+                keys = (case_keys or {}).get(table)
+                if keys is None:
+                    keys = pd.Series([uuid.uuid4().hex + uuid.uuid4().hex for _ in range(len(df))], dtype="string")
+                if len(keys) != len(df):
+                    raise StoreError(f"{len(keys)} case keys for {len(df)} rows of {table}")
+                counts = self._upsert(con, table, columns, df, keys, (row_numbers or {}).get(table), batch_id,
+                                      contributor, now)
+                for k in ("new", "updated", "unchanged"):
+                    cases[k] += counts[k]
+                if export == "full":
+                    present = (present_keys or {}).get(table)
+                    present = keys if present is None else present
+                    missing, removed = self._missing_cases(con, table, contributor, batch_id, present, remove_missing)
+                    cases["missing"] += missing
+                    cases["removed"] += removed
             if len(quarantine):
                 q = pd.DataFrame(
                     {
@@ -447,35 +498,116 @@ class Store:
                 con.execute("INSERT INTO quarantine SELECT batch_id, row_number, reasons, data FROM _quarantine")
                 con.unregister("_quarantine")
             con.execute(
-                "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, NULL, NULL, ?)",
+                "INSERT INTO batches (batch_id, contributor, file_name, sha256, mapping, mapping_version, "
+                "standard_version, tables, imported_at, rows_total, accepted, warned, rejected, status, replaces, "
+                "replaced_by, withdrawn_at, report_dir, export, cases) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, NULL, NULL, ?, ?, ?)",
                 [
                     batch_id, contributor, file_name, sha256, mapping, mapping_version, _standard_version(),
                     json.dumps(sorted(tables)), now, accepted + rejected, accepted, warned, rejected, replace,
-                    report_dir,
+                    report_dir, export, json.dumps(cases, default=str),
                 ],
             )
         return self.batch(batch_id)
+
+    @staticmethod
+    def _fingerprint(columns: list[str], present: set[str]) -> str:
+        """SQL for one row's content hash over the standard columns (a column not sent counts as NULL)."""
+        parts = [f"coalesce({_ident(c)}, chr(0))" if c in present else "chr(0)" for c in columns]
+        return f"md5(concat_ws(chr(30), {', '.join(parts) or chr(39) * 2}))"
+
+    def _upsert(self, con: duckdb.DuckDBPyConnection, table: str, columns: list[str], df: pd.DataFrame,
+                keys: pd.Series, nums: pd.Series | None, batch_id: str, contributor: str,
+                now: datetime) -> dict[str, int]:
+        """Insert the rows of new and changed cases, supersede the stored versions of changed ones; count them."""
+        name = _ident(RECORD_PREFIX + table)
+        data: dict[str, Any] = {
+            "row_number": pa.array(np.asarray(nums, dtype="int64") if nums is not None
+                                   else np.arange(1, len(df) + 1, dtype="int64")),
+            "case_key": pa.array(keys.astype(pd.StringDtype("pyarrow")).reset_index(drop=True)),
+        }
+        # only columns with a value are sent; the others default to NULL (most contributors fill few)
+        for c in columns:
+            if c in df.columns and df[c].notna().any():
+                data[c] = pa.array(df[c].astype(pd.StringDtype("pyarrow")).reset_index(drop=True))
+        con.register("_incoming", pa.table(data))
+        sent = [c for c in data if c not in ("row_number", "case_key")]
+        stored = set(self._table_columns(con, table))
+        con.execute("CREATE OR REPLACE TEMP TABLE _in_cases AS SELECT case_key, string_agg(fp, ',' ORDER BY fp) "
+                    f"AS fp FROM (SELECT case_key, {self._fingerprint(columns, set(sent))} AS fp FROM _incoming) "
+                    "GROUP BY case_key")
+        con.execute("CREATE OR REPLACE TEMP TABLE _old_cases AS SELECT case_key, string_agg(fp, ',' ORDER BY fp) "
+                    f"AS fp FROM (SELECT case_key, {self._fingerprint(columns, stored)} AS fp FROM {name} "
+                    "WHERE contributor = ? AND superseded_by IS NULL AND case_key IN (SELECT case_key FROM _in_cases)) "
+                    "GROUP BY case_key", [contributor])
+        new, updated, unchanged = (int(x) for x in con.execute(
+            "SELECT count(*) FILTER (WHERE o.case_key IS NULL), count(*) FILTER (WHERE o.fp <> i.fp), "
+            "count(*) FILTER (WHERE o.fp = i.fp) FROM _in_cases i LEFT JOIN _old_cases o USING (case_key)"
+        ).fetchone())
+        if updated:
+            con.execute(f"UPDATE {name} SET superseded_by = ? WHERE contributor = ? AND superseded_by IS NULL AND "
+                        "case_key IN (SELECT i.case_key FROM _in_cases i JOIN _old_cases o USING (case_key) "
+                        "WHERE i.fp <> o.fp)", [batch_id, contributor])
+        target = ", ".join(_ident(c) for c in ["batch_id", "contributor", "imported_at", "row_number", "case_key",
+                                               *sent])
+        source = ", ".join(["?", "?", "?::TIMESTAMP", "row_number", "case_key", *(_ident(c) for c in sent)])
+        con.execute(f"INSERT INTO {name} ({target}) SELECT {source} FROM _incoming WHERE case_key NOT IN "
+                    "(SELECT i.case_key FROM _in_cases i JOIN _old_cases o USING (case_key) WHERE i.fp = o.fp)",
+                    [batch_id, contributor, now])
+        con.execute("DROP TABLE _in_cases")
+        con.execute("DROP TABLE _old_cases")
+        con.unregister("_incoming")
+        return {"new": new, "updated": updated, "unchanged": unchanged}
+
+    def _missing_cases(self, con: duckdb.DuckDBPyConnection, table: str, contributor: str, batch_id: str,
+                       present: pd.Series, remove: bool) -> tuple[list[dict[str, Any]], int]:
+        """Current cases of `contributor` a full export lacks, counted per original batch (never listed by key)."""
+        name = _ident(RECORD_PREFIX + table)
+        con.register("_present", pa.table({"case_key": pa.array(pd.Series(present).astype(
+            pd.StringDtype("pyarrow")).reset_index(drop=True))}))
+        where = ("contributor = ? AND superseded_by IS NULL AND batch_id <> ? AND case_key NOT IN "
+                 "(SELECT case_key FROM _present WHERE case_key IS NOT NULL)")
+        rows = _rows(con.execute(
+            f"SELECT m.batch_id, b.file_name, b.imported_at, m.cases FROM (SELECT batch_id, "
+            f"count(DISTINCT case_key) AS cases FROM {name} WHERE {where} GROUP BY batch_id) m "
+            "LEFT JOIN batches b USING (batch_id) ORDER BY b.imported_at, m.batch_id", [contributor, batch_id]))
+        removed = 0
+        if remove and rows:
+            removed = sum(int(r["cases"]) for r in rows)
+            con.execute(f"UPDATE {name} SET superseded_by = ? WHERE {where}", [batch_id, contributor, batch_id])
+        con.unregister("_present")
+        out = [{"table": table, "batch_id": r["batch_id"], "file_name": r["file_name"],
+                "imported_at": r["imported_at"].isoformat(timespec="seconds") if r["imported_at"] else None,
+                "cases": int(r["cases"])} for r in rows]
+        return out, removed
 
     def set_report_dir(self, batch_id: str, report_dir: str) -> None:
         """Remember where the batch's validation report was written (the web shows it to the contributor)."""
         with self._connect() as con:
             con.execute("UPDATE batches SET report_dir = ? WHERE batch_id = ?", [report_dir, batch_id])
 
-    def records(self, table: str, with_meta: bool = False) -> pd.DataFrame:
-        """All stored records of a standard table as a contract table (the release pipeline's input)."""
+    def records(self, table: str, with_meta: bool = False, with_person: bool = False) -> pd.DataFrame:
+        """The current version of every stored case of a standard table as a contract table (the release
+        pipeline's input). `with_person` adds `_person`, the case key shared by all rows of one person (a victim's
+        victim-perpetrator rows), so the pipeline can bound each person's contribution; it never goes public."""
         with self._connect(read_only=True) as con:
             if table not in self._record_tables(con):
                 columns = _standard_columns(table)
                 if columns is None:
                     raise StoreError(f"no records and no standard table named {table!r}")
-                cols = [*META_COLUMNS, *columns] if with_meta else columns
+                cols = [*META_COLUMNS, *columns] if with_meta else list(columns)
+                if with_person:
+                    cols.append("_person")
                 return pd.DataFrame({c: pd.Series(dtype="string") for c in cols})
+            self._ensure_case_columns(con, table)
             columns = self._table_columns(con, table)
             standard = _standard_columns(table)
             if standard is not None:
                 columns = [c for c in standard if c in columns]
-            select = [*META_COLUMNS, *columns] if with_meta else columns
-            sql = f"SELECT {', '.join(_ident(c) for c in select)} FROM {_ident(RECORD_PREFIX + table)} " \
+            select = [_ident(c) for c in ([*META_COLUMNS, *columns] if with_meta else columns)]
+            if with_person:
+                select.append('case_key AS "_person"')
+            sql = f"SELECT {', '.join(select)} FROM {_ident(RECORD_PREFIX + table)} WHERE superseded_by IS NULL " \
                   "ORDER BY imported_at, batch_id, row_number"
             df = con.execute(sql).fetch_df()
         meta = {"imported_at", "row_number"}
@@ -485,26 +617,30 @@ class Store:
         return df.reset_index(drop=True)
 
     def record_counts(self) -> dict[str, int]:
-        """Stored records per standard table."""
+        """Stored records (current versions) per standard table."""
         with self._connect(read_only=True) as con:
-            return {
-                t: int(con.execute(f"SELECT count(*) FROM {_ident(RECORD_PREFIX + t)}").fetchone()[0])
-                for t in self._record_tables(con)
-            }
+            out = {}
+            for t in self._record_tables(con):
+                self._ensure_case_columns(con, t)
+                out[t] = int(con.execute(f"SELECT count(*) FROM {_ident(RECORD_PREFIX + t)} "
+                                         "WHERE superseded_by IS NULL").fetchone()[0])
+            return out
 
     def record_counts_by_contributor(self) -> pd.DataFrame:
-        """Stored records per table and contributor, for `cthub status`."""
+        """Current records and cases per table and contributor, for `cthub status`."""
         parts = []
         with self._connect(read_only=True) as con:
             for t in self._record_tables(con):
+                self._ensure_case_columns(con, t)
                 df = con.execute(
-                    f"SELECT ? AS table_name, contributor, count(*) AS records FROM {_ident(RECORD_PREFIX + t)} "
+                    f"SELECT ? AS table_name, contributor, count(*) AS records, count(DISTINCT case_key) AS cases "
+                    f"FROM {_ident(RECORD_PREFIX + t)} WHERE superseded_by IS NULL "
                     "GROUP BY contributor ORDER BY contributor",
                     [t],
                 ).fetch_df()
                 parts.append(df)
         if not parts:
-            return pd.DataFrame({"table_name": [], "contributor": [], "records": []})
+            return pd.DataFrame({"table_name": [], "contributor": [], "records": [], "cases": []})
         return pd.concat(parts, ignore_index=True)
 
     def batches(self, contributor: str | None = None) -> list[Batch]:
@@ -546,19 +682,28 @@ class Store:
             return int(con.execute("SELECT count(*) FROM quarantine").fetchone()[0])
 
     def _delete_batch_rows(self, con: duckdb.DuckDBPyConnection, batch_id: str) -> int:
+        """Delete a batch's rows and quarantine; the versions it had superseded become current again (unless a
+        later batch has its own version of that case)."""
         deleted = 0
         for t in self._record_tables(con):
+            self._ensure_case_columns(con, t)
             name = _ident(RECORD_PREFIX + t)
             deleted += int(con.execute(f"SELECT count(*) FROM {name} WHERE batch_id = ?", [batch_id]).fetchone()[0])
             con.execute(f"DELETE FROM {name} WHERE batch_id = ?", [batch_id])
+            con.execute(
+                f"UPDATE {name} AS r SET superseded_by = NULL WHERE r.superseded_by = ? AND NOT EXISTS (SELECT 1 FROM "
+                f"{name} c WHERE c.contributor = r.contributor AND c.case_key = r.case_key AND c.superseded_by IS NULL)",
+                [batch_id],
+            )
         con.execute("DELETE FROM quarantine WHERE batch_id = ?", [batch_id])
         return deleted
 
     def withdraw(self, batch_id: str) -> int:
-        """Delete a batch's records and quarantine for good (a data-subject removal request); returns records removed.
+        """Delete a batch's records and quarantine for good; returns records removed.
 
         The batch row stays, with status `withdrawn`, so the history says what happened; its validation report is
-        deleted. Deleted rows can linger in
+        deleted. Older versions of its cases that it had superseded become current again (withdraw those batches
+        too, or withdraw a person with `withdraw_case`, to remove every version). Deleted rows can linger in
         free blocks of a DuckDB file, so the file is rewritten (copy of the live data, then an atomic rename): after
         this returns, the withdrawn values are not in the file's bytes.
         """
@@ -574,6 +719,53 @@ class Store:
         self.compact()
         self._remove_report(row[1])
         return deleted
+
+    def withdraw_case(self, contributor: str, case_key: str) -> dict[str, Any]:
+        """Delete every version of one person's case (a data-subject request) from every record table, then rewrite
+        the file so the values are gone from its bytes. Returns {"records": {table: n}, "rows": [(batch_id,
+        row_number), ...]} (the rows let the caller scrub the batches' reports). UnknownCase if nothing matched."""
+        removed: dict[str, int] = {}
+        rows: list[tuple[str, int]] = []
+        with self._transaction() as con:
+            for t in self._record_tables(con):
+                self._ensure_case_columns(con, t)
+                name = _ident(RECORD_PREFIX + t)
+                hits = con.execute(f"SELECT batch_id, row_number FROM {name} WHERE contributor = ? AND case_key = ?",
+                                   [contributor, case_key]).fetchall()
+                if hits:
+                    con.execute(f"DELETE FROM {name} WHERE contributor = ? AND case_key = ?", [contributor, case_key])
+                    removed[t] = len(hits)
+                    rows += [(str(b), int(r)) for b, r in hits if r is not None]
+        if not removed:
+            raise UnknownCase(f"no stored case of {contributor!r} has that case ID (IDs match exactly, after "
+                              "trimming spaces, as the contributor's export writes them); check the contributor "
+                              "and the ID")
+        self.compact()
+        return {"records": removed, "rows": rows}
+
+    def purge_superseded(self) -> int:
+        """Delete the older versions of updated cases (kept for audit until now) and rewrite the file; returns how
+        many rows went."""
+        deleted = 0
+        with self._transaction() as con:
+            for t in self._record_tables(con):
+                self._ensure_case_columns(con, t)
+                name = _ident(RECORD_PREFIX + t)
+                deleted += int(con.execute(f"SELECT count(*) FROM {name} WHERE superseded_by IS NOT NULL")
+                               .fetchone()[0])
+                con.execute(f"DELETE FROM {name} WHERE superseded_by IS NOT NULL")
+        self.compact()
+        return deleted
+
+    def superseded_count(self) -> int:
+        """Rows kept only as older versions of updated cases."""
+        with self._connect(read_only=True) as con:
+            total = 0
+            for t in self._record_tables(con):
+                self._ensure_case_columns(con, t)
+                total += int(con.execute(f"SELECT count(*) FROM {_ident(RECORD_PREFIX + t)} "
+                                         "WHERE superseded_by IS NOT NULL").fetchone()[0])
+            return total
 
     def _remove_report(self, report_dir: str | None) -> None:
         """The validation report goes with the records (only a folder under this hub's reports/ is touched)."""

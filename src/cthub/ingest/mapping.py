@@ -7,6 +7,8 @@ a cell into a code. `builtin:NAME` resolves to `cthub/ingest/mappings/NAME.yaml`
     name: hotline
     version: "1"
     table: victims
+    case_id: Call ID                                   # read only to key the case; never stored
+    export: incremental                                # or full: the file lists every case of the contributor
     identifiers: [caller_name, phone, email, notes]
     variables:
       gender: {from: Sex, values: {F: Female, M: Male}}
@@ -83,6 +85,29 @@ class Rule(BaseModel):
         return self.input != "dob"
 
 
+class CaseId(BaseModel):
+    """The contributor's case-ID column(s) (first present wins). Read only to make the case key, never stored.
+
+    `required: false` lets a file without any of the columns through (every row then gets a fresh key and the
+    report says so); by default such a file is refused, since its cases could never be matched again."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    source: list[str] = Field(alias="from", min_length=1)
+    required: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_forms(cls, v: object) -> object:
+        if isinstance(v, str):
+            return {"from": [v]}
+        if isinstance(v, list):
+            return {"from": v}
+        if isinstance(v, dict) and isinstance(v.get("from"), str):
+            return {**v, "from": [v["from"]]}
+        return v
+
+
 class Mapping(BaseModel):
     """One contributor format. `identifiers` are read by nobody; columns no rule uses are ignored."""
 
@@ -96,6 +121,8 @@ class Mapping(BaseModel):
     header_row: int = Field(1, ge=1)  # XLSX/CSV: 1-based row holding the column names
     label_row: list[str] = Field(default_factory=list)  # a first data row repeating these labels is skipped
     identifiers: list[str] = Field(default_factory=list)
+    case_id: CaseId | None = None  # None: every row is its own, unmatchable case
+    export: Literal["incremental", "full"] = "incremental"  # full: cases missing from the file are listed
     variables: dict[str, Rule]
 
     @field_validator("version", mode="before")
@@ -115,6 +142,11 @@ class Mapping(BaseModel):
     @model_validator(mode="after")
     def _identifiers_unmapped(self) -> "Mapping":
         ids = {fold_header(c) for c in self.identifiers}
+        case_cols = {fold_header(c) for c in (self.case_id.source if self.case_id else [])}
+        for var, rule in self.variables.items():
+            for c in rule.source:
+                if fold_header(c) in case_cols:
+                    raise ValueError(f"variable {var!r} reads {c!r}, the case-ID column; a case ID is never stored")
         for var, rule in self.variables.items():
             for c in rule.source:
                 if fold_header(c) in ids and rule.input != "dob":
