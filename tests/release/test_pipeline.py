@@ -18,8 +18,8 @@ from cthub.release.pipeline import ReleaseError, run_release
 from cthub.release.reader import Release, latest_published, list_releases, published_versions
 from cthub.store import Store
 
-RELEASE_KEYS = {"version", "created", "hub", "cthub_version", "standard_version", "parameters", "privacy", "tables",
-                "summary", "gates"}
+RELEASE_KEYS = {"version", "created", "hub", "cthub_version", "standard_version", "profile", "parameters", "privacy",
+                "tables", "summary", "gates"}
 
 
 def _published_bytes(home: Path) -> bytes:
@@ -38,39 +38,53 @@ def test_release_lifecycle(small_hub: Path) -> None:
     assert steps and steps[-1][1] == steps[-1][2] - 1  # the bar reaches its last step
     rel = Release(res.path)
 
-    # release.json carries the contract's fields
+    # release.json: the dp profile, no exact count anywhere (the record count is the declared DP estimate)
     meta = json.loads((res.path / "release.json").read_text())
-    assert RELEASE_KEYS <= set(meta)
-    assert set(meta["privacy"]) >= {"k", "epsilon", "delta", "threshold", "resolution", "methods"}
-    assert meta["tables"]["victims"]["records"] == 500
-    assert meta["summary"]["records"] == 500 and meta["summary"]["contributors"] == 1
-    assert meta["gates"]["passed"] is True and meta["parameters"]["seed"] == 7
+    assert RELEASE_KEYS <= set(meta) and meta["profile"] == "dp"
+    records = meta["tables"]["victims"]["records"]
+    assert records["guarantee"] == "dp" and records["sigma"] > 0 and isinstance(records["value"], int)
+    assert abs(records["value"] - 500) < 10 * records["sigma"]
+    assert meta["gates"] == {"passed": True} and meta["parameters"]["seed"] == 7
+    assert "records" not in meta["summary"] and meta["summary"]["contributors"] == 1
+    assert len(rel.synthetic("victims")) == max(records["value"], 1)  # the synthetic row count is that estimate
 
-    # every file of the contract is there, in CSV and Parquet, and the checksums verify (as sha256sum -c would)
-    for kind in ("kanon", "synthetic", "aggregates"):
+    # the dp profile publishes no k-anonymized file and no raw-data metrics; every file has a declared guarantee
+    for kind in ("synthetic", "aggregates"):
         for ext in ("csv", "parquet"):
             assert (res.path / "data" / f"victims_{kind}.{ext}").is_file()
+    assert not (res.path / "data" / "victims_kanon.csv").exists()
+    assert not (res.path / "metrics.json").exists()
     for name in ("codebook.html", "codebook.md", "dictionary.csv", "dictionary.xlsx", "datapackage.json",
-                 "report.html", "metrics.json", "SHA256SUMS"):
+                 "report.html", "report.json", "privacy.json", "release.json", "SHA256SUMS"):
         assert (res.path / name).is_file(), name
+    declared = set(rel.public_files())
+    on_disk = {p.relative_to(res.path).as_posix() for p in res.path.rglob("*") if p.is_file()}
+    assert on_disk - {"SHA256SUMS"} == declared
+    statement = rel.privacy
+    assert statement["unit"]["kind"] == "person"
+    assert {o["guarantee"]["type"] for o in statement["outputs"]} <= {"dp", "post-processing", "data-independent"}
     for line in (res.path / "SHA256SUMS").read_text().splitlines():
         digest, name = line.split("  ", 1)
         assert hashlib.sha256((res.path / name).read_bytes()).hexdigest() == digest
     assert rel.verify() == []
     package = json.loads((res.path / "datapackage.json").read_text())
-    assert {r["path"] for r in package["resources"]} == {f"data/victims_{k}.csv" for k in ("kanon", "synthetic",
-                                                                                           "aggregates")}
-    assert len(rel.synthetic("victims")) > 0 and rel.aggregates("victims")["count"].min() >= 11
+    assert {r["path"] for r in package["resources"]} == {f"data/victims_{k}.csv" for k in ("synthetic", "aggregates")}
     from frictionless import validate
 
     assert validate(str(res.path / "datapackage.json")).valid  # the standard's schemas describe the real files
 
-    # the ledger recorded the spend; the release's epsilon is what the ledger's rho converts to
+    # the internal evaluation (raw-data metrics) is outside the release folder, for admins
+    assert res.evaluation is not None and (res.evaluation / "metrics.json").is_file()
+    assert res.evaluation.parent.name == "evaluations" and not res.evaluation.is_relative_to(home / "releases")
+
+    # the ledger recorded every spend (count + synthesizer); the statement's composed epsilon is what they convert to
     ledger = Store.open(home).ledger()
-    assert len(ledger) == 1 and ledger["release"].iloc[0] == res.version
+    assert set(ledger["release"]) == {res.version} and len(ledger) == 2
     cfg = load_config(home)
+    composed = statement["composed"]
     assert epsilon_from_rho(float(ledger["rho"].sum()), cfg.release.budget.delta) == pytest.approx(
-        meta["privacy"]["epsilon"], rel=1e-6)
+        composed["epsilon"], rel=1e-6)
+    assert meta["privacy"]["epsilon"] == pytest.approx(composed["epsilon"], rel=1e-9)
 
     # a draft is not published until someone says so
     assert published_versions(home) == []
@@ -88,11 +102,11 @@ def test_release_lifecycle(small_hub: Path) -> None:
     assert _published_bytes(home) == before and latest_published(home).version == res.version
     assert Release(res.path).verify() == []
     assert Release(failed.path).status == "failed"
-    assert "FAILED" in (failed.path / "report.html").read_text()
+    assert "FAILED" in (failed.evaluation / "report.html").read_text()
     refused = runner.invoke(app, ["publish", failed.version, "--home", str(home)])
     assert refused.exit_code == 1 and "failed its gates" in refused.output
 
-    # listing, diff, discard
+    # listing, diff (its metrics come from the internal evaluations), discard
     listed = runner.invoke(app, ["releases", "--home", str(home), "--json"])
     statuses = {r["version"]: r["status"] for r in json.loads(listed.output)}
     assert statuses == {res.version: "published", failed.version: "failed"}
@@ -105,7 +119,7 @@ def test_release_lifecycle(small_hub: Path) -> None:
     gone = runner.invoke(app, ["discard", failed.version, "--home", str(home)])
     assert gone.exit_code == 0, gone.output
     assert [r.version for r in list_releases(home)] == [res.version]
-    assert len(Store.open(home).ledger()) == 2  # discarding never gives budget back
+    assert len(Store.open(home).ledger()) == 4  # discarding never gives budget back
 
     # the lifetime budget refuses a release that would pass it, before spending anything
     spent = epsilon_from_rho(Store.open(home).ledger_spent_rho(), cfg.release.budget.delta)
@@ -113,9 +127,28 @@ def test_release_lifecycle(small_hub: Path) -> None:
     tight.release.budget.total_epsilon = spent + 1.0
     with pytest.raises(BudgetRefused, match="Nothing was spent"):
         run_release(home, tight, seed=9)
-    assert len(Store.open(home).ledger()) == 2
+    assert len(Store.open(home).ledger()) == 4
     assert [r.version for r in list_releases(home)] == [res.version]
     assert not any(p.name.startswith(".tmp-") for p in (home / "releases").iterdir())
+
+
+def test_undeclared_file_is_refused(small_hub: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stage that writes a file without declaring its guarantee stops the release: nothing is published."""
+    from cthub.release.stages import count as count_stage
+    from cthub.release.statement import UndeclaredOutput
+
+    original = count_stage.NoisyCount.run
+
+    def leaky(self: object, ctx: object, folder: Path) -> list:
+        (folder / "data").mkdir(exist_ok=True)
+        (folder / "data" / "exact_counts.csv").write_text("n\n500\n")
+        return original(self, ctx, folder)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(count_stage.NoisyCount, "run", leaky)
+    with pytest.raises(UndeclaredOutput, match="exact_counts.csv"):
+        run_release(small_hub, seed=1, membership_check=False)
+    assert list_releases(small_hub) == [] and published_versions(small_hub) == []
+    assert Store.open(small_hub).ledger().empty  # nothing recorded either
 
 
 def test_budget_refusal_on_first_release(small_hub: Path) -> None:
@@ -135,21 +168,3 @@ def test_no_records_is_a_clear_error(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "no records" in res.output
 
 
-def test_budget_plan_overstates_rather_than_understates() -> None:
-    from cthub.config import ReleaseConfig
-    from cthub.release.budget import actual_rho, default_delta, plan_release, planned_rho, rho_bounds
-
-    config = ReleaseConfig()
-    plan = plan_release(config, {"victims": 1000}, 0.0)
-    # With no delta of its own the synthesizer uses the hub's budget delta, so "epsilon 4" is 4 in the ledger too.
-    lo, hi = rho_bounds(4.0, config.budget.delta)
-    assert lo <= hi < lo * (1 + 1e-9)
-    assert plan.planned_rho >= hi
-    assert epsilon_from_rho(plan.planned_rho, config.budget.delta) == pytest.approx(4.0, abs=1e-6)
-    # A mechanism whose delta comes from the record count is planned with a smaller count, so a larger delta.
-    rho_n, d = planned_rho(4.0, None, 1000)
-    assert d > default_delta(1000)
-    assert rho_n >= rho_bounds(4.0, default_delta(1000))[1]
-    assert epsilon_from_rho(lo, config.budget.delta) <= 4.0
-    assert actual_rho({"rho_spent": 0.25}) == 0.25
-    assert pd.notna(plan.as_dict()["planned_epsilon"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,29 @@ from cthub.release.stages.columns import aggregate_columns, mask_no
 CHUNK_ROWS = 200_000
 
 
+def model_aggregates(model: Any, synthetic: pd.DataFrame, columns: list[str], yes_only: list[str], length: int,
+                     factor: int, seed: int | None) -> pd.DataFrame:
+    """Counts of every combination up to `length` over `synthetic` plus (factor - 1) x as many further draws of
+    the same fitted model, divided by `factor` and rounded; zero counts are dropped. Memory: one chunk of rows."""
+    from cthub.aggregates import exact_aggregates
+
+    n = len(synthetic)
+
+    def chunks() -> Iterator[pd.DataFrame]:
+        yield mask_no(synthetic[columns], yes_only)
+        extra = n * (factor - 1)
+        i = 0
+        while extra > 0:
+            take = min(extra, CHUNK_ROWS)
+            yield mask_no(model.sample(take, seed=seed_for(seed, 1000 + i))[columns], yes_only)
+            extra -= take
+            i += 1
+
+    counts = exact_aggregates(chunks(), length, columns=columns)
+    counts["count"] = np.floor(counts["count"].to_numpy() / factor + 0.5).astype("int64")
+    return counts[counts["count"] > 0].reset_index(drop=True)
+
+
 class ModelAggregates:
     name = "aggregates"
 
@@ -26,29 +50,13 @@ class ModelAggregates:
         return []  # post-processing of the synthesizer
 
     def run(self, ctx: TableContext, folder: Path) -> list[Output]:
-        from cthub.aggregates import exact_aggregates
-
         rc = ctx.config.release
-        model = ctx.results["model"]
         synthetic: pd.DataFrame = ctx.results["synthetic"]
         cols, yes_only = aggregate_columns(ctx, available=list(synthetic.columns))
         factor = rc.aggregates.sample_factor
         ctx.step(f"{ctx.name}: aggregates counted from the synthesizer (length {rc.aggregates.length}, x{factor})")
-        n = len(synthetic)
-
-        def chunks() -> Iterator[pd.DataFrame]:
-            yield mask_no(synthetic[cols], yes_only)
-            extra = n * (factor - 1)
-            i = 0
-            while extra > 0:
-                take = min(extra, CHUNK_ROWS)
-                yield mask_no(model.sample(take, seed=seed_for(ctx.seed, 1000 + i))[cols], yes_only)
-                extra -= take
-                i += 1
-
-        counts = exact_aggregates(chunks(), rc.aggregates.length, columns=cols)
-        counts["count"] = np.floor(counts["count"].to_numpy() / factor + 0.5).astype("int64")
-        aggregates = counts[counts["count"] > 0].reset_index(drop=True)
+        aggregates = model_aggregates(ctx.results["model"], synthetic, cols, yes_only, rc.aggregates.length, factor,
+                                      ctx.seed)
         ctx.results["aggregates"] = aggregates
         ctx.results["aggregate_columns"] = cols
         syn_names = [f"data/{ctx.name}_synthetic.csv", f"data/{ctx.name}_synthetic.parquet"]
