@@ -1,4 +1,4 @@
-"""`cthub init`, `cthub status`, `cthub ingest`, `cthub withdraw` and `cthub contributor add`.
+"""`cthub init`, `cthub status`, `cthub ingest`, `cthub withdraw`, `cthub compact` and `cthub contributor add`.
 
 Errors the user can fix (bad file, bad mapping, locked store) print one red line and exit 1, never a traceback:
 a traceback could quote a record.
@@ -62,10 +62,11 @@ def init(
     demo: bool = typer.Option(False, "--demo", help="Register the four sample contributors (casesys, hotline, "
                                                     "htcds-ngo, prosecutions)."),
 ) -> None:
-    """Create a hub: cthub.yaml and an empty store.
+    """Create a hub: cthub.yaml, an empty store and the hub key (.hub-key, mode 600: back it up with the hub).
 
     Example: cthub init --home ./my-hub --name "Regional hub" --demo
     """
+    from cthub.ingest.keys import create_hub_key
     from cthub.store import Store
 
     with _friendly_errors():
@@ -80,6 +81,10 @@ def init(
             console.print(f"wrote {config_file}")
         store = Store.open(folder)
         console.print(f"store ready at {store.path}")
+        key, made = create_hub_key(folder)
+        if made:
+            console.print(f"wrote the hub key {key} (it pseudonymizes case IDs; back it up with the hub, never "
+                          "share it)")
         if not config.contributors:
             console.print("next: cthub contributor add ID --name NAME --mapping builtin:htcds")
         else:
@@ -103,23 +108,29 @@ def status(
         batches = store.batches()
         counts = store.record_counts_by_contributor()
         c = RichTable(title=f"Hub {config.name} ({folder})")
-        for col in ("Contributor", "Name", "Mapping", "Active batches", "Records"):
+        for col in ("Contributor", "Name", "Mapping", "Active batches", "Cases", "Records"):
             c.add_column(col)
         known = {x.id for x in config.contributors}
         ids = [x.id for x in config.contributors] + sorted({b.contributor for b in batches} - known)
         for cid in ids:
             conf = next((x for x in config.contributors if x.id == cid), None)
             active = sum(1 for b in batches if b.contributor == cid and b.status == "active")
-            records = int(counts.loc[counts["contributor"] == cid, "records"].sum()) if len(counts) else 0
+            mine = counts[counts["contributor"] == cid] if len(counts) else counts
+            records = int(mine["records"].sum()) if len(mine) else 0
+            cases = int(mine["cases"].sum()) if len(mine) else 0
             c.add_row(cid, conf.name if conf else "(not in cthub.yaml)", conf.mapping if conf else "-", str(active),
-                      f"{records:,}")
+                      f"{cases:,}", f"{records:,}")
         console.print(c)
         b = RichTable(title=f"Batches (newest {min(limit, len(batches))} of {len(batches)})")
-        for col in ("Batch", "Contributor", "File", "Imported", "Accepted", "Warned", "Rejected", "Status"):
-            b.add_column(col)
+        for col in ("Batch", "Contributor", "File", "Imported", "Accepted", "Warned", "Rejected", "New", "Updated",
+                    "Unchanged", "Status"):
+            b.add_column(col, overflow="fold")
         for x in batches[:limit]:
+            cs = x.cases or {}
             b.add_row(x.batch_id, x.contributor, x.file_name or "-", f"{x.imported_at:%Y-%m-%d %H:%M}",
-                      f"{x.accepted:,}", f"{x.warned:,}", f"{x.rejected:,}", x.status)
+                      f"{x.accepted:,}", f"{x.warned:,}", f"{x.rejected:,}",
+                      *(f"{cs[k]:,}" if k in cs else "-" for k in ("new", "updated", "unchanged")),
+                      x.status + (" (full)" if x.export == "full" else ""))
         console.print(b)
         totals = store.record_counts()
         t = RichTable(title="Records")
@@ -128,6 +139,9 @@ def status(
         for table, n in sorted(totals.items()):
             t.add_row(table, f"{n:,}")
         t.add_row("quarantine", f"{store.quarantine_size():,}")
+        superseded = store.superseded_count()
+        if superseded:
+            t.add_row("older versions of updated cases (cthub compact drops them)", f"{superseded:,}")
         console.print(t)
 
 
@@ -138,11 +152,18 @@ def ingest(
                                                                "contributor's mapping in cthub.yaml)."),
     replace: str = typer.Option(None, "--replace", help="Batch id this file replaces (its records are removed)."),
     check: bool = typer.Option(False, "--check", help="Validate and write the report only; store nothing."),
+    full: bool = typer.Option(None, "--full/--incremental", help="Whether the file lists every case of the "
+                              "contributor (full: stored cases missing from it are listed) or only new and changed "
+                              "ones (default: the mapping's `export:`, else incremental)."),
+    remove_missing: bool = typer.Option(False, "--remove-missing", help="With --full: supersede the stored cases "
+                                        "the file lacks (they leave the current records)."),
     home: Path = typer.Option(None, "--home", help="Hub folder (default: $CTHUB_HOME, else ./cthub-data)."),
 ) -> None:
-    """Import contributor files: map them to the standard, validate, store, and write a validation report.
+    """Import contributor files: map them to the standard, validate, store case by case, and write a validation
+    report. Cases already stored (same case ID) are updated when they changed.
 
     Example: cthub ingest --contributor hotline calls-2024.csv
+    Example: cthub ingest --contributor casesys --full --remove-missing casesys-2025-q1.xlsx
     """
     from cthub.ingest.errors import AlreadyImported, IngestError
     from cthub.ingest.report import print_report
@@ -170,7 +191,9 @@ def ingest(
                     _bar.update(_task, description=f"{_file.name}: {name}{counted}", completed=STEPS.index(name))
 
                 result = ingest_file(store, contributor, file, mapping, replace=replace, dry_run=check,
-                                     progress=step)
+                                     progress=step, export=None if full is None else ("full" if full else
+                                                                                      "incremental"),
+                                     remove_missing=remove_missing)
             print_report(result.summary(), result.problems, console)
         except AlreadyImported as exc:
             console.print(f"[yellow]{exc}[/]")
@@ -182,16 +205,35 @@ def ingest(
 
 
 def withdraw(
-    batch_id: str = typer.Argument(..., help="The batch to withdraw (see cthub status)."),
+    batch_id: str = typer.Argument(None, help="The batch to withdraw (see cthub status)."),
+    contributor: str = typer.Option(None, "--contributor", "-c", help="With --case: the contributor whose case it "
+                                                                       "is."),
+    case: str = typer.Option(None, "--case", help="Withdraw one person: the contributor's case ID, as in its export "
+                                                  "('-' reads it from standard input, keeping it out of the shell "
+                                                  "history)."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     home: Path = typer.Option(None, "--home", help="Hub folder (default: $CTHUB_HOME, else ./cthub-data)."),
 ) -> None:
-    """Delete a batch's records for good (e.g. a data-subject removal request); the batch stays listed as withdrawn.
+    """Delete a batch's records, or one person's case, for good (e.g. a data-subject removal request).
+
+    A withdrawn batch stays listed as withdrawn; a withdrawn case leaves no trace but an audit entry with counts.
+    Either way the store file is rewritten so the values are gone from its bytes.
 
     Example: cthub withdraw hotline-20240105120000-a1b2c3 --yes
+    Example: echo CS-2019-000123 | cthub withdraw --contributor casesys --case - --yes
     """
     from cthub.store import Store
 
+    if case is not None or contributor is not None:
+        if batch_id is not None or case is None or contributor is None:
+            err_console.print("[red]error:[/] withdraw takes a BATCH_ID, or --contributor and --case together")
+            raise typer.Exit(2)
+        _withdraw_case(contributor, case, yes, home)
+        return
+    if batch_id is None:
+        err_console.print("[red]error:[/] give the BATCH_ID to withdraw (cthub status lists them), or "
+                          "--contributor X --case ID for one person")
+        raise typer.Exit(2)
     with _friendly_errors():
         store = Store.open(_require_hub(home))
         batch = store.batch(batch_id)
@@ -204,6 +246,45 @@ def withdraw(
         store.audit(None, "withdraw", batch_id, {"records": n, "contributor": batch.contributor})
         console.print(f"withdrew {batch_id}: {n:,} records deleted and the store file rewritten without them")
         console.print("releases already published still contain protected data derived from them; cut a new release")
+
+
+def _withdraw_case(contributor: str, case: str, yes: bool, home: Path | None) -> None:
+    """One person out of every table; nothing printed or logged names the case."""
+    import sys
+
+    from cthub.ingest.cases import withdraw_case
+    from cthub.store import Store
+
+    case_id = sys.stdin.readline().strip() if case == "-" else case
+    with _friendly_errors():
+        store = Store.open(_require_hub(home))
+        if not yes and not typer.confirm(
+            f"Delete every stored version of this case of {contributor} from every table? This cannot be undone"
+        ):
+            raise typer.Exit(1)
+        removed = withdraw_case(store, contributor, case_id)
+        total = sum(removed.values())
+        store.audit(None, "withdraw-case", contributor, {"records": removed})
+        tables = ", ".join(f"{n:,} in {t}" for t, n in sorted(removed.items()))
+        console.print(f"withdrew one case of {contributor}: {total:,} records deleted ({tables}) and the store file "
+                      "rewritten without them")
+        console.print("releases already published still contain protected data derived from them; cut a new release")
+
+
+def compact(
+    home: Path = typer.Option(None, "--home", help="Hub folder (default: $CTHUB_HOME, else ./cthub-data)."),
+) -> None:
+    """Drop the older versions of updated cases (kept for audit until now) and rewrite the store file without them.
+
+    Example: cthub compact --home ./my-hub
+    """
+    from cthub.store import Store
+
+    with _friendly_errors():
+        store = Store.open(_require_hub(home))
+        n = store.purge_superseded()
+        store.audit(None, "compact", None, {"superseded_rows": n})
+        console.print(f"dropped {n:,} older versions of updated cases; the store file was rewritten")
 
 
 def add_contributor(folder: Path, contributor_id: str, name: str, mapping: str) -> HubConfig:
@@ -270,4 +351,5 @@ def register(app: typer.Typer) -> None:
     app.command("status")(status)
     app.command("ingest")(ingest)
     app.command("withdraw")(withdraw)
+    app.command("compact")(compact)
     app.add_typer(contributor_app, name="contributor")

@@ -72,6 +72,16 @@ def print_report(summary: dict[str, Any], problems: pd.DataFrame, console: Conso
                        ("report_dir", "Report")):
         if summary.get(key) is not None:
             t.add_row(label, str(summary[key]))
+    cases = summary.get("cases") or {}
+    if "new" in cases:
+        t.add_row("Cases new / updated / unchanged",
+                  f"{cases['new']:,} / {cases['updated']:,} / {cases['unchanged']:,}")
+    if cases.get("without_case_id"):
+        t.add_row("  rows without a case ID", f"{cases['without_case_id']:,}")
+    if summary.get("export") == "full" and "new" in cases:
+        missing = sum(int(m["cases"]) for m in cases.get("missing", []))
+        t.add_row("Stored cases not in this full export", f"{missing:,}"
+                  + (f" ({cases.get('removed', 0):,} superseded)" if cases.get("removed") else ""))
     console.print(t)
     for note in summary.get("notes", []):
         console.print(f"[yellow]note:[/] {note}")

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from cthub.config import ConfigError, load_config
+from cthub.ingest.cases import file_cases
 from cthub.ingest.errors import AlreadyImported, EmptyFileError, IngestError, MappingError
 from cthub.ingest.mapping import Mapping, check_against_standard, load_mapping
 from cthub.ingest.readers import read_table
@@ -47,6 +48,9 @@ class BatchResult:
     columns_ignored: list[str] = field(default_factory=list)
     replaced: str | None = None
     dry_run: bool = False
+    export: str = "incremental"
+    case_id_column: str | None = None
+    cases: dict[str, Any] = field(default_factory=dict)  # new, updated, unchanged, without_case_id, missing, removed
 
     def summary(self) -> dict[str, Any]:
         """The report's header, safe to show anyone who may see the batch (no cell values)."""
@@ -64,6 +68,9 @@ class BatchResult:
             "rejected": self.rejected,
             "replaced": self.replaced,
             "dry_run": self.dry_run,
+            "export": self.export,
+            "case_id_column": self.case_id_column,
+            "cases": self.cases,
             "report_dir": str(self.report_dir) if self.report_dir else None,
             "notes": self.notes,
             "columns_used": self.columns_used,
@@ -120,6 +127,8 @@ def ingest_file(
     today: date | None = None,
     progress: Progress | None = None,
     display_name: str | None = None,
+    export: str | None = None,
+    remove_missing: bool = False,
 ) -> BatchResult:
     """Import one contributor file into the store and write its validation report under `reports/<batch>/`.
 
@@ -127,6 +136,12 @@ def ingest_file(
     all, and AlreadyImported when this contributor already sent this exact file. Bad cells and rows do not raise:
     they are in the result's problems and in the report. `display_name` is the file name to record (uploads are
     saved under temporary names).
+
+    Rows are matched to stored cases by the mapping's `case_id:` column (hashed with the hub key, never stored):
+    a stored case that comes again is updated when it changed and left alone when not. `export` ("incremental" or
+    "full"; default: the mapping's `export:`) says whether the file lists every case of the contributor: in full
+    mode the stored cases missing from it are counted per batch in the report, and superseded only with
+    `remove_missing`. The counts are in the result's `cases`.
     """
     step = progress or (lambda _s, **_k: None)
     path = Path(path)
@@ -136,6 +151,14 @@ def ingest_file(
 
     std = load_standard()
     check_against_standard(mapping_obj, std)
+    export = export or mapping_obj.export
+    if export not in ("incremental", "full"):
+        raise IngestError(f"export must be incremental or full, not {export!r}")
+    if remove_missing and export != "full":
+        raise IngestError("--remove-missing needs a full export: add --full (or `export: full` in the mapping)")
+    if export == "full" and mapping_obj.case_id is None:
+        raise IngestError(f"a full export is compared with the stored cases by case ID, but mapping "
+                          f"{mapping_obj.name} names no case-ID column; add `case_id: COLUMN` to it")
     if not path.is_file():
         raise IngestError(f"{path}: no such file")
     step("hashing")
@@ -163,6 +186,11 @@ def ingest_file(
         raise EmptyFileError(f"{display_name or path.name} has a header but no data rows")
     step("mapping")
     result = transform(frame, rows, mapping_obj, std, today=today, reference_date=_reference_date(home))
+    cases = file_cases(frame, mapping_obj, contributor, None if dry_run else store)
+    if export == "full" and cases.column is None:
+        raise IngestError(f"a full export is compared with the stored cases by case ID, but "
+                          f"{display_name or path.name} has no case-ID column; import it as incremental")
+    notes += cases.notes
     now = datetime.now(UTC)
     batch_id = None if dry_run else f"{contributor}-{now:%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}"
     folder_name = batch_id or f"check-{contributor}-{now:%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}"
@@ -187,11 +215,14 @@ def ingest_file(
         columns_ignored=result.columns_ignored,
         replaced=replace,
         dry_run=dry_run,
+        export=export,
+        case_id_column=cases.column,
+        cases={"without_case_id": cases.without_id},
     )
     if not dry_run:
         step("storing")
         try:
-            store.add_batch(
+            stored = store.add_batch(
                 contributor=contributor,
                 sha256=digest,
                 tables={mapping_obj.table: result.table},
@@ -204,9 +235,19 @@ def ingest_file(
                 batch_id=batch_id,
                 report_dir=str(report_dir),
                 row_numbers={mapping_obj.table: result.row_numbers},
+                case_keys={mapping_obj.table: cases.for_rows(result.row_numbers, rows)},
+                present_keys={mapping_obj.table: cases.keys},
+                export=export,
+                remove_missing=remove_missing,
+                without_case_id=cases.without_id,
             )
         except DuplicateBatch as exc:
             raise AlreadyImported(str(exc), exc.batch_id) from exc
+        res.cases = stored.cases
+        for gone in res.cases.get("missing", []):
+            verb = "were superseded (--remove-missing)" if remove_missing else "are kept (--remove-missing removes them)"
+            notes.append(f"{gone['cases']:,} stored case(s) from batch {gone['batch_id']} ({gone['file_name']}) are "
+                         f"not in this full export and {verb}")
     step("reporting")
     write_report(report_dir, res.summary(), result.problems)
     return res
