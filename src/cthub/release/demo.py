@@ -1,7 +1,9 @@
 """`cthub demo`: the whole hub in one command, on generated sample exports.
 
 Sample exports -> a hub with the four demo contributors (three send victim records, one victim–perpetrator
-records) -> ingest all four -> a release -> (serve). Each step is the same code a real hub runs; the demo only
+records) -> ingest all four -> the hotline sends its next export of all its calls (some updated, some new, a few
+gone: ingested as a full export, so the store updates the changed cases and lists the missing ones) -> a release
+-> (serve). Each step is the same code a real hub runs; the demo only
 chooses inputs and a release configuration sized to finish in a few minutes on two cores. Re-running it on the
 same folder is safe: files already imported are skipped and a new release version is made.
 """
@@ -22,6 +24,7 @@ Say = Callable[[str], None]
 class DemoResult:
     home: Path
     imported: dict[str, int] = field(default_factory=dict)  # contributor -> records accepted (0 if already there)
+    update: dict[str, int] = field(default_factory=dict)  # the second export's case counts (new, updated, ...)
     release: object | None = None  # ReleaseResult
 
 
@@ -43,7 +46,7 @@ def run_demo(
     from cthub.ingest.errors import AlreadyImported
     from cthub.ingest.service import ingest_file
     from cthub.release.pipeline import run_release
-    from cthub.sample.contributors import FILES, write_sample_exports
+    from cthub.sample.contributors import FILES, UPDATE_CONTRIBUTOR, write_sample_exports, write_update_export
     from cthub.store import Store
 
     folder = hub_home(home)
@@ -74,5 +77,18 @@ def run_demo(
         accepted = int(getattr(batch, "accepted", 0) or 0)
         result.imported[contributor] = accepted
         say(f"{contributor}: imported {Path(path).name} ({accepted:,} records accepted)")
+    if any(c.id == UPDATE_CONTRIBUTOR for c in config.contributors):
+        update, _ = write_update_export(exports, seed=seed, scale=scale)
+        try:
+            batch = ingest_file(store, UPDATE_CONTRIBUTOR, update, export="full")
+        except AlreadyImported:
+            say(f"{UPDATE_CONTRIBUTOR}: {update.name} already imported, skipped")
+        else:
+            cases = batch.cases
+            missing = sum(int(m["cases"]) for m in cases.get("missing", []))
+            result.update = {k: int(cases.get(k, 0)) for k in ("new", "updated", "unchanged")} | {"missing": missing}
+            say(f"{UPDATE_CONTRIBUTOR}: second export {update.name}: {cases.get('new', 0):,} new, "
+                f"{cases.get('updated', 0):,} updated, {cases.get('unchanged', 0):,} unchanged cases; {missing:,} "
+                "stored cases are not in it and are kept (--remove-missing would supersede them)")
     result.release = run_release(folder, config, seed=seed, progress=progress)
     return result

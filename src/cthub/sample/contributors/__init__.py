@@ -26,6 +26,10 @@ columns, identifier columns, `data_rows` (rows under the header, blank ones incl
 row positions of each, counted under the header rows). See `export` for what each kind of dirt looks like.
 Rows not listed there are clean: valid ages (0-70), dates 2002-2024, countries that resolve to ISO codes.
 
+Every file has a case-ID column (`case_id_column` in expected.json), which the built-in mappings use to key
+cases. `write_update_export` writes the hotline's second, updated export (re-sent calls, some changed, some new),
+for the demo and the re-submission tests.
+
 Generation is deterministic: the same seed and scale give byte-identical files.
 """
 
@@ -80,4 +84,25 @@ def write_sample_exports(
     return paths
 
 
-__all__ = ["CONTRIBUTORS", "EXPECTED_FILE", "FILES", "rows_at", "write_sample_exports"]
+UPDATE_CONTRIBUTOR = "hotline"
+UPDATE_FILE = "hotline-update.csv"
+
+
+def write_update_export(out_dir: Path | str, seed: int = 0, scale: float = 1.0) -> tuple[Path, dict]:
+    """The hotline's second export (all its calls again: about 10 % updated, 1 % gone, 5 % new), written next to
+    the first as `UPDATE_FILE`; returns its path and expected counts. Same seed and scale, same bytes.
+
+    It re-draws the first export from the hotline's own child seed, so it matches `write_sample_exports(out_dir,
+    seed, scale)` whether or not that ran in this process."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    children = np.random.SeedSequence(seed).spawn(len(CONTRIBUTORS) + 1)
+    first = np.random.default_rng(children[CONTRIBUTORS.index(UPDATE_CONTRIBUTOR)])
+    path = out / UPDATE_FILE
+    expected = hotline.write_update(path, rows_at(scale)[UPDATE_CONTRIBUTOR], first,
+                                    np.random.default_rng(children[-1]))
+    return path, expected
+
+
+__all__ = ["CONTRIBUTORS", "EXPECTED_FILE", "FILES", "UPDATE_CONTRIBUTOR", "UPDATE_FILE", "rows_at",
+           "write_sample_exports", "write_update_export"]

@@ -165,5 +165,6 @@ def write(path: Path, n: int, rng: np.random.Generator) -> dict:
         "header_rows": 1,
         "columns": list(COLUMNS),
         "identifier_columns": list(IDENTIFIER_COLUMNS),
+        "case_id_column": 'Case ID',
         **expected,
     }

@@ -192,6 +192,43 @@ def write(path: Path, n: int, rng: np.random.Generator) -> dict:
         "header_rows": 1,
         "columns": list(COLUMNS),
         "identifier_columns": list(IDENTIFIER_COLUMNS),
+        "case_id_column": 'Call ID',
         "unknown_tokens": list(UNKNOWN_TOKENS),
         **expected,
     }
+
+
+def write_update(path: Path, n: int, rng: np.random.Generator, update_rng: np.random.Generator,
+                 changed: float = 0.10, new: float = 0.05, dropped: float = 0.01) -> dict:
+    """The hotline's next export of all its calls: the first export's `n` calls (drawn again from `rng`, the same
+    generator state that wrote them) with about `changed` of them updated (the trafficking type was corrected after
+    follow-up), about `dropped` deleted in the hotline's system (merged duplicates), and about `new` new calls at
+    the end. Returns its expected.json-style entry with the counts (`records`, `updated`, `new`, `dropped`)."""
+    rows, _ = build(n, rng)
+    records = [i for i, row in enumerate(rows) if any(v not in (None, "") for v in row)]
+    picks = update_rng.permutation(len(records))
+    n_changed, n_dropped = max(1, round(changed * n)), max(1, round(dropped * n))
+    change = {records[i] for i in picks[:n_changed]}
+    drop = {records[i] for i in picks[n_changed : n_changed + n_dropped]}
+    column = COLUMNS.index("Trafficking Type")
+    out = []
+    for i, row in enumerate(rows):
+        if i in drop:
+            continue
+        if i in change:
+            row = list(row)
+            options = [t for t in TRAFFICKING_TYPES if t != row[column]]
+            row[column] = options[int(update_rng.integers(len(options)))]
+        out.append(row)
+    n_new = max(20, round(new * n))
+    fresh, _ = build(n_new, update_rng)
+    number = n
+    for row in fresh:
+        if any(v not in (None, "") for v in row):
+            number += 1
+            row[0] = f"HL-{number:07d}"
+        out.append(row)
+    write_csv(path, COLUMNS, out)
+    return {"file": path.name, "format": "csv", "header_rows": 1, "case_id_column": "Call ID",
+            "records": len(records) - n_dropped + (number - n), "updated": n_changed, "new": number - n,
+            "dropped": n_dropped, "unchanged": len(records) - n_changed - n_dropped}

@@ -3,7 +3,9 @@
 Layout, as in the template: sheet "Sheet1"; row 1 holds the HTCDS field names (`prs_Gender`, ...), row 2 the
 template's labels copied verbatim (the template's own labels are misaligned for the mailing-address columns, and
 the column after `cas_ReferredPrimaryCaseWorker` has no field name: it stays empty); data start on row 3; column A
-numbers the data rows (1, 2, ...; empty on blank rows). Field names are authoritative.
+numbers the data rows (1, 2, ...; empty on blank rows). Field names are authoritative. After the template's
+columns the NGO added its own case number, `cas_CaseID` (label "Case ID"): "NGO-<registration year>-<5 digits>",
+unique (HTCDS has no case-number field; ingest keys cases by it).
 
 Values are the HTCDS value *names* from the HTCDS XLSForm lists (`htcds_template.json`), multi-selects joined with
 ";". Intake registrations run 2012-2024.
@@ -58,6 +60,8 @@ from cthub.sample.latent import AGE_BAND_RANGES, CASE_MANAGEMENT, COUNTRIES, LAB
 from cthub.sample.people import full_names, phone_numbers
 
 SHEET = "Sheet1"
+CASE_ID_COLUMN = "cas_CaseID"
+CASE_ID_LABEL = "Case ID"
 IDENTIFIER_COLUMNS = (
     "cas_CaseOwner", "prs_FirstName", "prs_SecondName", "prs_Birthdate", "prs_Email", "prs_HomePhone",
     "prs_MobilePhone", "prs_MailingStreet", "prs_MailingCity", "prs_MailingState", "prs_MailingPostalCode",
@@ -111,7 +115,7 @@ def build(n: int, rng: np.random.Generator) -> tuple[list[list], dict]:
     """The export's data rows (without column A; blank rows included) and its expected.json entry."""
     template = load_template()
     _check_values(template)
-    fields = [f for f in template["field_names"][1:]]  # column A is the row number
+    fields = [*template["field_names"][1:], CASE_ID_COLUMN]  # column A is the row number
     country_label = template["lists"]["citizenship"]
     cases = draw_source_cases(n, rng, CASE_MANAGEMENT, first_year=2012)
     referral = random_dates(cases.year, rng)
@@ -129,9 +133,11 @@ def build(n: int, rng: np.random.Generator) -> tuple[list[list], dict]:
     recruit_pick = rng.integers(0, 5, size=n)
     plan = plan_dirt(n, rng)
     records = []
+    counter: dict[int, int] = {}
     for i in range(n):
         kind = plan.kind(i)
         first, family = names[i]
+        counter[int(cases.year[i])] = counter.get(int(cases.year[i]), 0) + 1
         female = bool(cases.female[i])
         date = future_date(rng) if kind == "future_date" else referral[i]
         dob = None if miss["dob"][i] else birth_date(referral[i], int(age[i]), int(age_days[i]))
@@ -222,6 +228,7 @@ def build(n: int, rng: np.random.Generator) -> tuple[list[list], dict]:
                 f"Transferred for legal support ({first} {family})." if referred_out else None
             ),
             "cas_ReasonForCaseClosure": ("Case resolved" if not referred_out else "Referred") if closed else None,
+            CASE_ID_COLUMN: f"NGO-{int(cases.year[i])}-{counter[int(cases.year[i])]:05d}",
         }
         records.append([row.get(f) if f is not None else None for f in fields])
     return with_blank_rows(records, plan, len(fields))
@@ -238,7 +245,7 @@ def write(path: Path, n: int, rng: np.random.Generator) -> dict:
     write_xlsx(
         path,
         SHEET,
-        [template["field_names"], template["field_labels"]],
+        [[*template["field_names"], CASE_ID_COLUMN], [*template["field_labels"], CASE_ID_LABEL]],
         rows,
         row_label=lambda i: numbers[i],
     )
@@ -248,7 +255,8 @@ def write(path: Path, n: int, rng: np.random.Generator) -> dict:
         "sheet": SHEET,
         "header_rows": 2,
         "field_names_row": 1,
-        "columns": [f for f in template["field_names"] if f is not None],
+        "columns": [*(f for f in template["field_names"] if f is not None), CASE_ID_COLUMN],
         "identifier_columns": list(IDENTIFIER_COLUMNS),
+        "case_id_column": CASE_ID_COLUMN,
         **expected,
     }
