@@ -10,7 +10,7 @@ import pytest
 
 from cthub.aggregates import AggregatesError, DpParameters, dp_aggregates, exact_aggregates
 from cthub.aggregates.consistency import make_consistent
-from cthub.privacy import epsilon_from_rho
+from cthub.privacy import OutOfDomainWarning, epsilon_from_rho
 from tests.aggregates.helpers import as_dict, fake_table
 
 DOMAIN = {
@@ -30,7 +30,7 @@ def table() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def released(table: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
-    return dp_aggregates(table, 3, epsilon=4.0, domain=DOMAIN, fabrication_mode="uncontrolled")
+    return dp_aggregates(table, 3, epsilon=4.0, max_records=100_000, domain=DOMAIN, fabrication_mode="uncontrolled")
 
 
 def test_counts_are_consistent(table: pd.DataFrame, released: tuple[pd.DataFrame, dict]) -> None:
@@ -78,9 +78,9 @@ def test_accounting_adds_up(released: tuple[pd.DataFrame, dict]) -> None:
     assert math.isclose(privacy["rho_spent"], privacy["rho"], rel_tol=1e-9)
     assert math.isclose(privacy["epsilon"], epsilon_from_rho(privacy["rho_spent"], privacy["delta_conversion"]), rel_tol=1e-9)
     assert math.isclose(privacy["epsilon"], 4.0, rel_tol=1e-6)
-    # default delta = 1 / (n ln n) with the noisy n; all columns public, so no delta goes to value selection
+    # delta = 1 / (N ln N) from the public bound N, not from the data; all columns public: no selection delta
+    assert math.isclose(privacy["delta"], 1 / (100_000 * math.log(100_000)), rel_tol=1e-12)
     n = privacy["records_noisy"]
-    assert math.isclose(privacy["delta"], 1 / (n * math.log(n)), rel_tol=1e-9)
     assert privacy["records"] >= n  # raised to the 1-way floor by post-processing, never lowered
     assert privacy["delta_selection"] == 0 and privacy["delta_conversion"] == privacy["delta"]
     assert len([s for s in spends if "percentile" in s["what"]]) == 3
@@ -129,6 +129,12 @@ def test_chunks_are_accepted(table: pd.DataFrame) -> None:
 def test_multi_valued_cells_count_as_sets() -> None:
     df = pd.DataFrame({"gender": ["Female;Male", "Male;Female", "Female"] * 400, "x": ["1", "0", "1"] * 400},
                       dtype="string")  # fmt: skip
-    frame, _ = dp_aggregates(df, 1, epsilon=4.0, delta=1e-6, domain={"gender": ["Female", "Male"], "x": ["0", "1"]})
+    dom = {"gender": ["Female", "Male"], "x": ["0", "1"]}
+    frame, privacy = dp_aggregates(df, 1, epsilon=4.0, delta=1e-6, domain=dom, multi_value={"gender": ";"})
     counts = dict(zip(frame["selections"], frame["count"]))
     assert abs(counts["gender:Female|Male"] - 800) < 150 and abs(counts["gender:Female"] - 400) < 150
+    assert privacy["parameters"]["multi_value"] == {"gender": ";"}
+    # not declared multi-valued: the sets are outside the public list, so they are missing (and the operator warned)
+    with pytest.warns(OutOfDomainWarning, match="gender"):
+        frame, _ = dp_aggregates(df, 1, epsilon=4.0, delta=1e-6, domain=dom)
+    assert not frame["selections"].str.contains("|", regex=False).any()

@@ -15,7 +15,7 @@ from tests.synth.conftest import DOMAIN, make_table
 
 @pytest.fixture(scope="module")
 def model():  # noqa: ANN201 - an AggregateSeededModel
-    return get_synthesizer("aggregate-seeded").fit(make_table(3000, seed=4), epsilon=4.0, domain=DOMAIN)
+    return get_synthesizer("aggregate-seeded").fit(make_table(3000, seed=4), epsilon=4.0, delta=1e-6, domain=DOMAIN)
 
 
 @pytest.mark.parametrize("n", [0, 1, 999, 5000])
@@ -71,7 +71,7 @@ def test_multi_valued_cells_and_errors() -> None:
     df["e"] = pd.array(["Female;Male" if i % 5 == 0 else ("Male" if i % 2 else "Female") for i in range(len(df))],
                        dtype="string")  # fmt: skip
     synth = get_synthesizer("aggregate-seeded", multi_value={"e": ";"}, reporting_length=2)
-    m = synth.fit(df, epsilon=3.0, domain={**DOMAIN, "e": ["Female", "Male"]})
+    m = synth.fit(df, epsilon=3.0, delta=1e-6, domain={**DOMAIN, "e": ["Female", "Male"]})
     out = m.sample(300, seed=0)
     assert set(out["e"].dropna()) <= {"Female", "Male", "Female;Male"}
     with pytest.raises(SynthError, match="fabrication_mode"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pandas as pd
@@ -13,10 +12,10 @@ from cthub.synth.base import SynthError
 from cthub.synth.encoding import (
     build_encoder,
     bin_numeric,
-    default_delta,
     normalize_multi,
     parse_multi_value,
     private_domain,
+    selection_threshold,
     subset_domain,
 )
 
@@ -75,7 +74,12 @@ def test_merge_rare_uses_given_noisy_counts() -> None:
     assert set(rows) == {"c"}  # a member whose noisy count is <= 0 is not fabricated
 
 
-def test_default_delta_from_noisy_count() -> None:
-    delta, noisy = default_delta(10_000, rho=0.5)
-    assert abs(noisy - 10_000) < 20
-    assert delta == pytest.approx(1 / (noisy * math.log(noisy)))
+def test_private_selection_books_its_delta_and_allows_for_a_persons_rows() -> None:
+    s = pd.Series(["common"] * 500 + ["rare-unique"] * 3, dtype="string")
+    budget = Budget(1.0)
+    chosen, report = private_domain({"v": s}, budget, rho=0.5, delta=1e-9, max_rows_per_person=3)
+    assert chosen["v"] == ["common"]
+    assert budget.spends == [("private value selection (v)", 0.5, 1e-9)] and budget.delta_spent == 1e-9
+    # one person's 3 rows can put a value at 3: the threshold moves up by 2 and splits delta over 3 values
+    assert report["threshold"] == pytest.approx(selection_threshold(report["sigma"], 1e-9, 3))
+    assert selection_threshold(1.0, 1e-9, 3) > selection_threshold(1.0, 1e-9, 1) + 2

@@ -58,17 +58,19 @@ def test_default_delta_and_private_selection_are_accounted() -> None:
     from tests.synth.conftest import make_table
 
     df = make_table(3000)
-    model = get_synthesizer("mst").fit(df, epsilon=2.0)  # no delta, no domain
+    model = get_synthesizer("mst").fit(df, epsilon=2.0, max_records=50_000)  # no delta, no domain
     p = model.privacy
-    n = p["noisy_count_for_delta"]
-    assert abs(n - 3000) < 100
-    assert p["delta"] == pytest.approx(1 / (n * math.log(n)))
+    assert p["delta"] == pytest.approx(1 / (50_000 * math.log(50_000)), rel=1e-12)  # public bound, not the data
     assert p["delta_selection"] == pytest.approx(0.1 * p["delta"])
     assert p["delta_conversion"] + p["delta_selection"] == pytest.approx(p["delta"])
     assert sum(s["rho"] for s in p["spends"]) == pytest.approx(p["rho"], rel=1e-9)
     assert p["epsilon"] == pytest.approx(epsilon_from_rho(p["rho"], p["delta_conversion"]), abs=1e-6)
-    assert any("record count" in s["what"] for s in p["spends"])
-    assert any("value selection" in s["what"] for s in p["spends"])
+    assert not any("record count" in s["what"] for s in p["spends"])
+    selection = [s for s in p["spends"] if "value selection" in s["what"]]
+    assert len(selection) == 1 and selection[0]["delta"] == pytest.approx(p["delta_selection"])
+    assert sum(s.get("delta", 0.0) for s in p["spends"]) + p["delta_conversion"] == pytest.approx(p["delta"])
+    with pytest.raises(SynthError, match="max-records"):
+        get_synthesizer("mst").fit(df, epsilon=2.0)
 
 
 def test_missing_is_kept_and_no_value_outside_the_domain_appears(fitted) -> None:

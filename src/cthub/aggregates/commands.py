@@ -2,11 +2,16 @@
 
 Threshold protection streams the file in chunks (any size, bounded memory); DP protection reads it once into small
 integer codes (2 bytes per cell) because its algorithm passes over the records several times.
+
+DP needs a data-independent delta (`--delta`, or `--max-records N` for 1/(N ln N)); multi-valued columns are named
+(`--multi COL`), never guessed from a ";" in a cell; `--person COL` bounds each person to `--max-rows-per-person`
+rows first, so the stated epsilon is per person.
 """
 
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Optional
 
@@ -17,8 +22,9 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from cthub.aggregates.dp import DpParameters, dp_marginals
-from cthub.aggregates.encoding import AggregatesError, StreamingEncoder, check_columns
+from cthub.aggregates.encoding import AggregatesError, StreamingEncoder, check_columns, prepare_multi
 from cthub.aggregates.selections import write_aggregates
+from cthub.privacy.domain import OutOfDomainWarning
 from cthub.aggregates.threshold import threshold_aggregates
 
 CHUNK_ROWS = 500_000
@@ -26,7 +32,8 @@ CHUNK_ROWS = 500_000
 EPILOG = (
     "Examples:\n\n"
     "  cthub aggregates victims.csv --length 3 --threshold 11 --resolution 10 --out out/victims_aggregates\n\n"
-    "  cthub aggregates victims.csv --length 3 --epsilon 4 --out out/victims_aggregates\n\n"
+    "  cthub aggregates victims.csv --length 3 --epsilon 4 --delta 1e-6 --out out/victims_aggregates\n\n"
+    "  cthub aggregates vp.csv --epsilon 4 --max-records 1000000 --multi IP_Gender --person victim --out out/vp\n\n"
     "Writes OUT.csv, OUT.parquet and OUT.privacy.json (rule or DP budget, and every parameter used)."
 )
 
@@ -35,6 +42,22 @@ def _read_chunks(path: Path, columns: list[str] | None):  # noqa: ANN202 - an it
     return pd.read_csv(
         path, dtype="string", keep_default_na=False, na_values=[""], usecols=columns, chunksize=CHUNK_ROWS
     )
+
+
+def _dp_chunks(path: Path, columns: list[str] | None, person: str | None, max_rows: int):  # noqa: ANN202
+    """The records for DP: chunks, or with a person column the whole file bounded to `max_rows` rows per person
+    (the person column dropped; how many rows were dropped is not published)."""
+    if person is None:
+        yield from _read_chunks(path, columns)
+        return
+    from cthub.privacy import bound_contributions
+
+    use = None if columns is None else list(dict.fromkeys([*columns, person]))
+    df = pd.read_csv(path, dtype="string", keep_default_na=False, na_values=[""], usecols=use)
+    if person not in df.columns:
+        raise AggregatesError(f"--person column {person!r} is not in {path.name}")
+    bounded, _dropped = bound_contributions(df, person, max_rows)
+    yield bounded.drop(columns=[person])
 
 
 def _count_rows(path: Path) -> int:
@@ -61,7 +84,11 @@ def aggregates(
     threshold: Optional[int] = typer.Option(None, "--threshold", "-k", min=1, help="Counts below this are not published (default 11)."),
     resolution: Optional[int] = typer.Option(None, "--resolution", "-r", min=1, help="Round published counts down to a multiple of this (default 10)."),
     epsilon: Optional[float] = typer.Option(None, "--epsilon", "-e", help="Use differential privacy with this epsilon instead of a threshold."),
-    delta: Optional[float] = typer.Option(None, "--delta", help="DP delta (default 1/(n ln n) with a noisy n)."),
+    delta: Optional[float] = typer.Option(None, "--delta", help="DP delta; or give --max-records."),
+    max_records: Optional[int] = typer.Option(None, "--max-records", min=3, help="DP: a public upper bound N on the records; delta = 1/(N ln N) when --delta is not given."),
+    multi: Optional[list[str]] = typer.Option(None, "--multi", help="DP: a multi-valued column, COL or COL:SEP (default ';'). Repeatable."),
+    person: Optional[str] = typer.Option(None, "--person", help="DP: column holding the person key; each person is bounded to --max-rows-per-person rows (the column is not aggregated)."),
+    max_rows_per_person: int = typer.Option(1, "--max-rows-per-person", min=1, help="DP: at most this many rows per person (the input must hold no more, or give --person)."),
     columns: Optional[str] = typer.Option(None, "--columns", help="Comma-separated columns to use (default: all, in file order)."),
     domain: Optional[Path] = typer.Option(None, "--domain", exists=True, dir_okay=False, help="JSON {column: \\[values]} of public value lists (DP); other columns' values are selected privately."),
     fabrication_mode: str = typer.Option("uncontrolled", help="DP: uncontrolled | progressive | balanced | minimize (tolerated share of combinations that do not exist: 1, 1..0.01, 0.1, 0.01)."),
@@ -91,21 +118,32 @@ def aggregates(
                 params = DpParameters(reporting_length=length, fabrication_mode=fabrication_mode,
                                       accuracy_mode=accuracy_mode, percentile_percentage=percentile)  # fmt: skip
                 params.validate()
+                from cthub.synth.encoding import parse_multi_value
+
+                mv = parse_multi_value(multi)
                 dom = _load_domain(domain)
                 task = progress.add_task("reading records", total=total)
-                encoder, parts = None, []
-                for chunk in _read_chunks(input, use):
-                    if encoder is None:
-                        encoder = StreamingEncoder(check_columns(chunk, use), dom)
-                    parts.append(encoder.encode(chunk))
-                    progress.advance(task, len(chunk))
+                encoder, parts, dropped = None, [], 0
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    for chunk in _dp_chunks(input, use, person, max_rows_per_person):
+                        frame_c, dom_c, mv = prepare_multi(chunk, check_columns(chunk, use), dom, mv)
+                        if encoder is None:
+                            encoder = StreamingEncoder(list(frame_c.columns), dom_c)
+                            public = [c in dom_c for c in encoder.columns]
+                        parts.append(encoder.encode(frame_c))
+                        progress.advance(task, len(chunk))
+                for w in {str(w.message) for w in caught if issubclass(w.category, OutOfDomainWarning)}:
+                    console.print(f"[yellow]warning:[/yellow] {w}")
                 if encoder is None:
                     raise AggregatesError(f"{input} has no records")
                 enc = encoder.encoded(np.concatenate(parts))
                 level = progress.add_task("DP levels", total=length)
-                result = dp_marginals(enc, epsilon, delta, [bool(dom and c in dom) for c in enc.columns], params,
-                                      on_level=lambda _k: progress.advance(level))  # fmt: skip
+                result = dp_marginals(enc, epsilon, delta, public, params,
+                                      on_level=lambda _k: progress.advance(level),
+                                      max_rows_per_person=max_rows_per_person, max_records=max_records)  # fmt: skip
                 frame, privacy = result.frame(), result.privacy
+                privacy["parameters"]["multi_value"] = mv
         written = write_aggregates(frame, out, privacy)
     except AggregatesError as exc:
         console.print(f"[red]error:[/red] {exc}")

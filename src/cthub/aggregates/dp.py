@@ -17,7 +17,13 @@ Gopi, Mahabadi and Yekhanin (Microsoft Research, the method behind pac-synth, wh
 Then `consistency.make_consistent` (post-processing). Privacy is accounted in zCDP with `cthub.privacy.Budget`:
 record count (discrete Laplace, pure DP, rho = eps^2 / 2) + percentiles + Gaussians; (epsilon, delta) is OpenDP's
 tight conversion. When some column has no public domain, delta is split: half for the conversion, half for the
-set-union selection of its values.
+set-union selection of its values (booked with the length-1 spend, so the stated delta is the total).
+
+delta is the caller's or 1 / (N ln N) from a public bound N (`max_records`), never from the data. The unit is the
+person: with at most c = `max_rows_per_person` rows per person, every step runs at row-level rho / c^2 (group
+privacy of zCDP), so the stated rho and spends are per person, and the set-union threshold allows for the c rows
+one person may hold. Values of privately selected columns that were not released are dropped from the result, so
+nothing in it says how many values the data held.
 """
 
 from __future__ import annotations
@@ -44,11 +50,14 @@ from cthub.aggregates.encoding import (
 from cthub.aggregates.selections import to_frame
 from cthub.privacy import (
     Budget,
+    DeltaRequired,
+    check_max_rows,
     discrete_gaussian,
     discrete_laplace,
-    epsilon_from_rho,
     noisy_argmax,
     normal_upper_quantile,
+    resolve_delta,
+    rho_from_epsilon,
 )
 
 ACCURACY_MODES = ("prioritize_long_combinations", "prioritize_short_combinations", "balanced")
@@ -138,18 +147,51 @@ def _percentile(sizes: np.ndarray, max_size: int, q: float, rho: float) -> tuple
     return int(noisy_argmax(scores, scale)) + 1, scale
 
 
-def _union_threshold(sigma: float, delta: float, delta_cap: int, max_items: int) -> float:
-    """Threshold so that a value only one record holds is released with probability <= delta (DP set union).
+def _union_threshold(sigma: float, delta: float, delta_cap: int, max_items: int, max_rows: int = 1) -> float:
+    """Threshold so that a value only one person holds is released with probability <= delta (DP set union).
 
-    A record holding t such values weighs min(1, Delta / t) on each; all t stay below the threshold with
-    probability Phi((tau - w) / sigma)^t, which must be >= 1 - delta, for every t the record could hold.
+    One row holding t such values weighs min(1, Delta / t) on each; all t stay below the threshold with
+    probability Phi((tau - w) / sigma)^t, which must be >= 1 - delta, for every t the row could hold. A person with
+    c > 1 rows holds at most c * max_items such values, each counted at most c (every row weighs at most 1): the
+    same product with w = c and t = c * max_items bounds it.
     """
+    if max_rows > 1:
+        t = max_rows * max_items
+        tail = -math.expm1(math.log1p(-delta) / t)
+        return float(max_rows) + sigma * float(normal_upper_quantile(tail))
     best = 0.0
     for t in range(1, max_items + 1):
         w = min(1.0, delta_cap / t)
         tail = -math.expm1(math.log1p(-delta) / t)  # 1 - (1 - delta)^(1/t), accurately
         best = max(best, w + sigma * float(normal_upper_quantile(tail)))
     return best
+
+
+def _prune_unreleased(
+    values: list[list[str]], counts: dict[Tuple, np.ndarray], public: Sequence[bool]
+) -> tuple[list[list[str]], dict[Tuple, np.ndarray]]:
+    """Drop the values of privately selected columns whose released 1-way count is 0 (post-processing).
+
+    Their list came from the data; kept, it would publish values (and how many there were) that no noisy count
+    released.
+    """
+    keep: dict[int, np.ndarray] = {}
+    new_values = [list(v) for v in values]
+    for j, is_public in enumerate(public):
+        if is_public or (j,) not in counts:
+            continue
+        released = np.flatnonzero(counts[(j,)][1:] > 0)
+        keep[j] = np.concatenate([[0], released + 1])  # slot 0 (missing) stays
+        new_values[j] = [values[j][i] for i in released]
+    if not keep:
+        return new_values, counts
+    out: dict[Tuple, np.ndarray] = {}
+    for t, arr in counts.items():
+        for axis, col in enumerate(t):
+            if col in keep:
+                arr = np.take(arr, keep[col], axis=axis)
+        out[t] = arr
+    return new_values, out
 
 
 def dp_marginals(
@@ -159,14 +201,22 @@ def dp_marginals(
     public: Sequence[bool] | None = None,
     params: DpParameters | None = None,
     on_level: Callable[[int], None] | None = None,
+    max_rows_per_person: int = 1,
+    max_records: int | None = None,
 ) -> DpMarginals:
-    """Run the algorithm on encoded records. `public[j]` says column j's values are a public domain."""
+    """Run the algorithm on encoded records. `public[j]` says column j's values are a public domain.
+
+    The records hold at most `max_rows_per_person` rows per person; `delta=None` needs `max_records`.
+    """
     params = params or DpParameters()
     params.validate()
     if not epsilon > 0 or not math.isfinite(epsilon):
         raise AggregatesError(f"epsilon must be a positive number, got {epsilon!r}")
-    if delta is not None and not 0 < delta < 1:
-        raise AggregatesError(f"delta must be in (0, 1), got {delta!r}")
+    try:
+        delta = resolve_delta(delta, max_records)
+        rows_pp = check_max_rows(max_rows_per_person)
+    except (DeltaRequired, ValueError) as exc:
+        raise AggregatesError(str(exc)) from exc
     L = params.reporting_length
     n_cols = len(enc.columns)
     if L > n_cols:
@@ -177,17 +227,16 @@ def dp_marginals(
     codes = enc.codes
     n = codes.shape[0]
 
-    # 1. the noisy number of records (pure DP, counted in zCDP as eps^2 / 2); it also sets the default delta
-    eps_n = params.number_of_records_epsilon_proportion * epsilon
-    noisy_n = int(discrete_laplace(np.array([n]), 1.0 / eps_n)[0])
-    records = max(noisy_n, 0)
-    if delta is None:
-        m = max(noisy_n, 10)
-        delta = 1.0 / (m * math.log(m))
     selecting = not all(public)
     delta_conversion = delta / 2 if selecting else delta
     delta_selection = delta / 2 if selecting else 0.0
-    budget = Budget.from_epsilon(epsilon, delta_conversion)
+    # Row-level budget: a person's c rows make every step c^2 times as costly (group privacy of zCDP).
+    budget = Budget(rho=rho_from_epsilon(epsilon, delta_conversion) / (rows_pp * rows_pp))
+
+    # 1. the noisy number of records (pure DP per person at eps_n: scale c / eps_n; in zCDP eps^2 / 2)
+    eps_n = params.number_of_records_epsilon_proportion * epsilon / rows_pp  # row level
+    noisy_n = int(discrete_laplace(np.array([n]), 1.0 / eps_n)[0])
+    records = max(noisy_n, 0)
     budget.spend("number of records (discrete Laplace)", eps_n**2 / 2)
 
     rest = budget.remaining
@@ -230,8 +279,9 @@ def dp_marginals(
         weights = np.floor(QUANTUM * np.minimum(1.0, cap / np.maximum(sizes, 1)))
         counts = count_tuples(codes, cards, k, weights=weights, only_length=k)
         noise_scale = sigmas[k - 1] * math.sqrt(cap)
-        budget.spend(f"length {k}: Gaussian counts (sigma {sigmas[k - 1]:.4g} x sqrt({cap}))",
-                     1.0 / (2.0 * sigmas[k - 1] ** 2))
+        budget.spend(f"length {k}: Gaussian counts (sigma {sigmas[k - 1]:.4g} x sqrt({cap}))"
+                     + (" and private value selection" if k == 1 and selecting else ""),
+                     1.0 / (2.0 * sigmas[k - 1] ** 2), delta_selection if k == 1 else 0.0)
         flat = np.concatenate([counts[t][valid[t]] for t in tuples]) if n_candidates else np.zeros(0)
         flat = np.rint(flat).astype(np.int64)  # sums of whole weights: exact in float64, rint only fixes the type
         noisy_flat = discrete_gaussian(flat, noise_scale * QUANTUM) / QUANTUM
@@ -239,7 +289,7 @@ def dp_marginals(
         eta = etas[k - 1]
         if k == 1:
             fab = noise_scale * float(normal_upper_quantile(eta)) if eta < 1 else 0.0
-            union = _union_threshold(noise_scale, delta_selection, cap, n_cols) if selecting else 0.0
+            union = _union_threshold(noise_scale, delta_selection, cap, n_cols, rows_pp) if selecting else 0.0
             thresholds = {t: max(fab, union if not public[t[0]] else 0.0) for t in tuples}
         else:
             prev_released = sum(int(np.isfinite(a).sum()) for tt, a in released.items() if len(tt) == k - 1)
@@ -262,12 +312,15 @@ def dp_marginals(
             new_valid[t] = np.isfinite(arr)
             level_released += int(keep.sum())
         valid_prev = new_valid
-        levels.append({
+        level = {
             "length": k, "candidates": n_candidates, "released_before_consistency": level_released,
             "contribution_cap": cap, "percentile_scale": q_scale, "sigma": sigmas[k - 1],
             "noise_scale": noise_scale, "eta": eta,
             "threshold": max(thresholds.values()) if thresholds else 0.0,
-        })  # fmt: skip
+        }  # fmt: skip
+        if k == 1 and selecting:
+            del level["candidates"]  # it would count the values present in the selected columns
+        levels.append(level)
         if on_level is not None:
             on_level(k)
 
@@ -275,22 +328,23 @@ def dp_marginals(
     if levels:
         records = max(records, records_floor(released, levels[0]["noise_scale"]))
     consistent = make_consistent(released, records)
-    privacy: dict[str, Any] = budget.as_dict(delta_conversion)
+    values, consistent = _prune_unreleased([list(v) for v in enc.values], consistent, public)
+    privacy: dict[str, Any] = budget.as_dict(delta_conversion, scale=float(rows_pp * rows_pp))
     privacy.update({
         "method": "dp-marginals (Synthetic Data Showcase / pac-synth algorithm)",
-        "epsilon": epsilon_from_rho(budget.spent, delta_conversion),
         "epsilon_requested": epsilon,
-        "delta": delta,
-        "delta_conversion": delta_conversion,
-        "delta_selection": delta_selection,
-        "neighbouring": "add or remove one record",
+        "delta_selection": budget.delta_spent,
+        "rho_row": budget.spent,
+        "unit": "person",
+        "max_rows_per_person": rows_pp,
+        "neighbouring": "add or remove one person (at most max_rows_per_person rows)",
         "records": records,  # the total the published counts agree with
         "records_noisy": records_noisy,  # the noisy count alone (the default delta is derived from it)
         "parameters": {**asdict(params), "columns": list(enc.columns),
                        "public_domain": {c: bool(p) for c, p in zip(enc.columns, public)}},
         "levels": levels,
     })  # fmt: skip
-    return DpMarginals(list(enc.columns), [list(v) for v in enc.values], consistent, records, privacy)
+    return DpMarginals(list(enc.columns), values, consistent, records, privacy)
 
 
 def dp_aggregates(
@@ -300,12 +354,18 @@ def dp_aggregates(
     delta: float | None = None,
     domain: dict[str, list[str]] | None = None,
     columns: Sequence[str] | None = None,
+    max_rows_per_person: int = 1,
+    multi_value: dict[str, str] | None = None,
+    max_records: int | None = None,
     **params: Any,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """DP counts of every combination of up to `length` values, consistent, with the privacy dict.
+    """DP counts of every combination of up to `length` values, consistent, with the privacy dict (per person).
 
-    `df` may be one table or an iterable of chunks (read once into 2-byte codes per cell). Multi-valued cells of a
-    column whose public domain lists atoms (the standard's `multi` variables) count as sets ("Female;Male").
+    `df` may be one table or an iterable of chunks (read once into 2-byte codes per cell), holding at most
+    `max_rows_per_person` rows per person (`cthub.privacy.bound_contributions`). Multi-valued columns are the
+    domain's `multi` (the standard's `multi` variables, from `domain_from_standard`) and `multi_value` (column ->
+    separator); their cells count as sets ("Female;Male"). No column is multi-valued because a cell holds ";".
+    `delta=None` needs `max_records`, a public bound N on the records (delta = 1/(N ln N)).
 
     `domain` maps a column to its public values (from the standard or the user); other columns get their values
     selected privately. Remaining keyword arguments are `DpParameters` fields (percentile_percentage, accuracy_mode,
@@ -319,18 +379,22 @@ def dp_aggregates(
     except TypeError as exc:
         raise AggregatesError(f"unknown DP parameter: {exc}") from exc
     if isinstance(df, pd.DataFrame):
-        frame, domain, _multi = prepare_multi(df, check_columns(df, columns), domain)
-        enc = encode_frame(frame, None, domain)
+        frame, dom, multi = prepare_multi(df, check_columns(df, columns), domain, multi_value)
+        enc = encode_frame(frame, None, dom)
     else:  # chunks: held as 2-byte codes, since the algorithm passes over the records several times
         encoder: StreamingEncoder | None = None
         parts = []
+        dom, multi = {}, {}
         for chunk in df:
-            encoder = encoder or StreamingEncoder(check_columns(chunk, columns), domain)
-            parts.append(encoder.encode(chunk))
+            frame, dom, multi = prepare_multi(chunk, check_columns(chunk, columns), domain, multi_value)
+            encoder = encoder or StreamingEncoder(list(frame.columns), dom)
+            parts.append(encoder.encode(frame))
         if encoder is None:
             raise AggregatesError("the input has no chunks; nothing to aggregate")
         enc = encoder.encoded(np.concatenate(parts))
     cols = enc.columns
-    public = [bool(domain and c in domain) for c in cols]
-    result = dp_marginals(enc, epsilon, delta, public, p)
+    public = [c in dom for c in cols]
+    result = dp_marginals(enc, epsilon, delta, public, p, max_rows_per_person=max_rows_per_person,
+                          max_records=max_records)
+    result.privacy["parameters"]["multi_value"] = multi
     return result.frame(), result.privacy

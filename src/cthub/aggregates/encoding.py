@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cthub.privacy.domain import multi_columns, warn_out_of_domain
+
 MAX_VALUES = np.iinfo(np.uint16).max - 1
 
 
@@ -57,7 +59,7 @@ class StreamingEncoder:
     """Codes for chunk after chunk: values seen for the first time get the next code, so codes stay stable.
 
     Columns with a public `domain` keep exactly that list (other values become missing, since publishing them would
-    reveal something the domain did not announce).
+    reveal something the domain did not announce; the operator is warned once per column, by name only).
     """
 
     def __init__(self, columns: Sequence[str], domain: dict[str, list[str]] | None = None) -> None:
@@ -65,6 +67,7 @@ class StreamingEncoder:
         self.domain = {c: [str(v) for v in domain[c]] for c in self.columns if domain and c in domain}
         self.values: list[list[str]] = [list(self.domain.get(c, [])) for c in self.columns]
         self._index: list[dict[str, int]] = [{v: i + 1 for i, v in enumerate(vals)} for vals in self.values]
+        self._warned: set[str] = set()
 
     def encode(self, df: pd.DataFrame) -> np.ndarray:
         codes = np.zeros((len(df), len(self.columns)), dtype=np.uint16)
@@ -82,6 +85,9 @@ class StreamingEncoder:
                     self.values[j].append(str(value))
                     code = index[str(value)] = len(self.values[j])
                 table[i] = code or 0
+                if code is None and col not in self._warned:
+                    self._warned.add(col)
+                    warn_out_of_domain(col)
             codes[:, j] = table[inverse]
         return codes
 
@@ -106,23 +112,20 @@ def prepare_multi(
 ) -> tuple[pd.DataFrame, dict[str, list[str]], dict[str, str]]:
     """Multi-valued cells ("Female;Male") as canonical sets, and a public atom list expanded to those sets.
 
-    A column is multi-valued if listed in `multi_value` (column -> separator) or if its public domain lists atoms
-    (no value holds ";") while its cells hold ";" (the standard's `multi` variables). Returns the table (only
-    `columns`), the domain to encode with, and the multi-valued columns used.
+    A column is multi-valued if the schema says so (`domain.multi`, from `domain_from_standard`) or it is listed in
+    `multi_value` (column -> separator); never because a cell holds ";": one record could then turn a column into
+    sets and create a category. Returns the table (only `columns`), the domain to encode with, and the multi-valued
+    columns used.
     """
     from cthub.synth.encoding import normalize_multi, subset_domain  # shared with the synthesizers
 
     frame = df[list(columns)].copy()
-    dom = {c: [str(v) for v in vals] for c, vals in (domain or {}).items() if c in frame.columns}
-    multi = dict(multi_value or {})
-    for col in frame.columns:
-        if col in multi or col not in dom or any(";" in v for v in dom[col]):
-            continue
-        if frame[col].astype("string").str.contains(";", regex=False).any():
-            multi[col] = ";"
-    for col, sep in multi.items():
+    for col in multi_value or {}:
         if col not in frame.columns:
-            raise AggregatesError(f"multi-valued column {col!r} is not in the table")
+            raise AggregatesError(f"multi-valued column {col!r} is not in the table (or not among the columns used)")
+    multi = {c: sep for c, sep in multi_columns(domain, multi_value).items() if c in frame.columns}
+    dom = {c: [str(v) for v in vals] for c, vals in (domain or {}).items() if c in frame.columns}
+    for col, sep in multi.items():
         atoms = dom.get(col)
         if atoms is not None and any(sep in v for v in atoms):  # the domain lists sets already
             atoms = None

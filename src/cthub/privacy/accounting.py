@@ -70,10 +70,14 @@ def rho_from_epsilon(epsilon: float, delta: float) -> float:
 
 @dataclass
 class Budget:
-    """A zCDP budget that mechanisms draw from, keeping a line per spend so the split is written beside the output."""
+    """A zCDP budget that mechanisms draw from, keeping a line per spend so the split is written beside the output.
+
+    A spend may carry a delta (a private selection step's chance of releasing something held by one person), so
+    the stated delta of a mechanism is the conversion's plus every such step's. `spends` holds (what, rho, delta).
+    """
 
     rho: float
-    spends: list[tuple[str, float]] = field(default_factory=list)
+    spends: list[tuple[str, float, float]] = field(default_factory=list)
 
     @classmethod
     def from_epsilon(cls, epsilon: float, delta: float) -> "Budget":
@@ -81,26 +85,43 @@ class Budget:
 
     @property
     def spent(self) -> float:
-        return sum(r for _, r in self.spends)
+        return sum(s[1] for s in self.spends)
+
+    @property
+    def delta_spent(self) -> float:
+        """The deltas of the selection steps (not the conversion's)."""
+        return sum(s[2] for s in self.spends)
 
     @property
     def remaining(self) -> float:
         return max(self.rho - self.spent, 0.0)
 
-    def spend(self, what: str, rho: float) -> float:
-        """Record a spend of `rho` for `what`; refuse one that would exceed the budget (1e-12 slack for rounding)."""
-        if rho < 0:
+    def spend(self, what: str, rho: float, delta: float = 0.0) -> float:
+        """Record a spend of `rho` (and `delta`) for `what`; refuse one that would exceed the budget."""
+        if rho < 0 or delta < 0:
             raise ValueError("a spend cannot be negative")
         if self.spent + rho > self.rho * (1 + 1e-9) + 1e-12:
             raise BudgetExceeded(f"{what} asks for rho={rho:.6g} but only {self.remaining:.6g} of {self.rho:.6g} is left")
-        self.spends.append((what, rho))
+        self.spends.append((what, float(rho), float(delta)))
         return rho
 
-    def as_dict(self, delta: float) -> dict[str, object]:
+    def spend_list(self, scale: float = 1.0) -> list[dict[str, object]]:
+        """Spends as dicts {what, rho, delta?}; `scale` turns row-level rho into per-person rho (c^2)."""
+        out: list[dict[str, object]] = []
+        for what, rho, delta in self.spends:
+            item: dict[str, object] = {"what": what, "rho": rho * scale}
+            if delta:
+                item["delta"] = delta
+            out.append(item)
+        return out
+
+    def as_dict(self, delta: float, scale: float = 1.0) -> dict[str, object]:
+        """rho, epsilon at the conversion `delta`, and the spends; `scale` as in `spend_list`."""
         return {
-            "rho": self.rho,
-            "rho_spent": self.spent,
-            "epsilon": epsilon_from_rho(self.spent, delta),
-            "delta": delta,
-            "spends": [{"what": w, "rho": r} for w, r in self.spends],
+            "rho": self.rho * scale,
+            "rho_spent": self.spent * scale,
+            "epsilon": epsilon_from_rho(self.spent * scale, delta),
+            "delta": delta + self.delta_spent,
+            "delta_conversion": delta,
+            "spends": self.spend_list(scale),
         }

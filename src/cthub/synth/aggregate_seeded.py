@@ -100,8 +100,11 @@ class AggregateSeededSynthesizer:
         epsilon: float,
         delta: float | None = None,
         domain: dict[str, list[str]] | None = None,
+        max_rows_per_person: int = 1,
+        max_records: int | None = None,
     ) -> "AggregateSeededModel":
-        """Spend (epsilon, delta) on DP aggregates of `df`; columns without a public domain are selected privately."""
+        """Spend (epsilon, delta) per person on DP aggregates of `df` (at most `max_rows_per_person` rows per person);
+        columns without a public domain are selected privately. `delta=None` needs `max_records` (1/(N ln N))."""
         if len(df) == 0:
             raise SynthError("the input table has no rows; there is nothing to learn from")
         frame, dom, multi = self._prepare(df, domain)
@@ -113,7 +116,8 @@ class AggregateSeededSynthesizer:
         enc = encoder.encoded(encoder.encode(frame))
         public = [c in dom for c in enc.columns]
         try:
-            result = dp_marginals(enc, epsilon, delta, public, self.params)
+            result = dp_marginals(enc, epsilon, delta, public, self.params, max_rows_per_person=max_rows_per_person,
+                                  max_records=max_records)
         except AggregatesError as exc:
             raise SynthError(str(exc)) from exc
         privacy = dict(result.privacy)

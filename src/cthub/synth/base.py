@@ -14,10 +14,13 @@ import importlib
 import json
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from cthub.privacy.domain import Domain
 
 __all__ = [
     "Model",
@@ -41,8 +44,9 @@ class Model(ABC):
     """A fitted DP model. Subclasses set `method`, implement `sample`, `_state` and `_from_state`.
 
     `columns` is the fitted column order; `privacy` is the dict written beside every output: it must hold at least
-    `method`, `epsilon`, `delta`, `rho`, `rho_spent`, `spends` (list of {what, rho}) and `parameters` (every
-    parameter the method used, so a run can be repeated).
+    `method`, `epsilon`, `delta` (the total: conversion plus every selection step), `rho`, `rho_spent` (per person),
+    `spends` (list of {what, rho, delta?}, per person), `unit` ("person"), `max_rows_per_person` and `parameters`
+    (every parameter the method used, so a run can be repeated).
     """
 
     method: ClassVar[str] = ""
@@ -119,10 +123,12 @@ def load_model(path: str | Path) -> Model:
 class Synthesizer(Protocol):
     """Parameters of a method; `fit` is the only step that reads records or spends privacy.
 
-    `epsilon`/`delta` are the total (epsilon, delta)-DP guarantee of the whole fit. `delta=None` means
-    1 / (n ln n) with n a noisy record count (a small part of the budget pays for it), as the Synthetic Data
-    Showcase does. `domain` maps a column to its public list of values (from the standard or the user); a
-    column absent from it gets its values selected privately, never read off the data as it is.
+    `epsilon`/`delta` are the total (epsilon, delta)-DP guarantee of the whole fit, per person: `df` holds at most
+    `max_rows_per_person` rows per person (`cthub.privacy.bound_contributions`), and the fit runs at row-level
+    rho / c^2. `delta=None` needs `max_records`, a public bound N on the records (delta = 1 / (N ln N)); it is never
+    derived from the data. `domain` maps a column to its public list of values (from the standard or the user); a
+    column absent from it gets its values selected privately, never read off the data as it is. Multi-valued
+    columns are the domain's `multi` (the standard's `multi` variables) and the synthesizer's `multi_value`.
     """
 
     method: str
@@ -133,6 +139,8 @@ class Synthesizer(Protocol):
         epsilon: float,
         delta: float | None = None,
         domain: dict[str, list[str]] | None = None,
+        max_rows_per_person: int = 1,
+        max_records: int | None = None,
     ) -> Model: ...
 
 
@@ -175,18 +183,20 @@ def get_synthesizer(method: str = "mst", **params: Any) -> Synthesizer:
 _LISTED_TYPES = {"categorical", "boolean", "country", "year", "multi"}
 
 
-def domain_from_standard(table: Any, columns: list[str] | None = None) -> dict[str, list[str]]:
-    """Public value lists for `columns` of a `cthub.standard.Table` (all its columns if None).
+def domain_from_standard(table: Any, columns: list[str] | None = None) -> "Domain":
+    """Public value lists for `columns` of a `cthub.standard.Table` (all its columns if None), as a `Domain`.
 
     Booleans are always ["0", "1"]. A column whose variable lists no values (e.g. open-ended years) is left out, so
     the synthesizer selects its values privately instead of reading them off the data. For a `multi` variable the
     list is every subset of its atoms (up to pairs beyond 6 atoms), each joined sorted with the variable's separator
-    as cells are ("Female;Male"). Missing is not listed: every method keeps it as its own category.
+    as cells are ("Female;Male"), and `domain.multi[name]` is that separator: which columns are sets comes from the
+    schema, never from the cells. Missing is not listed: every method keeps it as its own category.
     """
+    from cthub.privacy.domain import Domain
     from cthub.synth.encoding import subset_domain
 
     names = list(table.columns) if columns is None else list(columns)
-    domain: dict[str, list[str]] = {}
+    domain = Domain()
     for name in names:
         try:
             var = table.variable(name)
@@ -196,8 +206,11 @@ def domain_from_standard(table: Any, columns: list[str] | None = None) -> dict[s
             domain[name] = ["0", "1"]
             continue
         codes = [str(c) for c in (var.codes or [])]
-        if var.type == "multi" and codes:
-            domain[name] = subset_domain(codes, getattr(var, "separator", None) or ";")
+        if var.type == "multi":
+            sep = getattr(var, "separator", None) or ";"
+            domain.multi[name] = sep
+            if codes:
+                domain[name] = subset_domain(codes, sep)
         elif var.type in _LISTED_TYPES and codes:
             domain[name] = list(dict.fromkeys(codes))
     return domain

@@ -1,12 +1,16 @@
 """`cthub synth`: differentially private synthetic microdata from a CSV, with the privacy spent written beside it.
 
 Domains come from the standard when the columns belong to one of its tables (or `--domain FILE`); any other column
-has its values chosen privately. The summary prints counts and parameters only, never record values.
+has its values chosen privately. Multi-valued columns are the standard's `multi` variables or `--multi COL`, never
+guessed from a ";" in a cell. delta is `--delta` or 1/(N ln N) from `--max-records N`, never derived from the data.
+`--person COL` bounds each person to `--max-rows-per-person` rows first, so the stated epsilon is per person. The
+summary prints counts and parameters only, never record values.
 """
 
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,13 +20,14 @@ import yaml
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from cthub.privacy.domain import OutOfDomainWarning
 from cthub.synth.base import SynthError, get_synthesizer, load_model, methods
 from cthub.synth.encoding import bin_numeric, parse_multi_value
 
 console = Console(stderr=True)
 
 EXAMPLE = (
-    "Example: cthub synth victims.csv --epsilon 4 --out synthetic.csv --seed 1 --save-model model.npz\n\n"
+    "Example: cthub synth victims.csv --epsilon 4 --delta 1e-6 --out synthetic.csv --seed 1 --save-model model.npz\n\n"
     "More rows from a saved model (no further privacy cost): cthub synth --from-model model.npz --rows 50000 "
     "--out more.csv"
 )
@@ -106,8 +111,20 @@ def synth(
     out: Annotated[Path, typer.Option("--out", help="Where to write the synthetic CSV.")] = Path("synthetic.csv"),
     epsilon: Annotated[float | None, typer.Option("--epsilon", help="Total privacy loss epsilon (> 0).")] = None,
     delta: Annotated[
-        float | None, typer.Option("--delta", help="delta; default 1/(n ln n) with n a noisy record count.")
+        float | None, typer.Option("--delta", help="delta (or give --max-records).")
     ] = None,
+    max_records: Annotated[
+        int | None,
+        typer.Option("--max-records", min=3, help="Public upper bound N on the records: delta = 1/(N ln N) if no --delta."),
+    ] = None,
+    person: Annotated[
+        str | None,
+        typer.Option("--person", help="Column with the person key: bound each person to --max-rows-per-person rows "
+                                      "(the column is not synthesized)."),
+    ] = None,
+    max_rows_per_person: Annotated[
+        int, typer.Option("--max-rows-per-person", min=1, help="At most this many rows per person (default 1).")
+    ] = 1,
     method: Annotated[str, typer.Option("--method", help=f"One of: {', '.join(methods())}.")] = "mst",
     rows: Annotated[
         int | None, typer.Option("--rows", min=0, help="Rows to write; default the model's noisy record count.")
@@ -118,7 +135,7 @@ def synth(
     ] = None,
     multi_value: Annotated[
         list[str] | None,
-        typer.Option("--multi-value", help="Multi-valued column as COL or COL:SEP (default ';'). Repeatable."),
+        typer.Option("--multi", "--multi-value", help="Multi-valued column as COL or COL:SEP (default ';'). Repeatable."),
     ] = None,
     domain_file: Annotated[
         Path | None, typer.Option("--domain", help="JSON/YAML: column -> public list of values (overrides the standard).")
@@ -139,7 +156,7 @@ def synth(
 ) -> None:
     """Write differentially private synthetic rows and OUT.privacy.json (epsilon, delta, rho, spends, parameters).
 
-    [bold]Example:[/bold] cthub synth victims.csv --epsilon 4 --out synthetic.csv --seed 1 --save-model model.npz
+    [bold]Example:[/bold] cthub synth victims.csv --epsilon 4 --delta 1e-6 --out synthetic.csv --seed 1 --save-model model.npz
 
     More rows from a saved model, at no further privacy cost:
     cthub synth --from-model model.npz --rows 50000 --out more.csv
@@ -156,6 +173,13 @@ def synth(
         if input_csv is None or epsilon is None:
             raise SynthError("give INPUT.csv and --epsilon (or --from-model FILE to sample a saved model)")
         df = read_csv_text(input_csv)
+        if person is not None:
+            from cthub.privacy import bound_contributions
+
+            if person not in df.columns:
+                raise SynthError(f"--person column {person!r} is not in {input_csv.name}")
+            df, _dropped = bound_contributions(df, person, max_rows_per_person, seed=seed)
+            df = df.drop(columns=[person])  # the key is never synthesized; the dropped count is not published
         cols = [c.strip() for c in columns.split(",") if c.strip()] if columns else list(df.columns)
         missing = [c for c in cols if c not in df.columns]
         if missing:
@@ -189,7 +213,12 @@ def synth(
                 synthesizer = get_synthesizer(method, progress=progress, **params)
             except TypeError:  # a method without a progress hook
                 synthesizer = get_synthesizer(method, **params)
-            model = synthesizer.fit(df[cols], epsilon=epsilon, delta=delta, domain=domain)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                model = synthesizer.fit(df[cols], epsilon=epsilon, delta=delta, domain=domain,
+                                        max_rows_per_person=max_rows_per_person, max_records=max_records)
+            for message in sorted({str(w.message) for w in caught if issubclass(w.category, OutOfDomainWarning)}):
+                console.print(f"[yellow]warning:[/yellow] {message}")
             n = rows if rows is not None else _default_rows(model)
             bar.update(task, description="sampling")
             data = model.sample(n, seed=seed)

@@ -13,8 +13,10 @@ public choice: which values were merged was decided from noisy counts), in propo
 at zero (uniformly if all are zero). Values outside the public domain (or the
 privately selected one) are encoded as missing, because no output may reveal a value the budget has not paid for.
 
-Multi-valued columns (`--multi-value COL[:SEP]`): a cell is a *set* of atoms and is encoded as one category over
-subsets. With a public atom list the categories are the subsets of up to `max_subset_size` atoms (all subsets when
+Multi-valued columns come from the schema (`Domain.multi`, set by `domain_from_standard` for the standard's `multi`
+variables) or an argument (`multi_value=`, CLI `--multi COL[:SEP]`), never from a separator found in a cell: one
+record could otherwise turn a column into sets and create a category. A cell is a *set* of atoms and is encoded as
+one category over subsets. With a public atom list the categories are the subsets of up to `max_subset_size` atoms (all subsets when
 there are at most 6 atoms), sorted in the atoms' order and joined with the separator; without one, whole normalized
 sets are selected privately like any other value. Set-as-category keeps co-occurrence inside a cell exact, which
 per-atom flags would lose.
@@ -30,14 +32,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cthub.privacy import Budget, discrete_gaussian, normal_upper_quantile
+from cthub.privacy import Budget, discrete_gaussian, normal_upper_quantile, warn_out_of_domain
 from cthub.synth.base import SynthError
 
 __all__ = [
     "ColumnCodec",
     "Encoder",
     "bin_numeric",
-    "default_delta",
     "normalize_multi",
     "parse_multi_value",
     "private_domain",
@@ -64,8 +65,9 @@ def parse_multi_value(specs: list[str] | None) -> dict[str, str]:
 
 def normalize_multi(series: pd.Series, sep: str, atoms: list[str] | None = None) -> pd.Series:
     """Each cell as a canonical set: atoms stripped, duplicates dropped, sorted (as the contract joins them); atoms
-    outside a given public list make the cell missing."""
+    outside a given public list make the cell missing (and the operator is warned, by column name only)."""
     order = {a: i for i, a in enumerate(atoms)} if atoms else None
+    outside = False
 
     def canon(cell: Any) -> Any:
         if cell is pd.NA or cell is None or (isinstance(cell, float) and math.isnan(cell)):
@@ -75,10 +77,15 @@ def normalize_multi(series: pd.Series, sep: str, atoms: list[str] | None = None)
             return pd.NA
         if order is not None:
             if any(p not in order for p in parts):
+                nonlocal outside
+                outside = True
                 return pd.NA  # an atom outside the public list: not publishable, so treated as missing
         return sep.join(sorted(parts))
 
-    return series.map(canon).astype("string")
+    out = series.map(canon).astype("string")
+    if outside:
+        warn_out_of_domain(str(series.name))
+    return out
 
 
 def subset_domain(atoms: list[str], sep: str = DEFAULT_SEPARATOR, max_subset_size: int | None = None) -> list[str]:
@@ -116,24 +123,15 @@ def _num(x: float) -> str:
 # ---------------------------------------------------------------- budget helpers
 
 
-def default_delta(n: int, rho: float) -> tuple[float, int]:
-    """delta = 1 / (n ln n) from a noisy record count, as pac-synth does. The caller books `rho` in its budget.
+def selection_threshold(sigma: float, delta: float, max_rows_per_person: int = 1) -> float:
+    """Noisy-count threshold for choosing values privately, so a value held by one person shows with prob <= delta.
 
-    Returns (delta, noisy n). Counting records has sensitivity 1.
+    A person with at most c rows holds at most c values no one else holds, each with a true count of at most c; the
+    discrete Gaussian's tail beyond t is at most the continuous one's beyond t - 1, hence c + 1, and a union bound
+    over the c values, hence delta / c. With c = 1 this is the one-record rule 2 + sigma z(delta).
     """
-    sigma = math.sqrt(1.0 / (2.0 * rho))
-    noisy = int(discrete_gaussian(np.array([n]), sigma)[0])
-    noisy = max(noisy, 10)
-    return 1.0 / (noisy * math.log(noisy)), noisy
-
-
-def selection_threshold(sigma: float, delta: float) -> float:
-    """Noisy-count threshold for choosing values privately, so a value held by one record shows with prob <= delta.
-
-    A value one record alone holds has true count 1; the discrete Gaussian's tail beyond t is at most the continuous
-    one's beyond t - 1, hence the extra 1 of slack.
-    """
-    return 2.0 + sigma * normal_upper_quantile(delta)
+    c = int(max_rows_per_person)
+    return c + 1.0 + sigma * normal_upper_quantile(delta / c)
 
 
 def private_domain(
@@ -141,18 +139,20 @@ def private_domain(
     budget: Budget,
     rho: float,
     delta: float,
+    max_rows_per_person: int = 1,
 ) -> tuple[dict[str, list[str]], dict[str, Any]]:
     """Choose each column's values privately: noisy counts of the values present, kept if over a threshold.
 
-    One record adds 1 to one count per column, so the L2 sensitivity over all c columns is sqrt(c) and the discrete
-    Gaussian sigma is sqrt(c / (2 rho)). A value only one record holds could still pass the threshold: that is the
-    `delta` this step adds (split over the columns). Returns the domains and a parameter dict for the report.
+    One row adds 1 to one count per column, so the row-level L2 sensitivity over all d columns is sqrt(d) and the
+    discrete Gaussian sigma is sqrt(d / (2 rho)) for a row-level `rho` (the budget's unit). A value only one person
+    holds could still pass the threshold: that is the `delta` this step adds (split over the columns), booked with
+    the spend. Returns the domains and a parameter dict for the report (no count of the values present).
     """
     if not columns:
         return {}, {}
-    budget.spend(f"private value selection ({', '.join(columns)})", rho)
+    budget.spend(f"private value selection ({', '.join(columns)})", rho, delta)
     sigma = math.sqrt(len(columns) / (2.0 * rho))
-    threshold = selection_threshold(sigma, delta / len(columns))
+    threshold = selection_threshold(sigma, delta / len(columns), max_rows_per_person)
     domains: dict[str, list[str]] = {}
     for name, series in columns.items():
         counts = series.dropna().value_counts()
@@ -227,7 +227,8 @@ class Encoder:
         return pd.DataFrame(out, index=df.index)
 
     def encode(self, df: pd.DataFrame) -> np.ndarray:
-        """(n, d) int codes; values outside the public domain become missing (see the module docstring).
+        """(n, d) int codes; values outside the public domain become missing (see the module docstring), and the
+        operator is warned for a public list (column name only).
 
         Works on each column's distinct values (factorized), so the cost is one pass over the rows per column.
         """
@@ -242,6 +243,8 @@ class Encoder:
             if codec.multi_separator:
                 canon = normalize_multi(canon, codec.multi_separator)
             per_unique = np.array([lookup.get(v, missing) if v is not pd.NA else missing for v in canon], dtype=np.int32)
+            if codec.source == "public" and bool(((per_unique == missing) & canon.notna().to_numpy()).any()):
+                warn_out_of_domain(codec.name)
             table = np.append(per_unique, np.int32(missing))  # index -1 (missing) maps to the last entry
             codes[:, j] = table[idx]
         return codes
@@ -312,6 +315,7 @@ def build_encoder(
     budget: Budget,
     selection_rho: float,
     selection_delta: float,
+    max_rows_per_person: int = 1,
 ) -> tuple[Encoder, dict[str, Any]]:
     """An encoder for `columns`: public domains as given, the rest chosen privately with `private_domain`.
 
@@ -343,7 +347,7 @@ def build_encoder(
             sources[c] = "selected"
     report: dict[str, Any] = {}
     if to_select:
-        chosen, report = private_domain(to_select, budget, selection_rho, selection_delta)
+        chosen, report = private_domain(to_select, budget, selection_rho, selection_delta, max_rows_per_person)
         groups.update(chosen)
     codecs = [ColumnCodec(c, [[v] for v in groups[c]], sources[c], multi_value.get(c)) for c in columns]
     return Encoder(codecs), report

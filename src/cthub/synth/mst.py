@@ -8,8 +8,9 @@ seeded) while its larger cliques carry the interactions a tree misses.
 
 Steps and the budget split (zCDP, rho from the requested (epsilon, delta); weights are `split`, defaults below, over
 what is left after the optional record count and value selection):
-  0. delta=None: a noisy record count (1% of rho) gives delta = 1/(n ln n). Columns without a public domain get
-     their values selected privately (5% of rho; adds `delta_selection` = 10% of delta; see `encoding`).
+  0. delta is the caller's, or 1/(N ln N) from a public bound N (`max_records`), never from the data. Columns
+     without a public domain get their values selected privately (5% of rho; `delta_selection` = 10% of delta,
+     booked with that spend; see `encoding`).
   1. `one_way` (10%): every column's histogram with discrete Gaussian noise; rare categories merged by these noisy
      counts; they also give the noisy total used as the default number of rows.
   2. `select_tree` (10%): a maximum spanning tree, one exponential-mechanism step (`noisy_argmax`) per edge, scoring
@@ -20,6 +21,8 @@ what is left after the optional record count and value selection):
      |T(family, c) - T(family) P(c | tree parent)|_1 (sensitivity 2) less what chance and noise give that width.
   5. `measure_triples` (35%): each column's family table (3- or 4-way) with discrete Gaussian noise.
 The last spend takes exactly what remains, so the spends sum to rho and the stated epsilon is the requested one.
+Per person: with at most c = `max_rows_per_person` rows per person every step runs at row-level rho / c^2, so the
+stated rho (and every spend) is per person (group privacy of zCDP); selection thresholds allow for c rows.
 
 Estimation (post-processing): small noisy cells (below `zero_below` sigmas) are set to zero, negatives clipped,
 1-way estimates pooled by inverse variance from every measurement that contains them, and each 2-way / 3-way table
@@ -41,14 +44,18 @@ import pandas as pd
 
 from cthub.privacy import (
     Budget,
+    DeltaRequired,
+    check_max_rows,
     discrete_gaussian,
     epsilon_from_rho,
+    multi_columns,
     noisy_argmax,
     noisy_argmax_rho,
+    resolve_delta,
     rho_from_epsilon,
 )
 from cthub.synth.base import Model, SynthError
-from cthub.synth.encoding import Encoder, build_encoder, default_delta
+from cthub.synth.encoding import Encoder, build_encoder
 
 __all__ = ["DEFAULT_SPLIT", "MSTModel", "MSTSynthesizer"]
 
@@ -59,7 +66,6 @@ DEFAULT_SPLIT: dict[str, float] = {
     "select_triples": 0.10,
     "measure_triples": 0.35,
 }
-COUNT_SHARE = 0.01  # of rho, for the noisy record count behind the default delta
 SELECTION_SHARE = 0.05  # of rho, for choosing values of columns without a public domain
 SELECTION_DELTA_SHARE = 0.10  # of delta, the chance a value only one record holds passes selection
 
@@ -124,7 +130,7 @@ class MSTSynthesizer:
             "extra_parents": self.extra_parents,
             "merge_below": self.merge_below,
             "zero_below": self.zero_below,
-            "neighbouring": "add/remove one record",
+            "neighbouring": "add/remove one person (at most max_rows_per_person rows)",
         }
 
     # ------------------------------------------------------------------ fit
@@ -135,36 +141,38 @@ class MSTSynthesizer:
         epsilon: float,
         delta: float | None = None,
         domain: dict[str, list[str]] | None = None,
+        max_rows_per_person: int = 1,
+        max_records: int | None = None,
     ) -> "MSTModel":
-        """Spend (epsilon, delta) on `df` and return the fitted model (see the module docstring for the steps)."""
+        """Spend (epsilon, delta) per person on `df` and return the fitted model (steps: the module docstring).
+
+        `df` must hold at most `max_rows_per_person` rows per person (`cthub.privacy.bound_contributions`).
+        `delta=None` needs `max_records`, a public bound N on the records (delta = 1/(N ln N)).
+        """
         if not (epsilon > 0 and math.isfinite(epsilon)):
             raise SynthError(f"epsilon must be a positive number, got {epsilon!r}")
-        if delta is not None and not 0 < delta < 1:
-            raise SynthError(f"delta must be in (0, 1), got {delta!r}; leave it out for 1/(n ln n)")
+        try:
+            delta = resolve_delta(delta, max_records)
+            rows_pp = check_max_rows(max_rows_per_person)
+        except (DeltaRequired, ValueError) as exc:
+            raise SynthError(str(exc)) from exc
         columns = self.columns or [str(c) for c in df.columns]
         if len(columns) == 0:
             raise SynthError("no columns to synthesize")
+        multi = multi_columns(domain, self.multi_value)
         domain = dict(domain or {})
         needs_selection = any(c not in domain for c in columns)
 
-        # 0. delta and the total rho.
-        count_rho = 0.0
-        noisy_n: int | None = None
-        if delta is None:
-            # Ask for the count's rho against a tiny delta: rho_from_epsilon grows with delta, so whatever delta the
-            # count gives (unless n > 1e11) the total rho below is larger and the count fits inside it.
-            count_rho = COUNT_SHARE * rho_from_epsilon(epsilon, 1e-12)
-            delta, noisy_n = default_delta(len(df), count_rho)
+        # 0. the total rho per person, and the row-level budget every step draws from (rho / c^2).
         delta_selection = delta * SELECTION_DELTA_SHARE if needs_selection else 0.0
         delta_conversion = delta - delta_selection
-        budget = Budget(rho=rho_from_epsilon(epsilon, delta_conversion))
-        if count_rho:
-            budget.spend("record count for default delta", count_rho)
+        rho_person = rho_from_epsilon(epsilon, delta_conversion)
+        budget = Budget(rho=rho_person / (rows_pp * rows_pp))
         self.progress("budget", 0.05)
 
         # Values and encoding.
         encoder, selection = build_encoder(
-            df, columns, domain, self.multi_value, budget, SELECTION_SHARE * budget.rho, delta_selection
+            df, columns, domain, multi, budget, SELECTION_SHARE * budget.rho, delta_selection, rows_pp
         )
         x = encoder.encode(df)
         d = x.shape[1]
@@ -280,25 +288,28 @@ class MSTSynthesizer:
         if budget.remaining > 0:  # only when no pair of columns fits max_cells: nothing to spend it on, say so
             budget.spend("unused (no table fits max_cells)", budget.remaining)
 
-        spent_epsilon = _epsilon_from_rho(budget.spent, delta_conversion)
+        scale = float(rows_pp * rows_pp)  # group privacy: row-level rho x c^2 is the per-person rho
+        spent_epsilon = _epsilon_from_rho(budget.spent * scale, delta_conversion)
         privacy = {
             "method": self.method,
             "epsilon": spent_epsilon,
             "epsilon_requested": epsilon,
-            "delta": delta,
+            "delta": delta_conversion + budget.delta_spent,
             "delta_conversion": delta_conversion,
-            "delta_selection": delta_selection,
-            "rho": budget.rho,
-            "rho_spent": budget.spent,
-            "spends": [{"what": w, "rho": r} for w, r in budget.spends],
+            "delta_selection": budget.delta_spent,
+            "rho": budget.rho * scale,
+            "rho_spent": budget.spent * scale,
+            "rho_row": budget.spent,
+            "unit": "person",
+            "max_rows_per_person": rows_pp,
+            "spends": budget.spend_list(scale),
             "noisy_records": round(n_hat),
-            "noisy_count_for_delta": noisy_n,
             "sigmas": {"one_way": sigma1, "tree": sigma2, "triples": sigma3},
             "value_selection": selection,
             "tree": [[int(p), int(c)] for p, c in tree_edges],
             "triples": triple_report,
             "merged_values": {c.name: len(c.merged) for c in encoder.codecs if c.merged},
-            "parameters": self.parameters(),
+            "parameters": {**self.parameters(), "multi_value": multi},
             "note": "sampling any number of rows from this model is post-processing and costs no more privacy",
         }
         self.progress("done", 1.0)
