@@ -159,6 +159,17 @@ def kanon(
     suppression_weight: Annotated[
         float, typer.Option("--suppression-weight", min=0.0, help="Loss of one suppressed cell (1 = loss of '*').")
     ] = 1.0,
+    columns: Annotated[
+        str | None,
+        typer.Option("--columns", help="Columns the output may carry, comma-separated (default: every column)."),
+    ] = None,
+    person: Annotated[
+        str | None,
+        typer.Option("--person", help="Column holding a person key: classes count distinct persons; not written."),
+    ] = None,
+    no_l_diversity: Annotated[
+        bool, typer.Option("--no-l-diversity", help="Switch off the standard's default l-diversity (l=2 on flags).")
+    ] = False,
 ) -> None:
     """k-anonymize a CSV with the least information lost (generalization lattice + local cell suppression).
 
@@ -170,7 +181,11 @@ def kanon(
         if not input_csv.is_file():
             raise KAnonymityError(f"{input_csv} does not exist; give the path of a CSV file")
         df = read_table_csv(input_csv)
-        ldiv = parse_l_diversity(l_diversity or None)
+        # None: the standard's default (l=2 on the published sensitive flags it lists); {}: off
+        ldiv_arg: dict[str, int] | None = parse_l_diversity(l_diversity) if l_diversity else None
+        if no_l_diversity:
+            ldiv_arg = {}
+        allow = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
         fixed = _parse_fix(fix or [])
         hier = load_hierarchy_files(hierarchies or [], list(df.columns))
         with Progress(
@@ -183,11 +198,14 @@ def kanon(
                 bar.update(task, completed=done, total=total)
 
             res = anonymize(
-                df, qis, k=k, hierarchies=hier, max_suppression=max_suppression, l_diversity=ldiv,
+                df, qis, k=k, hierarchies=hier, max_suppression=max_suppression, l_diversity=ldiv_arg,
+                columns=allow, person=person,
                 suppression_weight=suppression_weight, risk_threshold=risk_threshold,
                 drop=[c.strip() for c in (drop or "").split(",") if c.strip()], fixed_levels=fixed, progress=tick,
             )  # fmt: skip
-        write_checked_csv(res.table, out, qis, k, ldiv)
+        ldiv = {c: int(d["l"]) for c, d in (res.report.get("l_diversity") or {}).items()}
+        published = [q for q in qis if q in res.table.columns]
+        write_checked_csv(res.table, out, published, k, ldiv)
         if report_path is not None:
             report_path.parent.mkdir(parents=True, exist_ok=True)
             report_path.write_text(json.dumps(res.report, indent=2), encoding="utf-8")

@@ -42,6 +42,7 @@ from cthub.deid import metrics
 from cthub.deid.encode import EncodedQI, encode_qis
 from cthub.deid.groups import Diversity, Rollup, group_ids, group_ok
 from cthub.deid.hierarchy import (
+    TOP,
     HierarchyLike,
     ValueHierarchy,
     standard_direct_identifiers,
@@ -97,11 +98,14 @@ def parse_l_diversity(spec: LDiversity) -> dict[str, int]:
 
 
 def _resolve_hierarchies(
-    columns: Sequence[str], given: Mapping[str, Any] | None, use_standard: bool
+    columns: Sequence[str], given: Mapping[str, Any] | None, use_standard: bool, std_table: Any = None
 ) -> tuple[dict[str, HierarchyLike | None], dict[str, str]]:
     found: dict[str, HierarchyLike | None] = {}
     source: dict[str, str] = {}
-    std = standard_hierarchies(columns) if use_standard else {}
+    if std_table is not None:
+        std = {c: h for c, h in std_table.hierarchies.items() if c in columns}
+    else:
+        std = standard_hierarchies(columns) if use_standard else {}
     for c in columns:
         h = (given or {}).get(c)
         if h is not None:
@@ -147,6 +151,11 @@ def anonymize(
     max_suppression: float = 0.05,
     l_diversity: LDiversity = None,
     *,
+    columns: Sequence[str] | None = None,
+    person: str | None = None,
+    weights: Mapping[str, float] | None = None,
+    coarsest: Mapping[str, int | str] | None = None,
+    standard_table: str | None = None,
     suppression_weight: float = 1.0,
     risk_threshold: float = 0.2,
     drop: Sequence[str] = (),
@@ -158,34 +167,80 @@ def anonymize(
 
     `hierarchies` maps QI names to hierarchy objects (`levels`, `depth`, `generalize`) or to {value: [level1, ...]};
     QIs without one use the standard's hierarchy when the name matches, else value -> "*". `max_suppression` is the
-    share of records local suppression may touch. Non-QI columns are returned unchanged; columns in `drop` and those
-    the standard marks as direct identifiers are removed first. `fixed_levels` pins QIs to a generalization level
-    (e.g. {"citizenship": 0} keeps countries), leaving the search to the other QIs and to suppression. Raises
-    `KAnonymityError` when k exceeds the number of records (no table with fewer than k rows can be k-anonymous, not
-    even an all-"*" one).
+    share of records local suppression may touch.
+
+    What is published: `columns` is the allow-list of output columns (None keeps every column; the release pipeline
+    passes the standard's `Table.kanon_columns`); a QI left out of it is not published, so it is not searched either.
+    Columns in `drop` and those the standard marks as direct identifiers are removed first.
+
+    The standard's table (`standard_table`, or the one whose columns hold every QI and most of the frame's columns)
+    gives the defaults, because a classic release must not depend on the caller remembering them: `l_diversity=None`
+    means l = 2 on every published sensitive column the standard lists (`{}` switches it off); `weights=None` the
+    standard's QI weights (`{}`: all 1); `coarsest=None` its coarsest levels (`{}`: no limit), level numbers or level
+    names; a lattice node above a column's coarsest level is never chosen (cells may still be suppressed, which
+    `suppression.by_column` reports).
+
+    `person` names a column holding a person key (rows of one person, e.g. a victim's perpetrator rows): every class
+    then holds at least k distinct persons, l-diversity is counted over persons, and the column is not published. A
+    person's rows must agree on the QIs (they describe the person), else `KAnonymityError`.
+
+    `fixed_levels` pins QIs to a generalization level (e.g. {"citizenship": 0} keeps countries), leaving the search to
+    the other QIs and to suppression. Raises `KAnonymityError` when k exceeds the number of records (or persons): no
+    table with fewer than k of them can be k-anonymous, not even an all-"*" one.
     """
     started = time.perf_counter()
     qis = list(quasi_identifiers)
-    ldiv = parse_l_diversity(l_diversity)
-    _validate(df, qis, int(k) if isinstance(k, (int, np.integer)) else k, max_suppression, ldiv)
+    if person is not None and person not in df.columns:
+        raise KAnonymityError(f"person column {person!r} is not in the table; name the column holding the person key")
+    if columns is not None:
+        absent = [c for c in columns if c not in df.columns]
+        if absent:
+            raise KAnonymityError(
+                f"column(s) {absent} of the allow-list are not in the table; its columns are: "
+                f"{', '.join(map(str, df.columns))}"
+            )
+    std_table = _standard_table(standard_table, df.columns, qis) if use_standard else None
+    keep = None if columns is None else set(columns)
+    not_published = [q for q in qis if keep is not None and q not in keep]
+    qis = [q for q in qis if q not in not_published]
+    if person is not None and person in qis:
+        raise KAnonymityError(f"{person!r} is the person key and cannot also be a quasi-identifier")
+    _validate(df, qis, int(k) if isinstance(k, (int, np.integer)) else k, max_suppression, {})
     k = int(k)
     absent = [c for c in drop if c not in df.columns]
     if absent:
         raise KAnonymityError(f"column(s) {absent} to drop are not in the table; check the names given to --drop")
     dropped = list(dict.fromkeys([*drop, *(standard_direct_identifiers(list(df.columns)) if use_standard else [])]))
+    out_cols = [c for c in df.columns if c not in dropped and c != person and (keep is None or c in keep)]
+    if l_diversity is None:
+        std_l = std_table.kanon_l_diversity if std_table is not None else {}
+        ldiv = {c: l for c, l in std_l.items() if c in out_cols and c not in qis}
+        l_source = "standard" if std_table is not None else "none"
+    else:
+        ldiv = parse_l_diversity(l_diversity)
+        l_source = "given"
+    _validate(df, qis, k, max_suppression, ldiv)
+    if person is not None and person in ldiv:
+        raise KAnonymityError(f"{person!r} is the person key and cannot be an l-diversity column")
     clash = [c for c in dropped if c in qis or c in ldiv]
     if clash:
         raise KAnonymityError(f"column(s) {clash} are marked to drop as direct identifiers but also used as QI/sensitive")
-    table = df.drop(columns=[c for c in dropped if c in df.columns]).reset_index(drop=True)
-    n, m = len(table), len(qis)
+    table = df[out_cols + [c for c in ldiv if c not in out_cols]].reset_index(drop=True)
+    rows = len(table)
+    person_code, first = _persons(df, person, qis)
+    work = table.iloc[first].reset_index(drop=True) if person is not None else table
+    n, m = len(work), len(qis)
+    unit = "persons" if person is not None else "records"
     if n > 0 and k > n:
         raise KAnonymityError(
-            f"k={k} is larger than the table ({n} records): no release of it can be {k}-anonymous, not even one with "
-            "every cell suppressed. Collect more records or lower k."
+            f"k={k} is larger than the table ({n} {unit}): no release of it can be {k}-anonymous, not even one with "
+            f"every cell suppressed. Collect more {unit} or lower k."
         )
-    found, source = _resolve_hierarchies(qis, hierarchies, use_standard)
-    enc = encode_qis(table, qis, found)
-    sens_codes = {c: pd.factorize(table[c].astype("string"), use_na_sentinel=False)[0].astype(np.int64) for c in ldiv}
+    found, source = _resolve_hierarchies(qis, hierarchies, use_standard, std_table)
+    enc = encode_qis(work, qis, found)
+    w = _weights(qis, weights, std_table)
+    caps = _caps(enc, coarsest, std_table, source)
+    sens_codes = {c: pd.factorize(work[c].astype("string"), use_na_sentinel=False)[0].astype(np.int64) for c in ldiv}
     for c, l in ldiv.items():
         distinct = len(np.unique(sens_codes[c])) if n else 0
         if n and distinct < l:
@@ -193,29 +248,153 @@ def anonymize(
                 f"{c!r} has only {distinct} distinct values in the whole table, so no class can hold {l}; lower l"
             )
     if n == 0:
-        out = table.copy()
+        out = table[out_cols].copy()
         for q in qis:
             out[q] = out[q].astype("string")
         report = {"records": 0, "k": k, "k_achieved": None, "note": "empty table: nothing to protect"}
         return KAnonResult(out, report)
 
-    pinned = _pinned(enc, fixed_levels)
-    sol, stats = _search(enc, k, ldiv, sens_codes, max_suppression, suppression_weight, progress, pinned)
-    out = _render(table, enc, sol)
-    ids = metrics.class_ids(out, qis)  # recounted from the output strings, not from the engine's codes
-    problems = metrics.violations(out, qis, k, ldiv, ids)
+    pinned = _pinned(enc, fixed_levels, caps)
+    sol, stats = _search(enc, k, ldiv, sens_codes, max_suppression, suppression_weight, progress, pinned, w, caps)
+    out_work = _render(work, enc, sol)
+    ids = metrics.class_ids(out_work, qis)
+    problems = metrics.violations(out_work, qis, k, ldiv, ids)
+    if person is not None:
+        out = table.copy()
+        for q in qis:
+            out[q] = pd.array(out_work[q].to_numpy(dtype=object)[person_code], dtype="string")
+        # the guarantee, recounted on the published rows with the person key: k distinct persons, l values per class
+        row_ids = metrics.class_ids(out, qis)
+        problems += metrics.violations(out, qis, k, ldiv, row_ids, persons=person_code)
+    else:
+        out = out_work
     if problems:  # pragma: no cover - a bug guard: the engine must never get here
         raise KAnonymityError("internal check failed, refusing to return the table: " + "; ".join(problems))
+    out = out[out_cols]
     stats["seconds"] = round(time.perf_counter() - started, 4)
-    report = build_report(out, ids, enc, sol, k, ldiv, max_suppression, suppression_weight, risk_threshold)
+    report = build_report(out_work, ids, enc, sol, k, ldiv, max_suppression, suppression_weight, risk_threshold, w)
     report["search"] = stats
     report["dropped_columns"] = dropped
     report["hierarchy_source"] = source
+    report["columns"] = list(out.columns)
+    report["quasi_identifiers_not_published"] = not_published
+    report["l_diversity_source"] = l_source
+    report["standard_table"] = std_table.name if std_table is not None else None
+    report["coarsest"] = {e.name: {"level": caps[j], "name": e.level_names[caps[j]]} for j, e in enumerate(enc)}
+    report["weights"] = dict(zip(qis, map(float, w), strict=True))
+    report["unit"] = "person" if person is not None else "record"
+    if person is not None:
+        report["persons"] = n
+        report["records"] = rows
+    report["suppression"]["by_column"] = {
+        q: float((out[q] == TOP).fillna(False).mean()) if rows else 0.0 for q in qis
+    }
     out.index = df.index  # rows stay where they were, so callers can join back on their own index
     return KAnonResult(out, report)
 
 
-def _pinned(enc: list[EncodedQI], fixed: Mapping[str, int] | None) -> dict[int, int]:
+def suppression_failures(report: Mapping[str, Any], max_share: float) -> list[str]:
+    """Why a release's k-anonymized file hides too much of some column (empty when none does).
+
+    A column whose cells are mostly "*" still "passes" k-anonymity while publishing nothing; the release gate calls
+    this with its configured share (`suppression.by_column` counts a cell published as "*", by recoding or by
+    suppression).
+    """
+    if not 0.0 <= max_share <= 1.0:
+        raise KAnonymityError(f"the largest suppressed share per column is between 0 and 1 (got {max_share})")
+    by_column = (report.get("suppression") or {}).get("by_column") or {}
+    return [
+        f"{share:.0%} of column {col!r} is suppressed ('*'), more than the allowed {max_share:.0%}; collect more "
+        f"records, publish fewer columns or let {col!r} be generalized further (its coarsest level in the standard)"
+        for col, share in by_column.items()
+        if share > max_share + 1e-12
+    ]
+
+
+def _standard_table(name: str | None, columns: Sequence[str], qis: Sequence[str]) -> Any:
+    """The standard table whose settings apply: the one named, else the one holding every QI and most columns."""
+    try:
+        from cthub.standard import load_standard
+
+        std = load_standard()
+    except Exception:  # noqa: BLE001 - the standard is optional for standalone use
+        if name is not None:
+            raise
+        return None
+    if name is not None:
+        return std.table(name)
+    best, overlap = None, 0
+    for table in std.tables.values():
+        cols = set(table.columns)
+        if qis and set(qis) <= cols and len(cols & set(columns)) > overlap:
+            best, overlap = table, len(cols & set(columns))
+    return best
+
+
+def _persons(df: pd.DataFrame, person: str | None, qis: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(person index of every row, first row of every person); a row without a key is a person of its own."""
+    n = len(df)
+    if person is None:
+        return np.arange(n), np.arange(n)
+    key = df[person].astype("string").reset_index(drop=True)
+    codes, uniq = pd.factorize(key, use_na_sentinel=True)
+    codes = codes.astype(np.int64)
+    lone = np.flatnonzero(codes < 0)
+    codes[lone] = len(uniq) + np.arange(len(lone))
+    n_persons = len(uniq) + len(lone)
+    first = np.full(n_persons, n, dtype=np.int64)
+    np.minimum.at(first, codes, np.arange(n))
+    disagree = []
+    for q in qis:
+        vals = pd.factorize(df[q].astype("string").reset_index(drop=True), use_na_sentinel=False)[0]
+        if len(np.unique(codes * (int(vals.max(initial=0)) + 1) + vals)) != n_persons:
+            disagree.append(q)
+    if disagree:
+        raise KAnonymityError(
+            f"some persons' rows disagree on quasi-identifier(s) {disagree}; a quasi-identifier describes the person, "
+            "so fix those rows (or leave the person key out and count rows)"
+        )
+    return codes, first
+
+
+def _weights(qis: Sequence[str], given: Mapping[str, float] | None, std_table: Any) -> np.ndarray:
+    source = given if given is not None else (std_table.kanon_weights if std_table is not None else {})
+    unknown = [c for c in (given or {}) if c not in qis]
+    if unknown:
+        raise KAnonymityError(f"weight given for {unknown}, which are not quasi-identifiers")
+    w = np.array([float(source.get(q, 1.0)) for q in qis])
+    if not np.all(np.isfinite(w)) or np.any(w <= 0):
+        raise KAnonymityError("quasi-identifier weights must be positive numbers")
+    return w
+
+
+def _caps(enc: list[EncodedQI], given: Mapping[str, int | str] | None, std_table: Any, source: Mapping[str, str]) -> list[int]:
+    """Coarsest level per QI; the standard's level only applies when its hierarchy is the one in use."""
+    names = [e.name for e in enc]
+    unknown = [c for c in (given or {}) if c not in names]
+    if unknown:
+        raise KAnonymityError(f"coarsest level given for {unknown}, which are not quasi-identifiers")
+    caps = []
+    for e in enc:
+        if given is not None:
+            raw = given.get(e.name, e.top)
+        elif std_table is not None and source.get(e.name) == "standard":
+            raw = std_table.kanon_coarsest.get(e.name, e.top)
+        else:
+            raw = e.top
+        if isinstance(raw, str):
+            if raw not in e.level_names:
+                raise KAnonymityError(
+                    f"{e.name!r} has no level {raw!r}; its levels are {', '.join(e.level_names)}"
+                )
+            raw = e.level_names.index(raw)
+        if not 0 <= int(raw) <= e.top:
+            raise KAnonymityError(f"{e.name!r} has levels 0..{e.top} ({', '.join(e.level_names)}); got {raw}")
+        caps.append(int(raw))
+    return caps
+
+
+def _pinned(enc: list[EncodedQI], fixed: Mapping[str, int] | None, caps: Sequence[int] | None = None) -> dict[int, int]:
     names = [e.name for e in enc]
     out: dict[int, int] = {}
     for col, level in (fixed or {}).items():
@@ -224,6 +403,10 @@ def _pinned(enc: list[EncodedQI], fixed: Mapping[str, int] | None) -> dict[int, 
         e = enc[names.index(col)]
         if not 0 <= int(level) < e.depth:
             raise KAnonymityError(f"{col!r} has levels 0..{e.depth - 1} ({', '.join(e.level_names)}); got {level}")
+        if caps is not None and int(level) > caps[names.index(col)]:
+            raise KAnonymityError(
+                f"{col!r} is pinned to level {level}, above its coarsest allowed level {caps[names.index(col)]}"
+            )
         out[names.index(col)] = int(level)
     return out
 
@@ -237,8 +420,12 @@ def _search(
     sw: float,
     progress: Callable[[int, int], None] | None,
     pinned: Mapping[int, int] | None = None,
+    weights: np.ndarray | None = None,
+    caps: Sequence[int] | None = None,
 ) -> tuple[_Solution, dict[str, Any]]:
     m = len(enc)
+    w = np.ones(m) if weights is None else np.asarray(weights, dtype=np.float64)
+    caps = [e.top for e in enc] if caps is None else list(caps)
     n = len(enc[0].codes)
     base_cols = [e.codes.astype(np.int64) for e in enc]
     base_id, n_base = group_ids(base_cols, [e.card(0) for e in enc])
@@ -254,7 +441,7 @@ def _search(
 
     item_codes = [[e.maps[l][base_codes[:, j]].astype(np.int64) for l in range(e.depth)] for j, e in enumerate(enc)]
     depths = [e.depth for e in enc]
-    ranges = [[pinned[j]] if pinned and j in pinned else list(range(d)) for j, d in enumerate(depths)]
+    ranges = [[pinned[j]] if pinned and j in pinned else list(range(min(d, caps[j] + 1))) for j, d in enumerate(depths)]
     n_nodes = math.prod(len(r) for r in ranges)
     if n_nodes > MAX_NODES:
         raise KAnonymityError(
@@ -264,11 +451,12 @@ def _search(
     nodes = np.array(list(product(*ranges)), dtype=np.int64).reshape(-1, m)
     gen = np.zeros(len(nodes))
     for j, e in enumerate(enc):
-        gen += np.array([e.loss_sum(l) for l in range(e.depth)])[nodes[:, j]]
+        gen += w[j] * np.array([e.loss_sum(l) for l in range(e.depth)])[nodes[:, j]]
     order = np.lexsort((nodes.sum(axis=1), gen))
     budget = math.floor(max_suppression * n + 1e-9)
     # cheapest possible suppression per record at each level of each QI
-    min_cell = [np.array([max(sw - float(e.loss[l][: e.card(l)].max(initial=0.0)), 0.0) for l in range(e.depth)]) for e in enc]
+    min_cell = [w[j] * np.array([max(sw - float(e.loss[l][: e.card(l)].max(initial=0.0)), 0.0) for l in range(e.depth)])
+                for j, e in enumerate(enc)]
     # without l-diversity, a node's classes can be rolled up from a finer node's classes (fewer items to group)
     rollup = None if divs0 else Rollup(item_codes, w0, k)
     infeasible = np.empty((64, m), dtype=np.int64)  # nodes known to miss the budget (rows [:n_inf])
@@ -312,17 +500,18 @@ def _search(
         else:
             stats["nodes_suppressed"] += 1
             sol = _suppress_node(enc, node, cols, cards, cid, n_cls, size, base_id, natural, k, divs0, ldiv,
-                                 sens_codes, sw, float(gen[idx]), active)
+                                 sens_codes, sw, float(gen[idx]), active, w)
             if sol is None or sol.touched > budget:
                 continue
         if best is None or sol.total < best.total - 1e-9:
             best = sol
     if progress:
         progress(len(order), len(order))
-    if best is None:  # only when levels are pinned: the top node always qualifies when n >= k
+    if best is None:  # only when levels are pinned or capped: the top node always qualifies when n >= k
         raise KAnonymityError(
-            "no generalization satisfies k within the suppression limit at the pinned levels; raise the suppression "
-            "limit or pin fewer levels"
+            "no generalization satisfies k (and l-diversity) within the suppression limit at the allowed levels "
+            "(pinned levels and each quasi-identifier's coarsest level); raise the suppression limit, publish fewer "
+            "columns, allow coarser levels or collect more records"
         )
     return best, stats
 
@@ -344,6 +533,7 @@ def _suppress_node(
     sw: float,
     gen: float,
     active: list[bool],
+    weights: np.ndarray | None = None,
 ) -> _Solution | None:
     m = len(enc)
     first = np.zeros(n_cls, dtype=np.int64)
@@ -351,7 +541,8 @@ def _suppress_node(
     cls_codes = np.stack([c[first] for c in cols], axis=1)
     divs = [d.remap(cid) for d in divs0]
     stars = [e.star[l] for e, l in zip(enc, node, strict=True)]
-    cell_cost = [sw - e.loss[l] for e, l in zip(enc, node, strict=True)]
+    w = np.ones(m) if weights is None else weights
+    cell_cost = [w[j] * (sw - e.loss[l]) for j, (e, l) in enumerate(zip(enc, node, strict=True))]
     new_cls, bad = suppress_classes(cls_codes, size, cards, stars, active, cell_cost, k, divs)
     codes = new_cls[cid[base_id]]
     touched = int(size[bad].sum())
@@ -389,6 +580,7 @@ def build_report(
     max_suppression: float,
     sw: float,
     risk_threshold: float,
+    weights: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """The JSON-ready report; figures are recounted on the output table where possible."""
     qis = [e.name for e in enc]
@@ -432,7 +624,8 @@ def build_report(
             "budget_records": math.floor(max_suppression * n + 1e-9),
         },
         "information_loss": {
-            "metric": "LM per QI cell (Iyengar); suppressed cell = suppression_weight; mean over records x QIs",
+            "metric": "LM per QI cell (Iyengar) times the QI's weight; suppressed cell = suppression_weight times the "
+                      "weight; mean over records x QIs (per_column: unweighted)",
             "total": sol.total / cells if cells else 0.0,
             "generalization": sol.gen / cells if cells else 0.0,
             "suppression": sol.supp / cells if cells else 0.0,

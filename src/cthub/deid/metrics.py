@@ -45,6 +45,14 @@ def class_size_counts(table: pd.DataFrame, quasi_identifiers: Sequence[str], ids
     return np.bincount(gid, minlength=n)
 
 
+def class_person_counts(ids: tuple[np.ndarray, int], persons: np.ndarray) -> np.ndarray:
+    """Distinct persons in every equivalence class (one entry per class)."""
+    gid, n = ids
+    p = np.asarray(persons, dtype=np.int64)
+    pairs = np.unique(gid * (int(p.max(initial=0)) + 1) + p)
+    return np.bincount(pairs // (int(p.max(initial=0)) + 1), minlength=n)
+
+
 def k_achieved(table: pd.DataFrame, quasi_identifiers: Sequence[str], ids: Ids = None) -> int | None:
     sizes = class_size_counts(table, quasi_identifiers, ids)
     return int(sizes.min()) if len(sizes) else None
@@ -66,16 +74,25 @@ def violations(
     k: int,
     l_diversity: Mapping[str, int] | None = None,
     ids: Ids = None,
+    persons: np.ndarray | None = None,
 ) -> list[str]:
-    """Why the table is not k-anonymous (l-diverse); empty when it is. Messages carry counts, never values."""
+    """Why the table is not k-anonymous (l-diverse); empty when it is. Messages carry counts, never values.
+
+    With `persons` (a person index per row), a class's size is its number of distinct persons.
+    """
     problems: list[str] = []
     if len(table) and ids is None:
         ids = class_ids(table, quasi_identifiers)
-    sizes = class_size_counts(table, quasi_identifiers, ids)
+    if persons is not None and len(table):
+        sizes = class_person_counts(ids, persons)
+        unit = "persons"
+    else:
+        sizes = class_size_counts(table, quasi_identifiers, ids)
+        unit = "records"
     small = sizes[sizes < k]
     if len(small):
         problems.append(
-            f"{len(small)} equivalence classes have fewer than {k} records ({int(small.sum())} records in them; "
+            f"{len(small)} equivalence classes have fewer than {k} {unit} ({int(small.sum())} {unit} in them; "
             f"smallest class: {int(small.min())})"
         )
     for col, l in (l_diversity or {}).items():
