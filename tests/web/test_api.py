@@ -22,14 +22,29 @@ def published(web_home) -> dict[frozenset, int]:
     return {frozenset(tuple(p.split(":", 1)) for p in s.split(";")): int(c) for s, c in zip(df.selections, df["count"])}
 
 
-def test_releases_and_tables(client):
+def test_releases_and_tables(client, web_home):
+    statement = latest_published(web_home).privacy  # read independently of the web code
     releases = client.get("/api/releases").json()
     assert [r["version"] for r in releases] == ["2026.11.22"]
-    assert releases[0]["privacy"]["k"] == 11
+    assert releases[0]["privacy"]["profile"] == "dp" and releases[0]["privacy"]["epsilon"] > 0
     tables = client.get("/api/releases/latest/tables").json()
     assert tables[0]["table"] == "victims" and tables[0]["reporting_length"] == 3
+    # the record count only as declared: the DP noisy count with its guarantee, never an exact count
+    assert tables[0]["records"] == {"value": statement["tables"]["victims"]["records"]["value"], "guarantee": "dp"}
+    assert "differentially private count" in tables[0]["records_text"]
     files = client.get("/api/releases/2026.11.22").json()["files"]
-    assert any(f["name"] == "data/victims_aggregates.csv" for f in files)
+    assert [f["name"] for f in files] == [o["path"] for o in statement["outputs"]]
+    assert not any(f["name"].endswith("metrics.json") for f in files)
+    assert client.get("/api/releases/latest/privacy").json() == statement
+
+
+def test_meta_json_states_records_and_rule_as_declared(client, web_home):
+    meta = client.get(f"{BASE}/meta.json").json()
+    declared = latest_published(web_home).privacy["tables"]["victims"]["records"]
+    assert meta["records"] == {"value": declared["value"], "guarantee": "dp"}
+    assert meta["records_text"].startswith("about ") and meta["threshold"] is None
+    assert meta["rule"]["kind"] == "dp" and "noise" in meta["rule"]["missing"]
+    assert client.get(f"{BASE}/slices/_all.json").json()["total"]["protected"] == declared["value"]
 
 
 def test_aggregate_query_returns_published_counts_or_suppressed(client, published):
@@ -38,10 +53,13 @@ def test_aggregate_query_returns_published_counts_or_suppressed(client, publishe
         text = ";".join(f"{a}:{v}" for a, v in sel)
         body = client.get(f"{BASE}/aggregates", params={"selections": text}).json()
         assert body["status"] == "published" and body["count"] == published[sel]
-    # a real combination that is too rare to publish is suppressed, not computed
-    body = client.get(f"{BASE}/aggregates", params={"selections": "citizenship:TV;gender:Female"}).json()
-    assert body == {"selections": "gender:Female;citizenship:TV", "length": 2, "status": "suppressed", "count": None,
-                    "reporting_length": 3}
+    # a combination of published values that is itself not published is suppressed, not computed
+    ones = {next(iter(k)) for k in published if len(k) == 1}
+    cit = sorted(v for a, v in ones if a == "citizenship")
+    missing = next(c for c in cit if frozenset({("citizenship", c), ("gender", "Female")}) not in published)
+    body = client.get(f"{BASE}/aggregates", params={"selections": f"citizenship:{missing};gender:Female"}).json()
+    assert body == {"selections": f"gender:Female;citizenship:{missing}", "length": 2, "status": "suppressed",
+                    "count": None, "reporting_length": 3}
     deep = "gender:Female;ageBroad:9--17;Datasource:Hotline;majorityStatus:Minor"
     assert client.get(f"{BASE}/aggregates", params={"selections": deep}).json()["status"] == "too deep"
 
@@ -72,8 +90,9 @@ def test_every_protected_number_in_a_slice_is_a_published_count(client, publishe
         assert seen > 5
 
 
-def test_unpublished_filter_gets_no_protected_counts(client):
-    sl = client.get(f"{BASE}/slices/citizenship_3a_TV.json").json()
+def test_unpublished_filter_gets_no_protected_counts(client, published):
+    absent = next(c for c in ("TV", "NR", "VA", "PN", "NU") if frozenset({("citizenship", c)}) not in published)
+    sl = client.get(f"{BASE}/slices/citizenship_3a_{absent}.json").json()
     assert all(e[1] is None for entries in sl["attributes"].values() for e in entries)
 
 

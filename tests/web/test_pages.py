@@ -15,7 +15,7 @@ from cthub.web.app import create_app
 from tests.web.release_fixture import write_release
 
 PAGES = ["/", "/dashboards/", "/map/", "/explorer/", "/codebook/", "/codebook/victims/", "/downloads/",
-         "/downloads/terms", "/api/docs"]
+         "/downloads/terms", "/protection/", "/api/docs"]
 WEB = Path(__file__).resolve().parents[2] / "src" / "cthub" / "web"
 
 
@@ -60,12 +60,19 @@ def test_pages_render_with_csp_and_no_inline_script(client, path):
     assert "{% block" not in r.text
 
 
-def test_overview_states_privacy_and_limits(client):
+def test_overview_states_privacy_and_limits(client, web_home):
+    from cthub.release.reader import latest_published
+    from cthub.web.protection import about
+
+    statement = latest_published(web_home).privacy
     text = client.get("/").text
-    assert "k = 11" in text and "ε = 4.00" in text
-    assert "Counts below <strong>11</strong>" in text
+    assert f"ε = {statement['composed']['epsilon']:.2f}</strong>, δ = 10⁻⁶" in text
+    assert "k = " not in text  # a dp release publishes no k-anonymized file
     assert "not</strong> a measure of how common trafficking is" in text
-    assert "6,000" in text  # records
+    noisy = statement["tables"]["victims"]["records"]["value"]
+    assert f"about {about(noisy)}" in text and "a differentially private count" in text
+    assert f"{noisy:,}" not in text or about(noisy) == f"{noisy:,}"  # shown rounded, as an estimate
+    assert 'href="/protection/"' in text
 
 
 def test_codebook_page_lists_every_variable(client):
@@ -123,7 +130,8 @@ def test_static_site_build(tmp_path):
     out = tmp_path / "site"
     stats = build_site(out, home=home, progress=False)
     assert stats["files"] > 100
-    for rel in ("index.html", "explorer/index.html", "map/index.html", "codebook/victims/index.html",
+    for rel in ("index.html", "explorer/index.html", "map/index.html", "codebook/victims/index.html", "protection/index.html",
+                "api/releases/2026.11.22/privacy", "downloads/2026.11.22/SHA256SUMS",
                 "api/geo/world.json", "api/releases/2026.11.22/tables/victims/meta.json",
                 "api/releases/2026.11.22/tables/victims/slices/_all.json",
                 "downloads/2026.11.22/data/victims_aggregates.csv", "static/vendor/vega.min.js"):

@@ -81,6 +81,9 @@ def create_app(
     app.state.config = load_config(home_path)
     app.state.catalog = ReleaseCatalog(home_path, Path(release).resolve() if release else None)
     app.state.templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    from cthub.web.protection import fmt_delta, fmt_epsilon, fmt_rho
+
+    app.state.templates.env.filters.update(eps=fmt_epsilon, delta=fmt_delta, rho=fmt_rho)
     app.state.secret_key = _secret_key(home_path)
     app.state.static_site = static_site
 

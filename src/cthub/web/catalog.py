@@ -3,17 +3,94 @@
 The public web shows only published releases (`published.json`), or exactly one release folder when started with
 `--release DIR` (to preview a draft locally or to build a static site of an archived release). Release folders are
 immutable, so cubes are built once per (version, table) and kept.
+
+Of a release, the site reads only what its privacy statement (`privacy.json`) declares public: `public_files` lists
+those files, `public_path` hands out their paths, and `public_meta` keeps the declared shape of `release.json`. A file
+in the folder with no declared guarantee (an old `metrics.json`, a stray copy) is never read, listed or served; an old
+release without a statement therefore shows no data, and its exact record counts are never shown.
 """
 
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from cthub.release import reader
 from cthub.release.reader import Release, ReleaseNotFound
 from cthub.web.cube import TableCube
+from cthub.web.protection import records_of
+
+
+@dataclass(frozen=True)
+class PublicFile:
+    """One declared public file of a release, with what protects it."""
+
+    name: str  # relative posix path, e.g. "data/victims_synthetic.csv"
+    path: Path
+    size: int
+    sha256: str
+    guarantee: dict[str, Any]
+    kind: str
+    table: str | None
+
+
+_FILES_ATTR = "_web_public_files"  # kept on the Release object: its folder is immutable, the object per app
+
+
+def _resolve_public(release: Release, name: str) -> Path | None:
+    p = (release.path / name).resolve()
+    if p.is_file() and p.is_relative_to(release.path.resolve()):
+        return p
+    return None
+
+
+def public_files(release: Release) -> list[PublicFile]:
+    """The files `privacy.json` declares public and that exist, in the statement's order; hashed once per folder.
+
+    The SHA-256 is computed here from the file itself, so the listing does not depend on SHA256SUMS being public."""
+    hit = getattr(release, _FILES_ATTR, None)
+    if hit is not None:
+        return hit
+    out: list[PublicFile] = []
+    seen: set[str] = set()
+    for o in release.privacy.get("outputs") or []:
+        if not isinstance(o, dict) or not o.get("path") or not isinstance(o.get("guarantee"), dict):
+            continue
+        name = str(o["path"])
+        if name in seen:
+            continue
+        path = _resolve_public(release, name)
+        if path is None:
+            continue
+        seen.add(name)
+        out.append(PublicFile(name=name, path=path, size=path.stat().st_size, sha256=reader.sha256_file(path),
+                              guarantee=o["guarantee"], kind=str(o.get("kind") or ""), table=o.get("table")))
+    setattr(release, _FILES_ATTR, out)
+    return out
+
+
+def public_names(release: Release) -> set[str]:
+    return {f.name for f in public_files(release)}
+
+
+def public_path(release: Release, name: str) -> Path:
+    """The path of a declared public file by its relative name; anything else is ReleaseNotFound."""
+    name = name.replace("\\", "/").lstrip("/")
+    for f in public_files(release):
+        if f.name == name:
+            return f.path
+    raise ReleaseNotFound(f"release {release.version} has no public file {name!r}")
+
+
+def aggregates_guarantee(release: Release, table: str) -> dict[str, Any] | None:
+    """The declared guarantee of a table's aggregates (the Parquet copy the cube reads, else the CSV)."""
+    for ext in ("parquet", "csv"):
+        g = release.guarantee(release.data_name(table, "aggregates", ext))
+        if g:
+            return g
+    return None
 
 
 class ReleaseCatalog:
@@ -107,7 +184,7 @@ class ReleaseCatalog:
             with self._lock:
                 cube = self._cubes.get(key)
             if cube is None:
-                if table not in rel.tables and not rel.has(table, "aggregates"):
+                if table not in self.tables(rel):
                     raise ReleaseNotFound(
                         f"release {rel.version} has no table {table!r}; tables: {', '.join(rel.tables) or 'none'}"
                     )
@@ -118,22 +195,38 @@ class ReleaseCatalog:
         return cube
 
     def tables(self, release: Release) -> list[str]:
-        """Tables of a release that have published aggregates (the ones the pages can chart)."""
-        return [t for t in release.tables if release.has(t, "aggregates")]
+        """Tables of a release whose aggregates are declared public (the ones the pages can chart)."""
+        names = public_names(release)
+        return [t for t in release.tables if release.data_name(t, "aggregates") in names]
+
+
+PRIVACY_SUMMARY_KEYS = ("profile", "epsilon", "delta", "k", "threshold", "resolution", "effective_threshold", "unit")
+SUMMARY_KEYS = ("countries", "years", "contributors")
 
 
 def public_meta(release: Release) -> dict[str, Any]:
-    """The parts of release.json the public sees (everything in it is public by design, but keep a stable shape)."""
+    """The declared public parts of release.json, in a stable shape.
+
+    Only the fields the release format lists are passed on, so an exact count an old release carried
+    (`tables.<t>.records` as an int, `summary.records`, gate details) never reaches a page or the API."""
     m = release.meta
+    privacy = m.get("privacy") or {}
+    summary = m.get("summary") or {}
+    tables: dict[str, Any] = {}
+    for t, info in (m.get("tables") or {}).items():
+        info = info if isinstance(info, dict) else {}
+        tables[t] = {"columns": info.get("columns") or {}, "files": info.get("files") or {},
+                     "records": records_of(m, t)}
     return {
         "version": release.version,
         "created": m.get("created"),
         "hub": m.get("hub"),
         "cthub_version": m.get("cthub_version"),
         "standard_version": m.get("standard_version"),
-        "privacy": m.get("privacy") or {},
-        "summary": m.get("summary") or {},
-        "tables": m.get("tables") or {},
-        "gates": m.get("gates") or {},
+        "profile": m.get("profile") or privacy.get("profile"),
+        "privacy": {k: privacy.get(k) for k in PRIVACY_SUMMARY_KEYS if k in privacy},
+        "summary": {k: summary.get(k) for k in SUMMARY_KEYS if k in summary},
+        "tables": tables,
+        "gates": {"passed": bool((m.get("gates") or {}).get("passed", False))},
         "parameters": m.get("parameters") or {},
     }

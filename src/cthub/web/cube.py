@@ -103,8 +103,14 @@ class TableCube:
     """Published aggregates + synthetic data of one table, indexed for filter look-ups."""
 
     def __init__(self, release: Release, table: str) -> None:
+        from cthub.web.catalog import aggregates_guarantee, public_names
+        from cthub.web.protection import records_of, records_text, suppression_rule
+
         self.release = release
         self.table = table
+        public = public_names(release)
+        if release.data_name(table, "aggregates") not in public:
+            raise ReleaseNotFound(f"release {release.version} declares no public aggregates for table {table!r}")
         agg = release.aggregates(table)
         self.counts: dict[Filter, int] = {}
         order: dict[str, int] = {}
@@ -114,10 +120,12 @@ class TableCube:
                 order.setdefault(name, len(order))
             self.counts[frozenset(pairs)] = int(count)
         self.length = int(agg["length"].max()) if len(agg) else 0
-        try:
-            self.synthetic: pd.DataFrame | None = release.synthetic(table)
-        except ReleaseNotFound:
-            self.synthetic = None
+        self.synthetic: pd.DataFrame | None = None
+        if release.data_name(table, "synthetic") in public:  # an undeclared file is never read
+            try:
+                self.synthetic = release.synthetic(table)
+            except ReleaseNotFound:
+                self.synthetic = None
         cols = list(order)
         if self.synthetic is not None:
             cols += [c for c in self.synthetic.columns if c not in order]
@@ -125,12 +133,14 @@ class TableCube:
         # column order: the standard's where it knows the columns, else first appearance
         self.columns = [c for c in cols if c in order]  # only published attributes can be charted
         self.values = self._values()
-        privacy = release.meta.get("privacy") or {}
-        self.threshold = privacy.get("threshold")
-        self.k = privacy.get("k")
-        tables = release.meta.get("tables") or {}
-        info = tables.get(table) or {}
-        self.records = info.get("records") if isinstance(info, dict) else None
+        #: what a missing count means, from the aggregates' declared guarantee (the EFFECTIVE threshold, if any)
+        self.rule = suppression_rule(aggregates_guarantee(release, table))
+        self.threshold = self.rule["threshold"]
+        kanon = release.guarantee(release.data_name(table, "kanon", "csv")) or {}
+        self.k = kanon.get("k")
+        #: the declared record count {"value", "guarantee"}, None for an old release's exact count
+        self.records: dict[str, Any] | None = records_of(release.meta, table)
+        self.records_text = records_text(self.records)
         self._cache: OrderedDict[Filter, dict[str, Any]] = OrderedDict()
         self._lock = threading.Lock()
         self._syn_index: dict[Filter, int] | None = None
@@ -182,7 +192,7 @@ class TableCube:
     def protected(self, selections: Filter) -> int | None:
         """The published count of a combination, or None when it is suppressed (not published)."""
         if not selections:
-            return self.records if isinstance(self.records, int) else None
+            return self.records["value"] if self.records is not None else None
         return self.counts.get(selections)
 
     def published_filters(self, max_len: int | None = None) -> list[Filter]:
@@ -344,8 +354,10 @@ class TableCube:
             "length": self.length,
             "max_filters": self.max_filters,
             "threshold": self.threshold,
+            "rule": self.rule,
             "k": self.k,
             "records": self.records,
+            "records_text": self.records_text,
             "has_synthetic": self.synthetic is not None,
             "columns": self.columns,
             "variables": {

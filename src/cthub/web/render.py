@@ -18,6 +18,7 @@ NAV = [
     ("explorer", "Explorer", "explorer/"),
     ("codebook", "Codebook", "codebook/"),
     ("downloads", "Downloads", "downloads/"),
+    ("protection", "Protection", "protection/"),
     ("api", "API", "api/docs"),
 ]
 

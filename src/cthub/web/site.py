@@ -17,8 +17,8 @@ from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from cthub.release.reader import ReleaseNotFound
 from cthub.web.app import STATIC_DIR, create_app
+from cthub.web.catalog import public_files
 from cthub.web.cube import slug
 from cthub.web.labels import load_standard_or_none
 
@@ -61,7 +61,7 @@ def build_site(out: str | os.PathLike[str], home: str | os.PathLike[str] | None 
         warnings.simplefilter("ignore")  # starlette's notice about httpx, irrelevant for in-process rendering
         from fastapi.testclient import TestClient
     client = TestClient(app)
-    pages = ["/", "/dashboards/", "/map/", "/explorer/", "/codebook/", "/downloads/"]
+    pages = ["/", "/dashboards/", "/map/", "/explorer/", "/codebook/", "/downloads/", "/protection/"]
     std = load_standard_or_none()
     if std is not None:
         pages += [f"/codebook/{t}/" for t in std.tables]
@@ -82,6 +82,9 @@ def build_site(out: str | os.PathLike[str], home: str | os.PathLike[str] | None 
     jobs: list[tuple[str, str]] = []
     for v in versions:
         put(f"api/releases/{v}/index.json", client.get(f"/api/releases/{v}").content)
+        r = client.get(f"/api/releases/{v}/privacy")
+        if r.status_code == 200:
+            put(f"api/releases/{v}/privacy", r.content)
         rel = catalog.get(v)
         for t in catalog.tables(rel):
             jobs.append((v, t))
@@ -99,24 +102,12 @@ def build_site(out: str | os.PathLike[str], home: str | os.PathLike[str] | None 
             for f in filters:
                 put(base + f"slices/{slug(cube.key(f))}.json", _json(cube.slice(f)))
                 bar.advance(task)
-            if with_files:
-                release_obj = catalog.get(v)
-                for f in release_obj.files():
-                    dest = out / "downloads" / v / f.name
-                    dest.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(f.path, dest)
-                    stats["files"] += 1
-                    stats["bytes"] += f.size
     if with_files:
         for v in versions:
-            rel_obj = catalog.get(v)
-            for extra in ("release.json", "SHA256SUMS"):
-                try:
-                    src = rel_obj.path_of(extra)
-                except ReleaseNotFound:
-                    continue
-                dest = out / "downloads" / v / extra
-                shutil.copyfile(src, dest)
+            for f in public_files(catalog.get(v)):  # only the files the privacy statement declares
+                dest = out / "downloads" / v / f.name
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(f.path, dest)
                 stats["files"] += 1
-                stats["bytes"] += src.stat().st_size
+                stats["bytes"] += f.size
     return stats

@@ -1,8 +1,14 @@
 """The admin area: contributors and mappings (and adding them and accounts, with the CLI's own checks), store status, batches, releases (run with live progress, read the
-report, publish, discard), the privacy-budget ledger and the audit log. Every state change is audited."""
+public report and the internal evaluation, publish, discard), the privacy-budget ledger and the audit log. Every state
+change is audited.
+
+The internal evaluation (`<hub>/evaluations/<version>/`: errors, leakage, distance to closest record, membership
+inference, computed against the raw records) is shown only here, to admins, for the review before publishing; no
+public route reads that folder."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -167,9 +173,28 @@ def _release_rows(request: Request) -> list[dict[str, Any]]:
         s = r.get("summary") or {}
         rows.append({"version": r["version"], "status": r["status"], "created": r["created"],
                      "epsilon": s.get("epsilon"), "k": s.get("k"), "gates_passed": s.get("gates_passed"),
-                     "records": s.get("records"), "live": r["version"] in published,
-                     "has_report": (Path(r["path"]) / "report.html").is_file() if r.get("path") else False})
+                     "live": r["version"] in published,
+                     "has_report": (Path(r["path"]) / "report.html").is_file() if r.get("path") else False,
+                     "has_evaluation": _evaluation_file(request, r["version"], "report.html") is not None,
+                     "has_metrics": _evaluation_file(request, r["version"], "metrics.json") is not None})
     return rows
+
+
+EVALUATION_FILES = ("report.html", "metrics.json")
+
+
+def _evaluation_file(request: Request, version: str, name: str) -> Path | None:
+    """A file of the internal evaluation of `version`, or None (only the two names the pipeline writes)."""
+    from cthub.release.reader import ReleaseNotFound, evaluation_dir
+
+    if name not in EVALUATION_FILES:
+        return None
+    try:
+        folder = evaluation_dir(request.app.state.home, version)
+    except ReleaseNotFound:
+        return None
+    file = folder / name
+    return file if file.is_file() else None
 
 
 @router.get("/releases")
@@ -195,8 +220,6 @@ def progress(request: Request, user: User = Depends(require_admin)) -> JSONRespo
 
 
 def _get_release(request: Request, version: str) -> Any:
-    import re
-
     from cthub.release.reader import ReleaseNotFound, get_release
 
     if not re.match(VERSION_PATTERN, version):
@@ -214,6 +237,29 @@ def report(request: Request, version: str, user: User = Depends(require_admin)) 
     if not file.is_file():
         raise HTTPException(404, "this release has no report")
     return FileResponse(file, media_type="text/html; charset=utf-8", headers={"cache-control": "no-store"})
+
+
+@router.get("/releases/{version}/evaluation")
+def evaluation(request: Request, version: str, user: User = Depends(require_admin)) -> Response:
+    """The internal evaluation report (computed against the raw records: admins only, never public)."""
+    if not re.match(VERSION_PATTERN, version):
+        raise HTTPException(404, "no such release")
+    file = _evaluation_file(request, version, "report.html")
+    if file is None:
+        raise HTTPException(404, f"release {version} has no internal evaluation report")
+    return FileResponse(file, media_type="text/html; charset=utf-8",
+                        headers={"cache-control": "no-store", "x-robots-tag": "noindex"})
+
+
+@router.get("/releases/{version}/evaluation/metrics.json")
+def evaluation_metrics(request: Request, version: str, user: User = Depends(require_admin)) -> Response:
+    """The internal evaluation metrics as JSON (admins only)."""
+    if not re.match(VERSION_PATTERN, version):
+        raise HTTPException(404, "no such release")
+    file = _evaluation_file(request, version, "metrics.json")
+    if file is None:
+        raise HTTPException(404, f"release {version} has no internal evaluation metrics")
+    return FileResponse(file, media_type="application/json", headers={"cache-control": "no-store"})
 
 
 @router.post("/releases/{version}/publish")

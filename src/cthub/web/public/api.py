@@ -17,9 +17,10 @@ from starlette.concurrency import run_in_threadpool
 
 from cthub.release.reader import ReleaseNotFound
 from cthub.web import geo
-from cthub.web.catalog import ReleaseCatalog, public_meta
+from cthub.web.catalog import ReleaseCatalog, public_files, public_meta
 from cthub.web.cube import FilterError, TableCube, unslug
 from cthub.web.labels import load_standard_or_none
+from cthub.web.protection import short_guarantee
 from cthub.web.public.downloads import describe
 
 router = APIRouter(prefix="/api", tags=["public"])
@@ -74,10 +75,23 @@ def release(request: Request, version: str) -> dict[str, Any]:
     meta = public_meta(rel)
     meta["files"] = [
         {"name": f.name, "size": f.size, "sha256": f.sha256, "description": describe(f.name),
+         "guarantee": f.guarantee, "protection": short_guarantee(f.guarantee),
          "url": f"/downloads/{rel.version}/{f.name}"}
-        for f in rel.files()
+        for f in public_files(rel)
     ]
     return meta
+
+
+@router.get("/releases/{version}/privacy",
+            summary="The release's privacy statement (privacy.json): the guarantee of every public file")
+def privacy(request: Request, version: str) -> dict[str, Any]:
+    try:
+        rel = _catalog(request).get(version)
+    except ReleaseNotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    if not rel.privacy:
+        raise HTTPException(404, f"release {rel.version} has no privacy statement (it predates privacy.json)")
+    return rel.privacy
 
 
 @router.get("/releases/{version}/tables", summary="Datasets (tables) of a release")
@@ -89,7 +103,8 @@ def tables(request: Request, version: str) -> list[dict[str, Any]]:
     out = []
     for t in _catalog(request).tables(rel):
         cube = _cube(request, version, t)
-        out.append({"table": t, "records": cube.records, "reporting_length": cube.length,
+        out.append({"table": t, "records": cube.records, "records_text": cube.records_text,
+                    "rule": cube.rule["text"], "reporting_length": cube.length,
                     "attributes": cube.columns, "has_synthetic": cube.synthetic is not None})
     return out
 

@@ -1,8 +1,9 @@
 """Downloads behind a terms-of-use gate.
 
 Accepting the terms (a form POST) sets a signed cookie; a file URL without it redirects to the terms page and comes
-back after acceptance. Only names listed in the release's SHA256SUMS are served (`Release.path_of`), so no URL can
-reach outside a release folder.
+back after acceptance. Only files the release's privacy statement declares public are listed and served
+(`cthub.web.catalog.public_path`), each with its guarantee, so no URL can reach an undeclared file or outside a
+release folder.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from cthub.release.reader import Release, ReleaseNotFound
-from cthub.web.catalog import public_meta
+from cthub.web.catalog import public_files, public_meta, public_path
+from cthub.web.protection import short_guarantee
 from cthub.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -67,9 +69,8 @@ def describe(name: str) -> str:
         "dictionary.csv": "Data dictionary (CSV)",
         "dictionary.xlsx": "Data dictionary (Excel)",
         "datapackage.json": "Frictionless Data Package descriptor (Table Schema of every file)",
-        "report.html": "Utility and privacy evaluation report",
-        "metrics.json": "Evaluation metrics (JSON)",
-        "release.json": "Release metadata: parameters, privacy settings, gates",
+        "report.html": "Public report: parameters, the privacy statement and accuracy from the noise scales",
+        "release.json": "Release metadata: parameters, privacy summary, declared record counts",
         "SHA256SUMS": "SHA-256 checksums of every file",
     }.get(base, "")
 
@@ -85,14 +86,10 @@ def citation(request: Request, release: Release) -> str:
 
 def release_entry(request: Request, release: Release) -> dict[str, Any]:
     files = [
-        {"name": f.name, "size": f.size, "sha256": f.sha256, "description": describe(f.name)}
-        for f in release.files()
+        {"name": f.name, "size": f.size, "sha256": f.sha256, "description": describe(f.name),
+         "protection": short_guarantee(f.guarantee)}
+        for f in public_files(release)
     ]
-    names = {f["name"] for f in files}
-    for extra in ("release.json", "SHA256SUMS"):
-        if extra not in names and (release.path / extra).is_file():
-            files.append({"name": extra, "size": (release.path / extra).stat().st_size, "sha256": "",
-                          "description": describe(extra)})
     meta = public_meta(release)
     return {
         "version": release.version,
@@ -147,7 +144,7 @@ def download_file(request: Request, version: str, name: str) -> Response:
         return RedirectResponse(f"/downloads/terms?next={quote(target, safe='')}", status_code=303)
     try:
         release = request.app.state.catalog.get(version)
-        path = release.path_of(name)
+        path = public_path(release, name)
     except ReleaseNotFound as exc:
         return render(request, "error.html", {"title": "Not found", "message": str(exc)}, status_code=404)
     return FileResponse(path, filename=path.name)

@@ -1,4 +1,4 @@
-"""The public HTML pages: overview, dashboards, map, explorer, codebook and the API docs page.
+"""The public HTML pages: overview, dashboards, map, explorer, codebook, how the release is protected, API docs.
 
 Pages carry no data in scripts: each chart page names its release and table in `data-` attributes and its script
 fetches the JSON under `api/` (which `cthub site build` also writes as files).
@@ -12,8 +12,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from cthub.release.reader import Release, ReleaseNotFound
-from cthub.web.catalog import public_meta
+from cthub.web.catalog import aggregates_guarantee, public_meta
 from cthub.web.labels import load_standard_or_none
+from cthub.web.protection import records_text, statement, suppression_rule
 from cthub.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -26,21 +27,6 @@ def _release_context(request: Request, table: str | None = None) -> dict[str, An
     tables = request.app.state.catalog.tables(rel)
     chosen = table if table in tables else (tables[0] if tables else None)
     return {"release": public_meta(rel), "version": rel.version, "tables": tables, "table": chosen}
-
-
-def _describe_methods(methods: dict[str, Any]) -> list[tuple[str, str]]:
-    """`{"deid": {"k": 11, ...}, "synth": {"method": "mst", ...}}` -> readable lines (nested details left out)."""
-    names = {"deid": "Microdata", "synth": "Synthetic data", "aggregates": "Aggregates"}
-    out = []
-    for key, value in methods.items():
-        if isinstance(value, dict):
-            parts = [f"{k.replace('_', ' ')} {v:.3g}" if isinstance(v, float) else f"{k.replace('_', ' ')} {v}"
-                     for k, v in value.items() if not isinstance(v, (dict, list))]
-            text = ", ".join(parts)
-        else:
-            text = str(value)
-        out.append((names.get(key, key.replace("_", " ").capitalize()), text))
-    return out
 
 
 def _published_span(request: Request, ctx: dict[str, Any]) -> dict[str, Any]:
@@ -57,22 +43,37 @@ def _published_span(request: Request, ctx: dict[str, Any]) -> dict[str, Any]:
     return {"countries": sorted(countries), "years": years}
 
 
-def _figures(summary: dict[str, Any]) -> list[tuple[str, str]]:
-    """Key figures; the release summary may give counts or lists (countries, years)."""
-    def count(v: Any) -> str:
-        if isinstance(v, (list, tuple)):
-            return f"{len(v):,}" if v else "–"
-        if isinstance(v, (int, float)):
-            return f"{v:,.0f}"
-        return str(v) if v else "–"
+def _count(v: Any) -> str:
+    if isinstance(v, (list, tuple)):
+        return f"{len(v):,}" if v else "–"
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return f"{v:,.0f}"
+    return str(v) if v else "–"
 
+
+def _figures(summary: dict[str, Any], tables: dict[str, Any], labels: dict[str, str]) -> list[tuple[str, str]]:
+    """Key figures, each with its unit and table: record counts only as declared (one line per table, never summed)."""
+    out: list[tuple[str, str]] = []
+    for t, info in tables.items():
+        text = records_text((info or {}).get("records"))
+        if text:
+            value, _, rest = text.partition(" records")
+            out.append((value, f"{labels.get(t, t)} records{rest}"))
     years = summary.get("years")
     if isinstance(years, (list, tuple)) and years:
         span = f"{min(map(str, years))}–{max(map(str, years))}" if len(years) > 1 else str(years[0])
     else:
-        span = count(years)
-    return [(count(summary.get("records")), "records"), (count(summary.get("countries")), "countries"),
-            (span, "years"), (count(summary.get("contributors")), "contributors")]
+        span = _count(years)
+    out += [(_count(summary.get("countries")), "countries (of citizenship or exploitation) with a published count"),
+            (span, "years of registration"), (_count(summary.get("contributors")), "contributing organizations")]
+    return out
+
+
+TABLE_NOUNS = {"victims": "victim", "victim_perpetrator": "victim–perpetrator"}
+
+
+def _table_labels(tables: list[str]) -> dict[str, str]:
+    return {t: TABLE_NOUNS.get(t, t.replace("_", " ")) for t in tables}
 
 
 def _nothing(request: Request, active: str) -> HTMLResponse:
@@ -84,13 +85,34 @@ def overview(request: Request) -> HTMLResponse:
     ctx = _release_context(request)
     if ctx is None:
         return _nothing(request, "overview")
-    privacy = ctx["release"]["privacy"]
-    ctx["methods"] = _describe_methods(privacy.get("methods") or {})
     summary = dict(ctx["release"]["summary"])
     if ctx["table"] and (not summary.get("countries") or not summary.get("years")):
         summary.update({k: v for k, v in _published_span(request, ctx).items() if not summary.get(k)})
-    ctx["figures"] = _figures(summary)
+    ctx["figures"] = _figures(summary, ctx["release"]["tables"], _table_labels(list(ctx["release"]["tables"])))
+    ctx["protection"] = _protection(request)
     return render(request, "overview.html", ctx, active="overview")
+
+
+def _protection(request: Request) -> dict[str, Any] | None:
+    """The latest release's statement, with the rule of each table's aggregates (effective threshold)."""
+    rel: Release | None = request.app.state.catalog.latest()
+    if rel is None:
+        return None
+    st = statement(rel.privacy)
+    st["rules"] = [{"table": t, **suppression_rule(aggregates_guarantee(rel, t))}
+                   for t in request.app.state.catalog.tables(rel)]
+    st["declared"] = bool(rel.privacy)
+    return st
+
+
+@router.get("/protection/", response_class=HTMLResponse)
+def protection(request: Request) -> HTMLResponse:
+    """How this release is protected, in plain language, generated from its privacy.json."""
+    ctx = _release_context(request)
+    if ctx is None:
+        return _nothing(request, "protection")
+    ctx["protection"] = _protection(request)
+    return render(request, "protection.html", ctx, active="protection")
 
 
 def _table_page(request: Request, table: str | None, page: str) -> HTMLResponse:

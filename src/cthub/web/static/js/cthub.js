@@ -85,14 +85,22 @@
     });
   };
 
-  CT.statusText = function (row, threshold, tooDeep) {
+  // `missing` is what an absent count means under the release's declared rule (meta.rule.missing), e.g.
+  // "fewer than 20 (suppressed)" with the EFFECTIVE threshold, or "not published (too rare for the noise)".
+  CT.statusText = function (row, missing, tooDeep) {
     if (row.protected !== null && row.protected !== undefined) return (row.partial ? 'at least ' : '') + CT.fmt(row.protected);
     if (tooDeep) return 'too deep to publish';
-    return threshold ? 'fewer than ' + threshold + ' (suppressed)' : 'suppressed';
+    return missing || 'not published';
   };
 
+  CT.missingText = function (meta) { return (meta.rule && meta.rule.missing) || 'not published'; };
+
+  // The table's record count only as the release declares it ("about 6,100 records — a differentially private
+  // count"), or nothing for a release that declares none.
+  CT.recordsText = function (meta) { return meta.records_text ? 'All ' + meta.records_text + '.' : ''; };
+
   // A chart card: title, bar chart (protected bars + synthetic ticks), a data table alternative, CSV download.
-  // opts: {id, title, rows:[{value,label,protected,synthetic,partial,selected}], threshold, tooDeep, synthetic: bool,
+  // opts: {id, title, rows:[{value,label,protected,synthetic,partial,selected}], missing, tooDeep, synthetic: bool,
   //        temporal: bool, clickable: fn(row)->bool, onSelect: fn(row), filename}
   CT.barChart = function (parent, opts) {
     var card = CT.el('section', { class: 'chart-card', id: 'card-' + opts.id, 'aria-labelledby': 'h-' + opts.id });
@@ -103,7 +111,7 @@
     var rows = opts.rows.map(function (r) {
       return {
         value: r.value, label: r.label, protected: r.protected === undefined ? null : r.protected,
-        synthetic: r.synthetic === undefined ? null : r.synthetic, status: CT.statusText(r, opts.threshold, opts.tooDeep),
+        synthetic: r.synthetic === undefined ? null : r.synthetic, status: CT.statusText(r, opts.missing, opts.tooDeep),
         selected: !!r.selected, clickable: opts.clickable ? !!opts.clickable(r) : false
       };
     });

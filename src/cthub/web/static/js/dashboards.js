@@ -159,15 +159,15 @@
         statusEl.className = 'status warn';
         return;
       }
-      var total = gs.length ? all.total : meta.records;
+      var total = all.total;
       statusEl.textContent = gs.length
         ? (total === null ? 'Too few matching records to publish a total.' : 'Matching records: ' + (all.totalPartial ? 'at least ' : '') + CT.fmt(total) + '.')
-        : 'All ' + CT.fmt(meta.records) + ' records.';
+        : CT.recordsText(meta);
       res.slice(1).forEach(function (r) {
         if (r.data.tooBroad) return;
         CT.barChart(chartsEl, {
           id: r.chart.id, title: r.chart.title, rows: chartRows(r.chart, r.data, r.selected),
-          threshold: meta.threshold, tooDeep: r.data.tooDeep, synthetic: false, temporal: !!r.chart.temporal,
+          missing: CT.missingText(meta), tooDeep: r.data.tooDeep, synthetic: false, temporal: !!r.chart.temporal,
           note: r.chart.kind === 'flags' ? 'Records where each item is recorded as yes; one record can have several.' : null,
           filename: meta.table + '_' + r.chart.id + '.csv'
         });

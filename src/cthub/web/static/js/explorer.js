@@ -87,8 +87,8 @@
       var total = slice.total || {};
       var msg = depth ? 'Matching records: ' + (total.protected !== null && total.protected !== undefined
         ? CT.fmt(total.protected) + ' (protected)' : 'not published (too few)')
-        : 'All ' + CT.fmt(meta.records) + ' records.';
-      if (meta.has_synthetic && total.synthetic !== null) msg += ' Synthetic estimate: ' + CT.fmt(total.synthetic) + '.';
+        : CT.recordsText(meta);
+      if (meta.has_synthetic && total.synthetic !== null) msg += (msg ? ' ' : '') + 'Synthetic estimate: ' + CT.fmt(total.synthetic) + '.';
       if (depth >= meta.max_filters) {
         msg += ' This release publishes combinations of up to ' + meta.length + ' attributes, so the filter can hold ' +
           meta.max_filters + ' selections: remove one to choose another.';
@@ -102,7 +102,7 @@
           return { value: e[0], label: label(attr, e[0]), protected: e[1], synthetic: e[2] };
         });
         CT.barChart(chartsEl, {
-          id: attr, title: v.label, rows: rows, threshold: meta.threshold, tooDeep: slice.too_deep,
+          id: attr, title: v.label, rows: rows, missing: CT.missingText(meta), tooDeep: slice.too_deep,
           synthetic: meta.has_synthetic, temporal: v.type === 'year',
           filename: meta.table + '_' + attr + (slice.filter ? '_' + CT.slug(slice.filter) : '') + '.csv',
           clickable: function (r) { return depth < meta.max_filters && r.protected !== null; },

@@ -21,7 +21,7 @@
     if (!attr) { statusEl.textContent = 'This table has no country attribute to map.'; return; }
     var counts = {};
     (all.attributes[attr] || []).forEach(function (e) { if (e[1] !== null) counts[e[0]] = e[1]; });
-    var below = 'fewer than ' + (meta.threshold || 'the threshold') + ' or none';
+    var below = meta.threshold ? 'fewer than ' + meta.threshold + ' or none' : CT.missingText(meta) + ' or none';
     var features = window.topojson.feature(world, world.objects.countries).features.filter(function (f) {
       return f.id !== 'AQ' && (!region || f.properties.region === region);
     }).map(function (f) {
