@@ -1,4 +1,9 @@
-"""The evaluate stage: utility and privacy of a release's outputs, as `report.html` and `metrics.json`."""
+"""The evaluate stage, in two parts that never mix.
+
+Internal (`evaluate`, `evaluate_table`, `evaluate_tables`): utility and privacy against the raw records, as
+`report.html` + `metrics.json` in `<hub>/evaluations/<version>/`, for admins only. Public (`render_public_report`):
+the release's protection and data-independent accuracy from public inputs only, in the release folder.
+"""
 
 from cthub._lazy import lazy_exports
 
@@ -10,5 +15,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "evaluate": "core",
         "evaluate_table": "core",
         "evaluate_tables": "core",
+        "PublicReportError": "public",
+        "render_public_report": "public",
     },
 )
