@@ -27,10 +27,11 @@ def test_packaged_allow_lists_are_short_and_keep_the_quasi_identifiers_analysts_
     assert {"yearOfRegistration", "gender", "ageBroad", "citizenship", "CountryOfExploitation"} <= set(cols)
     assert "majorityEntry" not in cols and "meansOfControlDebtBondage" not in cols
     # defaults asked by analysts: year no coarser than 5-year periods, countries no coarser than UN sub-region
-    year, country = victims.variable("yearOfRegistration"), victims.variable("citizenship")
+    year, country = victims.variable("yearOfRegistration"), victims.variable("CountryOfExploitation")
     assert year.coarsest == "period_5y" and year.hierarchy.levels[year.coarsest_level] == "period_5y"
-    assert country.coarsest == "un_subregion"
-    assert victims.kanon_coarsest["CountryOfExploitation"] == 1
+    assert country.coarsest == "un_subregion" and victims.kanon_coarsest["CountryOfExploitation"] == 1
+    # citizenship may go one level further (UN region) so that gender survives at CTDC's scale; never to "*"
+    assert victims.variable("citizenship").coarsest == "un_region"
     assert victims.kanon_weights["CountryOfExploitation"] > victims.kanon_weights["Datasource"]
     # every published sensitive flag is l-diverse (l=2) by default; unpublished ones need nothing
     assert victims.kanon_l_diversity == {c: 2 for c in cols if victims.variable(c).role == "sensitive"}
@@ -76,3 +77,34 @@ def test_bad_kanon_keys_are_refused_with_the_variable_named(tmp_path: Path, age,
         load_standard(make_standard(tmp_path, _with(age, hurt)))
     assert fragment in str(info.value)
     assert "people.yaml" in str(info.value) and ("'age'" in str(info.value) or "'hurt'" in str(info.value))
+
+
+YEAR_TABLE = """
+table: people
+variables:
+  - name: year
+    label: Year
+    definition: Year of registration.
+    type: year
+    years: [2000, 2009]
+    role: quasi_identifier
+    missing: Empty cell.
+    hierarchy: halves
+    kanon: publish
+"""
+
+HALVES = """
+name: halves
+levels:
+  - name: year
+  - name: half
+    values: [early, late]
+    parents: {"2000": early, "2001": early, "2002": early, "2003": early, "2004": early,
+              "2005": late, "2006": late, "2007": late, "2008": late, "2009": late}
+"""
+
+
+def test_year_and_country_default_to_level_1(tmp_path: Path) -> None:
+    t = load_standard(make_standard(tmp_path, YEAR_TABLE, HALVES)).table("people")
+    assert t.variable("year").coarsest_level == 1 and t.variable("year").coarsest == "half"
+    assert t.kanon_coarsest == {"year": 1}

@@ -16,6 +16,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "KAnonymityError": "kanon",
         "anonymize": "kanon",
         "parse_l_diversity": "kanon",
+        "suppression_failures": "kanon",
         "k_achieved": "metrics",
         "l_achieved": "metrics",
         "violations": "metrics",
