@@ -94,7 +94,9 @@ def test_signature_takes_public_artifacts_only() -> None:
         "out_dir", "statement", "synthetic", "aggregates", "mechanisms", "title", "context"]
 
 
-def test_bytes_depend_on_public_inputs_only(public_inputs: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bytes_depend_on_public_inputs_only(
+    public_inputs: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Two hubs whose raw records differ by one person (D and D plus one record); the public inputs are the same.
     d = raw(600, seed=0)
     outs = []
@@ -190,3 +192,30 @@ def test_classic_profile_states_k_and_the_effective_threshold(tmp_path: Path) ->
     assert content["tables"]["victims"]["accuracy"] == [] and content["composed"] is None
     html = html_path.read_text()
     assert "k = 11" in html and "no count below 20" in html and "at least 2 distinct values" in html
+
+
+@pytest.mark.parametrize("mechanism, rows_per_person", [("mst", 1), ("mst", 3), ("aggregate-seeded", 3),
+                                                         ("dp_aggregates", 3)])
+def test_every_gaussian_spend_has_an_accuracy_row_opendp_confirms(mechanism: str, rows_per_person: int) -> None:
+    """Per person: a mechanism run with up to c rows per person states its spends per person (c^2 x row-level);
+    the stated sensitivity must be the per-person one, or OpenDP's map gives a different rho."""
+    from cthub.evaluate.accuracy import mechanism_rows
+
+    d = raw(500, seed=5)
+    domain = {c: v for c, v in DOMAIN.items() if c != "cit"}  # one column's values are selected privately
+    if mechanism == "dp_aggregates":
+        privacy = dp_aggregates(d, 2, epsilon=1.0, delta=1e-6, domain=domain, max_rows_per_person=rows_per_person)[1]
+        expected = 2  # one Gaussian measurement per length
+    else:
+        privacy = get_synthesizer(mechanism).fit(d, epsilon=2.0, delta=1e-6, domain=domain,
+                                                 max_rows_per_person=rows_per_person).privacy
+        expected = 4 if mechanism == "mst" else 3  # mst: value selection + 3 families; aggregate-seeded: 3 lengths
+    assert privacy["max_rows_per_person"] == rows_per_person
+    rows = mechanism_rows(privacy, columns=d.shape[1])
+    assert len(rows) == expected
+    spends = [s["rho"] for s in privacy["spends"]]
+    for r in rows:
+        assert r["rho_source"] == "stated by the mechanism" and r["rho"] in spends
+        meas = dpm.make_gaussian(dpd.vector_domain(dpd.atom_domain(T=float, nan=False)), dpt.l2_distance(T=float),
+                                 scale=r["sigma"])
+        assert meas.map(r["l2_sensitivity"]) == pytest.approx(r["rho"], rel=1e-9), r["what"]

@@ -20,7 +20,8 @@ REAL, OUT, OTHER = "#4c72b0", "#dd8452", "#55a868"
 
 def to_svg(fig: Any) -> str:
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None})  # fixed margins: "tight" bounding boxes would draw every figure twice
+    # fixed margins: "tight" bounding boxes would draw every figure twice; no date, so the bytes are reproducible
+    fig.savefig(buf, format="svg", metadata={"Date": None})
     plt.close(fig)
     svg = buf.getvalue()
     return svg[svg.index("<svg") :]  # drop the XML declaration and DOCTYPE for inlining
