@@ -167,6 +167,37 @@ def _union_threshold(sigma: float, delta: float, delta_cap: int, max_items: int,
     return best
 
 
+def contribution_sizes(codes_t: np.ndarray, cards: list[int], valid: dict[Tuple, np.ndarray], k: int) -> np.ndarray:
+    """Each row's |W_u|: how many of the level-k candidates it holds (`codes_t` is the code matrix transposed)."""
+    sizes = np.zeros(codes_t.shape[1], dtype=np.int64)
+    for t, key in iter_keys(codes_t, cards, k, only_length=k):
+        sizes += valid[t].ravel()[key]
+    return sizes
+
+
+def measured_counts(
+    codes: np.ndarray,
+    cards: list[int],
+    valid: dict[Tuple, np.ndarray],
+    k: int,
+    cap: int,
+    sizes: np.ndarray | None = None,
+) -> np.ndarray:
+    """The vector the level-k Gaussian measures: weighted counts of the candidates, in whole units of 1/QUANTUM.
+
+    A row weighs floor(QUANTUM min(1, cap / |W_u|)) on each candidate it holds, so its L2 contribution is at most
+    QUANTUM sqrt(cap), and a person's c rows at most c QUANTUM sqrt(cap). Whole units let the noise be OpenDP's
+    (fast, exact) discrete Gaussian.
+    """
+    if sizes is None:
+        sizes = contribution_sizes(np.ascontiguousarray(codes.T), cards, valid, k)
+    weights = np.floor(QUANTUM * np.minimum(1.0, cap / np.maximum(sizes, 1)))
+    counts = count_tuples(codes, cards, k, weights=weights, only_length=k)
+    tuples = sorted((t for t in valid if len(t) == k))
+    flat = np.concatenate([counts[t][valid[t]] for t in tuples]) if tuples else np.zeros(0)
+    return np.rint(flat).astype(np.int64)  # sums of whole weights: exact in float64, rint only fixes the type
+
+
 def _prune_unreleased(
     values: list[list[str]], counts: dict[Tuple, np.ndarray], public: Sequence[bool]
 ) -> tuple[list[list[str]], dict[Tuple, np.ndarray]]:
@@ -268,22 +299,14 @@ def dp_marginals(
             mask[(slice(1, None),) * k] = v[(slice(1, None),) * k]
             valid[t] = mask
         n_candidates = int(sum(int(v.sum()) for v in valid.values()))
-        # per-record contribution sizes |W_u|
-        sizes = np.zeros(n, dtype=np.int64)
-        for t, key in iter_keys(codes_t, cards, k, only_length=k):
-            sizes += valid[t].ravel()[key]
+        sizes = contribution_sizes(codes_t, cards, valid, k)
         cap, q_scale = _percentile(sizes, len(tuples), params.percentile_percentage, rho_q)
         budget.spend(f"length {k}: {params.percentile_percentage:g}th percentile of contributions", rho_q)
-        # weights in whole units of 1/QUANTUM so the noise can be OpenDP's (fast, exact) discrete Gaussian;
-        # rounding weights down keeps the L2 sensitivity <= QUANTUM * sqrt(cap)
-        weights = np.floor(QUANTUM * np.minimum(1.0, cap / np.maximum(sizes, 1)))
-        counts = count_tuples(codes, cards, k, weights=weights, only_length=k)
         noise_scale = sigmas[k - 1] * math.sqrt(cap)
         budget.spend(f"length {k}: Gaussian counts (sigma {sigmas[k - 1]:.4g} x sqrt({cap}))"
                      + (" and private value selection" if k == 1 and selecting else ""),
                      1.0 / (2.0 * sigmas[k - 1] ** 2), delta_selection if k == 1 else 0.0)
-        flat = np.concatenate([counts[t][valid[t]] for t in tuples]) if n_candidates else np.zeros(0)
-        flat = np.rint(flat).astype(np.int64)  # sums of whole weights: exact in float64, rint only fixes the type
+        flat = measured_counts(codes, cards, valid, k, cap, sizes) if n_candidates else np.zeros(0, dtype=np.int64)
         noisy_flat = discrete_gaussian(flat, noise_scale * QUANTUM) / QUANTUM
         # thresholds
         eta = etas[k - 1]

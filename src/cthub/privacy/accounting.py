@@ -24,8 +24,9 @@ class BudgetExceeded(Exception):
     """A mechanism asked for more privacy loss than its budget has left."""
 
 
+@lru_cache(maxsize=1024)
 def epsilon_from_rho(rho: float, delta: float) -> float:
-    """The smallest epsilon such that rho-zCDP implies (epsilon, delta)-DP."""
+    """The smallest epsilon such that rho-zCDP implies (epsilon, delta)-DP (cached: a pure function of its inputs)."""
     if rho <= 0:
         return 0.0
     # A unit-sensitivity Gaussian with sigma chosen to spend exactly rho, converted by OpenDP.
