@@ -113,10 +113,32 @@ def test_no_identifier_reaches_the_hub(exports, imported) -> None:
     checked = 0
     for c, path in paths.items():
         exp = expected["contributors"][c]
-        for value in _identifier_strings(path, exp["identifier_columns"], exp["header_rows"]):
+        columns = [*exp["identifier_columns"], exp["case_id_column"]]  # case IDs are hashed, never stored
+        for value in _identifier_strings(path, columns, exp["header_rows"]):
             if len(value) < 6:  # e.g. a salutation: too short to be specific
                 continue
             checked += 1
             leaked += value.encode() in blob
     assert checked > 500
     assert leaked == 0, f"{leaked} identifier values found in the hub's files"
+
+
+def test_case_ids_key_the_records_and_the_update_matches(exports, imported, tmp_path: Path) -> None:
+    """Every sample record is keyed by its case ID; the hotline's second export updates exactly what it changed."""
+    from cthub.sample.contributors import write_update_export
+
+    paths, expected = exports
+    home, store, results = imported
+    for c, res in results.items():
+        assert res.case_id_column == expected["contributors"][c]["case_id_column"]
+        assert res.cases["without_case_id"] == 0 and res.cases["new"] == res.accepted
+    path, exp = write_update_export(paths["hotline"].parent, seed=7, scale=0.02)
+    again, _ = write_update_export(tmp_path, seed=7, scale=0.02)
+    assert again.read_bytes() == path.read_bytes()  # deterministic
+    res = ingest_file(store, "hotline", path, MAPPINGS["hotline"], export="full")
+    assert {k: res.cases[k] for k in ("new", "updated", "unchanged")} == {k: exp[k] for k in
+                                                                          ("new", "updated", "unchanged")}
+    assert sum(m["cases"] for m in res.cases["missing"]) == exp["dropped"]
+    blob = all_bytes(home)
+    ids = _identifier_strings(path, ["Call ID"], 1)
+    assert len(ids) == exp["records"] and not any(v.encode() in blob for v in ids)
