@@ -206,3 +206,60 @@ def test_threads_share_the_store(hub_home: Path) -> None:
     with ThreadPoolExecutor(4) as pool:
         assert sum(pool.map(work, range(12))) == 6
     assert len(s.audit_log(100)) == 6
+
+
+def _keys(*names: str) -> pd.Series:
+    return pd.Series([n * 64 for n in names], dtype="string")
+
+
+def test_cases_upsert_and_history(hub_home: Path) -> None:
+    """A case sent again replaces its rows only when they differ; replacing or withdrawing the newer batch brings the
+    older version back; records() shows current versions only."""
+    s = Store.open()
+    b1 = s.add_batch(contributor="c1", sha256="a1" * 32, tables={"victims": _frame(3)},
+                     case_keys={"victims": _keys("a", "b", "c")})
+    changed = _frame(3)
+    changed.loc[0, "gender"] = "Male"
+    b2 = s.add_batch(contributor="c1", sha256="a2" * 32, tables={"victims": changed},
+                     case_keys={"victims": _keys("a", "b", "c")})
+    assert {k: b2.cases[k] for k in ("new", "updated", "unchanged")} == {"new": 0, "updated": 1, "unchanged": 2}
+    assert s.record_counts() == {"victims": 3} and s.superseded_count() == 1
+    cur = s.records("victims", with_meta=True, with_person=True)
+    assert cur.loc[cur["_person"] == "a" * 64, "batch_id"].tolist() == [b2.batch_id]
+    # the same key from another contributor is another person
+    s.add_batch(contributor="c2", sha256="a3" * 32, tables={"victims": _frame(3)},
+                case_keys={"victims": _keys("a", "b", "c")})
+    assert s.record_counts() == {"victims": 6}
+    s.withdraw(b2.batch_id)
+    cur = s.records("victims", with_meta=True, with_person=True)
+    assert cur.loc[cur["contributor"] == "c1", "batch_id"].tolist() == [b1.batch_id] * 3
+    assert s.superseded_count() == 0
+    # full export: the missing case is counted against its batch, and superseded only on request
+    full = s.add_batch(contributor="c1", sha256="a4" * 32, tables={"victims": _frame(3)[:2]},
+                       case_keys={"victims": _keys("a", "b")}, export="full", remove_missing=True)
+    assert [(m["batch_id"], m["cases"]) for m in full.cases["missing"]] == [(b1.batch_id, 1)]
+    assert full.cases["removed"] == 1 and s.record_counts() == {"victims": 5}
+    with pytest.raises(StoreError, match="full export"):
+        s.add_batch(contributor="c1", sha256="a5" * 32, tables={"victims": _frame(1)}, remove_missing=True)
+
+
+def test_withdraw_case_and_old_stores(hub_home: Path) -> None:
+    s = Store.open()
+    s.add_batch(contributor="c1", sha256="b1" * 32, tables={"victims": _frame(3)}, case_keys={"victims": _keys(
+        "d", "e", "f")})
+    s.add_batch(contributor="c1", sha256="b2" * 32, tables={"victim_perpetrator": pd.DataFrame(
+        {"gender": ["Female", "Female"]}, dtype="string")}, case_keys={"victim_perpetrator": _keys("d", "d")})
+    with pytest.raises(store_module.UnknownCase):
+        s.withdraw_case("c2", "d" * 64)
+    assert s.withdraw_case("c1", "d" * 64)["records"] == {"victims": 1, "victim_perpetrator": 2}
+    assert b"d" * 64 not in _file_bytes(s.path)
+    assert s.record_counts() == {"victims": 2, "victim_perpetrator": 0}
+    # a store made before case keys: its rows get fresh keys, each its own case
+    with duckdb.connect(str(s.path)) as con:
+        con.execute("ALTER TABLE rec_victims DROP COLUMN case_key")
+        con.execute("ALTER TABLE rec_victims DROP COLUMN superseded_by")
+        con.execute("ALTER TABLE batches DROP COLUMN cases")
+    s = Store.open()
+    people = s.records("victims", with_person=True)["_person"]
+    assert people.notna().all() and people.nunique() == 2 and people.str.fullmatch(r"[0-9a-f]{64}").all()
+    assert s.batches()[0].cases == {}
