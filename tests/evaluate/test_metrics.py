@@ -127,6 +127,15 @@ def test_gates_pass_and_fail() -> None:
     assert not res["passed"] and [c["gate"] for c in res["checks"] if not c["passed"]] == ["min_k"]
 
 
+@pytest.mark.parametrize("protection, held", [(None, True), ("threshold", True), ("dp", False), ("synthetic", False)])
+def test_rare_leaked_gate_holds_threshold_aggregates_only(protection: str | None, held: bool) -> None:
+    """DP aggregates and aggregates counted from the DP synthetic data may show a rare combination by chance."""
+    m = {"privacy": {"aggregates_protection": protection}, "utility": {"aggregates": {"rare_leaked": 3}}}
+    res = check_gates({"victims": m}, Gates(max_rare_leaked=0))
+    assert [c["gate"] for c in res["checks"]] == (["max_rare_leaked"] if held else [])
+    assert res["passed"] is not held
+
+
 def test_evaluate_writes_self_contained_report(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     real = pd.DataFrame(
