@@ -186,7 +186,8 @@ class ReleaseCatalog:
             if cube is None:
                 if table not in self.tables(rel):
                     raise ReleaseNotFound(
-                        f"release {rel.version} has no table {table!r}; tables: {', '.join(rel.tables) or 'none'}"
+                        f"release {rel.version} publishes no aggregates for table {table!r}; tables: "
+                        f"{', '.join(self.tables(rel)) or 'none'}"
                     )
                 cube = TableCube(rel, table)
                 cube.synthetic_index()  # build the look-up now, not inside the first request's event loop turn

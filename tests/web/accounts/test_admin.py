@@ -30,7 +30,6 @@ def test_release_runs_in_background_with_polled_progress(clients, acc_app, acc_h
             if i == 1:
                 gate.wait(10)
         folder = write_release(Path(home), n=500, version=VERSION, publish=False)
-        (folder / "report.html").write_text("<!doctype html><title>r</title><p>utility report</p>", encoding="utf-8")
         from cthub.store import Store
 
         Store.open(home).release_add(VERSION, folder, "draft", {"gates_passed": True, "epsilon": 4.0, "k": 11})
@@ -58,8 +57,11 @@ def test_release_runs_in_background_with_polled_progress(clients, acc_app, acc_h
     assert done["state"] == "done" and done["version"] == VERSION and done["percent"] == 100
     assert admin.get("/accounts-static/admin.js").status_code == 200
 
-    # read the report, publish, and see it on the public API
-    assert "utility report" in admin.get(f"/admin/releases/{VERSION}/report").text
+    # read the public report and the internal evaluation, publish, and see it on the public API
+    assert "Release report" in admin.get(f"/admin/releases/{VERSION}/report").text
+    page = admin.get("/admin/releases").text
+    assert f'href="/admin/releases/{VERSION}/evaluation"' in page
+    assert "Internal evaluation" in admin.get(f"/admin/releases/{VERSION}/evaluation").text
     assert clients["anonymous"].get(f"/api/releases/{VERSION}").status_code == 404  # a draft is not public
     r = admin.post(f"/admin/releases/{VERSION}/publish", data={"csrf_token": token}, follow_redirects=False)
     assert r.status_code == 303
@@ -99,3 +101,39 @@ def test_ledger_page_shows_spends(clients, acc_home):
     Store.open(acc_home).ledger_add("2026.11.22", "victims", "synth:mst", 2.0, 1e-7, 0.05)
     html = clients["admin"].get("/admin/ledger").text
     assert "synth:mst" in html and "Privacy-budget ledger" in html
+
+
+def test_internal_evaluation_is_for_admins_only(clients, acc_home):
+    """`<hub>/evaluations/<v>/` (computed against the raw records) is shown to admins, never to anyone else."""
+    from tests.web.release_fixture import write_release
+
+    version = "2026.11.26"
+    write_release(acc_home, n=400, version=version, publish=False)
+    evaluation = acc_home / "evaluations" / version
+    (evaluation / "metrics.json").write_text('{"records_real": 400, "dcr_share": 0.01}', encoding="utf-8")
+    admin = clients["admin"]
+    r = admin.get(f"/admin/releases/{version}/evaluation")
+    assert r.status_code == 200 and "Internal evaluation" in r.text and r.headers["cache-control"] == "no-store"
+    m = admin.get(f"/admin/releases/{version}/evaluation/metrics.json")
+    assert m.status_code == 200 and m.json() == {"records_real": 400, "dcr_share": 0.01}
+    assert admin.get("/admin/releases/2026.11.27/evaluation").status_code == 404  # none written
+    assert admin.get("/admin/releases/..%2F..%2Fcthub.yaml/evaluation").status_code == 404
+    for role in ("anonymous", "ana", "bob"):
+        for url in (f"/admin/releases/{version}/evaluation", f"/admin/releases/{version}/evaluation/metrics.json"):
+            r = clients[role].get(url, follow_redirects=False)
+            assert r.status_code in (401, 403) or (r.status_code == 303 and r.headers["location"].startswith("/login"))
+            assert "records_real" not in r.text and "Internal evaluation" not in r.text
+    # and no public route reaches it, even for a published release
+    from cthub.release.folder import write_published
+
+    write_published(acc_home, ["2026.11.22", version])
+    from fastapi.testclient import TestClient
+
+    try:
+        with TestClient(clients["anonymous"].app) as anon:
+            anon.post("/downloads/terms", data={"accept": "yes"})
+            assert anon.get(f"/downloads/{version}/release.json").status_code == 200  # published and served
+            for name in ("../../evaluations/2026.11.26/metrics.json", "metrics.json", "evaluation/metrics.json"):
+                assert anon.get(f"/downloads/{version}/{name}").status_code == 404
+    finally:
+        write_published(acc_home, ["2026.11.22"])

@@ -94,6 +94,9 @@ def test_every_account_route_is_in_the_matrix(acc_app):
     # the admin forms for contributors and accounts (test_admin_forms) are walked by test_matrix too
     assert {("POST", "/admin/contributors"), ("POST", "/admin/users"), ("POST", "/admin/users/disable"),
             ("POST", "/admin/users/enable")} <= routes
+    # the internal evaluation (computed against the raw records) is an admin route like the others
+    assert {("GET", "/admin/releases/{version}/evaluation"),
+            ("GET", "/admin/releases/{version}/evaluation/metrics.json")} <= routes
     for method, path in routes:
         assert set(_expected(method, path)) == set(ROLES)
 

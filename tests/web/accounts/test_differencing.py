@@ -37,9 +37,15 @@ def _release(home: Path, df: pd.DataFrame) -> pd.DataFrame:
         "version": VERSION, "created": dt.datetime(2026, 10, 1, tzinfo=dt.UTC).isoformat(), "hub": "attack test",
         "cthub_version": "0", "standard_version": "1.0.0", "parameters": {"aggregates": {"length": 3}},
         "privacy": {"k": K, "threshold": K, "resolution": 10, "methods": {"aggregates": "threshold"}},
-        "tables": {"victims": {"records": int(len(df))}}, "summary": {"records": int(len(df))},
-        "gates": {"passed": True, "checks": []},
+        "tables": {"victims": {"records": {"value": int(len(df)), "guarantee": "k-anonymity"}}}, "summary": {},
+        "gates": {"passed": True},
     })
+    rule = {"type": "threshold", "threshold": K, "resolution": 10, "effective_threshold": 20}
+    synth = {"type": "dp", "mechanism": "mst", "epsilon": 4.0, "delta": 1e-6, "unit": "person"}
+    write_json(folder / "privacy.json", {"profile": "classic", "unit": {"kind": "person", "statement": "one person"},
+                                         "outputs": [
+        {"path": f"data/victims_{kind}.{ext}", "table": "victims", "kind": kind, "guarantee": g}
+        for kind, g in (("aggregates", rule), ("synthetic", synth)) for ext in ("csv", "parquet")]})
     write_checksums(folder)
     write_published(home, [VERSION])
     return agg
