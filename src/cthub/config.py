@@ -93,7 +93,7 @@ class BudgetConfig(_Section):
 class CountsConfig(_Section):
     """The public record count of each table: a DP noisy count in the `dp` profile, with its own small epsilon."""
 
-    epsilon: float = Field(0.05, gt=0)
+    epsilon: float = Field(0.1, gt=0)  # about +-38 records (one sigma) at delta 1e-6
 
 
 class ReleaseConfig(_Section):

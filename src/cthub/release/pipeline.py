@@ -224,7 +224,9 @@ def _evaluate(ctx: TableContext, membership_check: bool) -> Any:
         ctx.name, df[eval_cols], kanon=kanon, synthetic=None if synthetic is None else synthetic[eval_cols],
         aggregates=None, quasi_identifiers=qi, k=rc.deid.k,
         privacy={"synthetic": ctx.mechanisms.get("synthetic") or {},
-                 "aggregates": {"protection": rc.aggregates_protection}},
+                 # the gates hold DP outputs (direct or counted from the synthesizer) to DP's bound, not the rare-count rule
+                 "aggregates": {"protection": "dp" if rc.profile == "dp" else "threshold",
+                                "source": rc.aggregates_protection}},
         max_length=rc.aggregates.length, membership=membership, seed=ctx.seed or 0,
     )
     aggregates = ctx.results.get("aggregates")
