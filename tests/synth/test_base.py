@@ -64,5 +64,8 @@ def test_domain_from_standard() -> None:
         if len(atoms) >= 2:
             pair = ";".join(sorted(atoms[:2]))
             assert pair in dm[name]  # and so are sets, joined sorted like cells
+    # which columns are sets is said by the schema, so callers passing the domain on pass it too
+    assert dm.multi == {name: ";" for name in multi}
+    assert not domain_from_standard(vp, ["gender", "IP_Exploiter"]).multi
     with pytest.raises(SynthError, match="not in the standard"):
         domain_from_standard(victims, ["no_such_column"])

@@ -78,3 +78,34 @@ def _write_domain(tmp_path: Path) -> Path:
     path = tmp_path / "dom.yaml"
     path.write_text("g: ['0', '1']\n")
     return path
+
+
+def test_synth_command_bounds_persons_names_sets_and_takes_a_public_bound(tmp_path: Path) -> None:
+    import math
+
+    import numpy as np
+
+    rng = np.random.default_rng(8)
+    n = 1200
+    df = pd.DataFrame({
+        "victim": [f"v{i // 4}" for i in range(n)],  # four rows per person
+        "g": rng.choice(["Female", "Male", "Female;Male"], n),
+        "h": rng.choice(["0", "1"], n),
+    })  # fmt: skip
+    src = tmp_path / "vp.csv"
+    df.to_csv(src, index=False)
+    dom = tmp_path / "domain.json"
+    dom.write_text(json.dumps({"g": ["Female", "Male"], "h": ["0", "1"]}))
+    out = tmp_path / "syn.csv"
+    res = CliRunner().invoke(app, [
+        "synth", str(src), "--epsilon", "3", "--max-records", "100000", "--person", "victim",
+        "--max-rows-per-person", "2", "--multi", "g", "--domain", str(dom), "--seed", "1", "--out", str(out),
+    ])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    privacy = json.loads((tmp_path / "syn.privacy.json").read_text())
+    assert privacy["max_rows_per_person"] == 2 and privacy["unit"] == "person"
+    assert privacy["delta"] == pytest_approx(1 / (100000 * math.log(100000)))
+    syn = pd.read_csv(out, dtype=str, keep_default_na=False, na_values=[""])
+    assert list(syn.columns) == ["g", "h"]  # the person key is never synthesized
+    assert abs(len(syn) - 600) < 100  # rows: the model's noisy count of the 300 x 2 bounded rows
+    assert "Female;Male" in set(syn["g"].dropna())  # a declared set column keeps its sets

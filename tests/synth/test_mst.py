@@ -117,6 +117,25 @@ def test_multi_value_column_as_subsets() -> None:
     assert abs((out["g"] == "Female;Male").mean() - 0.2) < 0.05  # "Male;Female" is the same set
 
 
+def test_sets_need_the_schema_or_an_argument_and_unknown_values_warn_without_quoting_them() -> None:
+    from cthub.privacy import Domain, OutOfDomainWarning
+
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({"g": rng.choice(["Female", "Male", "Female;Male", "Secret"], 2000),
+                       "h": rng.choice(["0", "1"], 2000)}).astype("string")  # fmt: skip
+    dom = {"g": ["Female", "Male"], "h": ["0", "1"]}
+    with pytest.warns(OutOfDomainWarning) as caught:
+        out = get_synthesizer("mst").fit(df, epsilon=4.0, delta=1e-6, domain=dom).sample(2000, seed=0)
+    assert set(out["g"].dropna()) <= {"Female", "Male"}  # not declared multi-valued: sets are outside the list
+    message = " ".join(str(w.message) for w in caught)
+    assert "'g'" in message and "Secret" not in message and not any(ch.isdigit() for ch in message)
+    schema = Domain(dom, multi={"g": ";"})  # as domain_from_standard returns for a `multi` variable
+    with pytest.warns(OutOfDomainWarning):
+        model = get_synthesizer("mst").fit(df, epsilon=4.0, delta=1e-6, domain=schema)
+    assert "Female;Male" in set(model.sample(2000, seed=0)["g"].dropna())
+    assert model.privacy["parameters"]["multi_value"] == {"g": ";"}
+
+
 def test_rejects_bad_parameters() -> None:
     from tests.synth.conftest import make_table
 
