@@ -5,7 +5,8 @@ public (from the standard, from the user, or chosen privately), missing kept as 
 ("Female;Male") made into one category, numbers put into public bands, and rare categories merged by *noisy* counts.
 These helpers do that once for every method.
 
-Neighbouring tables differ by adding or removing one record (unbounded DP), as in the Synthetic Data Showcase.
+Neighbouring tables differ by adding or removing one person (unbounded DP), that is up to c rows when the
+mechanism is told `max_rows_per_person = c`; with c = 1, one record, as in the Synthetic Data Showcase.
 
 Encoding of a column with m public groups: codes 0..m-1 are the groups, code m is missing. A group is normally one
 value; after rare values are merged, a group holds several and decoding picks one of them at random (a
