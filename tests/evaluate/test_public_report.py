@@ -133,7 +133,7 @@ def test_no_raw_data_statistic_in_report_json(public_inputs: dict, tmp_path: Pat
     assert content["tables"]["victims"]["records"]["value"] == 598
     assert len(content["outputs"]) == 4 and all(o["protection"] for o in content["outputs"])
     comp = content["tables"]["victims"]["comparison"]
-    assert {c["column"] for c in comp["one_way"]} == set(DOMAIN) and comp["two_way"]["pairs"] == 10
+    assert set(comp["one_way"]) == set(DOMAIN) and comp["two_way"]["pairs"] == 10
 
 
 def test_half_widths_match_opendp_privacy_map(public_inputs: dict, tmp_path: Path) -> None:
@@ -219,3 +219,20 @@ def test_every_gaussian_spend_has_an_accuracy_row_opendp_confirms(mechanism: str
         meas = dpm.make_gaussian(dpd.vector_domain(dpd.atom_domain(T=float, nan=False)), dpt.l2_distance(T=float),
                                  scale=r["sigma"])
         assert meas.map(r["l2_sensitivity"]) == pytest.approx(r["rho"], rel=1e-9), r["what"]
+
+
+def test_comparison_of_public_outputs_on_a_crafted_table() -> None:
+    """Known answers: shares of all records over the published cells; a yes/no flag whose "no" the aggregates
+    leave out is not penalised for it."""
+    from cthub.evaluate.compare import one_way, two_way
+
+    syn = pd.DataFrame({"flag": ["1"] * 3 + ["0"] * 7, "g": ["A"] * 5 + ["B"] * 5}).astype("string")
+    agg = pd.DataFrame({"selections": ["flag:1", "g:A", "g:B", "flag:1;g:A"], "length": [1, 1, 1, 2],
+                        "count": [30, 60, 40, 30]})
+    ow = one_way(syn, agg, records=100)
+    assert ow["flag"]["distance"] == pytest.approx(0.0)
+    assert ow["g"]["distance"] == pytest.approx(0.5 * (0.1 + 0.1))
+    assert list(ow["g"]["values"]) == ["A", "B"] and ow["g"]["values"]["A"]["synthetic_share"] == 0.5
+    tw = two_way(syn, agg, records=100)
+    # flag=1 & g=A: 3 of 10 synthetic rows vs 30 of 100 published
+    assert tw["pairs"] == 1 and tw["max_distance"] == pytest.approx(0.0) and tw["worst_pair"] == "flag × g"

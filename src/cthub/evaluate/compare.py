@@ -1,8 +1,13 @@
 """Comparisons between two PUBLIC outputs: the synthetic file against the published aggregates.
 
 Both sides are published, so anything computed from them is post-processing and reveals nothing either does not:
-this is the only kind of utility figure the public report may show. Shares are among the records that have a value
-(the aggregates never count missing values); a multi-valued cell ("A;B") is matched to the aggregates' set ("A|B").
+this is the only kind of utility figure the public report may show. For each value (or pair of values) the
+aggregates publish, its share of all records on each side: published count / the table's published record count,
+and synthetic rows with it / synthetic rows. The distance is half the sum of absolute share differences over the
+published cells (0 = the same shares). Only published cells count: the aggregates may leave values out on purpose
+(suppressed, below a DP threshold, or the "no" of a yes/no flag), and a missing cell is not a zero count.
+A multi-valued cell ("A;B") is matched to the aggregates' set ("A|B"). Results are keyed by column name, so the
+structure of the report does not shift when one column happens to have no published cell.
 """
 
 from __future__ import annotations
@@ -39,49 +44,49 @@ def _values(synthetic: pd.DataFrame, column: str) -> pd.Series:
     return synthetic[column].astype("string").str.replace(";", "|", regex=False)
 
 
-def _tvd(p: dict[Any, float], q: dict[Any, float]) -> float | None:
-    sp, sq = sum(p.values()), sum(q.values())
-    if sp <= 0 or sq <= 0:
-        return None
+def _distance(published: dict[Any, float], total: float, syn: dict[Any, float], rows: float) -> float:
     # sorted: summing in set order would make the last bits depend on the process's string hash seed
-    return 0.5 * sum(abs(p.get(key, 0.0) / sp - q.get(key, 0.0) / sq) for key in sorted(set(p) | set(q)))
+    return 0.5 * sum(abs(published[key] / total - syn.get(key, 0.0) / rows) for key in sorted(published))
 
 
-def one_way(synthetic: pd.DataFrame, aggregates: pd.DataFrame) -> list[dict[str, Any]]:
-    """Per column in both outputs: total variation distance between the two 1-way distributions, and the shares
-    of the largest categories (by published count) for a chart."""
-    out = []
-    for (col,), cells in parse_aggregates(aggregates, 1).items():
+def _total(aggregates: pd.DataFrame, records: float | None) -> float:
+    """The published record count, or (without one) the largest 1-way column total, a floor for it."""
+    if records is not None and records > 0:
+        return float(records)
+    sums = [sum(cells.values()) for cells in parse_aggregates(aggregates, 1).values()]
+    return max(sums + [1.0])
+
+
+def one_way(synthetic: pd.DataFrame, aggregates: pd.DataFrame, records: float | None = None) -> dict[str, Any]:
+    """Per column in both outputs: the distance between the two outputs' 1-way shares over the published values,
+    and the shares of the values with the largest published counts (for a chart)."""
+    total, rows = _total(aggregates, records), float(max(len(synthetic), 1))
+    out: dict[str, Any] = {}
+    for (col,), cells in sorted(parse_aggregates(aggregates, 1).items()):
         if col not in synthetic.columns:
             continue
         syn = {(str(k),): float(v) for k, v in _values(synthetic, col).dropna().value_counts().items()}
-        tvd = _tvd(cells, syn)
-        if tvd is None:
-            continue
-        total_a, total_s = sum(cells.values()), sum(syn.values())
-        keys = sorted(set(cells) | set(syn), key=lambda key: (-cells.get(key, 0.0), -syn.get(key, 0.0), key))[:TOP]
-        out.append({
-            "column": col,
-            "tvd": tvd,
-            "categories": [{"value": key[0], "aggregates_share": cells.get(key, 0.0) / total_a,
-                            "synthetic_share": syn.get(key, 0.0) / total_s} for key in keys],
-        })  # fmt: skip
+        top = sorted(cells, key=lambda key: (-cells[key], key))[:TOP]
+        out[col] = {
+            "distance": _distance(cells, total, syn, rows),
+            "values": {key[0]: {"aggregates_share": cells[key] / total, "synthetic_share": syn.get(key, 0.0) / rows}
+                       for key in top},
+        }
     return out
 
 
-def two_way(synthetic: pd.DataFrame, aggregates: pd.DataFrame) -> dict[str, Any]:
-    """Total variation distance between the two outputs' distributions over each published pair of columns."""
-    tvds: dict[str, float] = {}
-    for cols, cells in parse_aggregates(aggregates, 2).items():
+def two_way(synthetic: pd.DataFrame, aggregates: pd.DataFrame, records: float | None = None) -> dict[str, Any]:
+    """The same distance over each published pair of columns: how many pairs, the mean, the largest and where."""
+    total, rows = _total(aggregates, records), float(max(len(synthetic), 1))
+    dist: dict[str, float] = {}
+    for cols, cells in sorted(parse_aggregates(aggregates, 2).items()):
         if not all(c in synthetic.columns for c in cols):
             continue
         frame = pd.DataFrame({c: _values(synthetic, c) for c in cols}).dropna()
         syn = {tuple(map(str, k)): float(v) for k, v in frame.groupby(list(cols), observed=True).size().items()}
-        tvd = _tvd(cells, syn)
-        if tvd is not None:
-            tvds[" × ".join(cols)] = tvd
-    if not tvds:
-        return {"pairs": 0, "mean_tvd": None, "max_tvd": None, "worst_pair": None}
-    worst = max(sorted(tvds), key=lambda k: tvds[k])
-    return {"pairs": len(tvds), "mean_tvd": float(np.mean(list(tvds.values()))), "max_tvd": tvds[worst],
-            "worst_pair": worst}
+        dist[" × ".join(cols)] = _distance(cells, total, syn, rows)
+    if not dist:
+        return {"pairs": 0, "mean_distance": None, "max_distance": None, "worst_pair": None}
+    worst = max(sorted(dist), key=lambda k: dist[k])
+    return {"pairs": len(dist), "mean_distance": float(np.mean([dist[k] for k in sorted(dist)])),
+            "max_distance": dist[worst], "worst_pair": worst}

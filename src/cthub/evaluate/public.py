@@ -193,8 +193,9 @@ def build_public_report(
         if name in synthetic:
             entry["synthetic_rows"] = int(len(synthetic[name]))
         if name in synthetic and name in aggregates:
-            entry["comparison"] = {"one_way": compare.one_way(synthetic[name], aggregates[name]),
-                                   "two_way": compare.two_way(synthetic[name], aggregates[name])}
+            n = record.get("value") if isinstance(record.get("value"), (int, float)) else None
+            entry["comparison"] = {"one_way": compare.one_way(synthetic[name], aggregates[name], n),
+                                   "two_way": compare.two_way(synthetic[name], aggregates[name], n)}
         tables[name] = entry
     return _jsonable({
         "kind": "public-report",
@@ -224,13 +225,13 @@ def _charts(content: dict[str, Any]) -> dict[str, dict[str, Any]]:
         gaussian = [(f"{r['output']}: {r['what']}", r["half_width_95"]) for r in t["accuracy"]]
         if gaussian:
             c["half_widths"] = Markup(charts.half_widths(gaussian))
-        comp = (t.get("comparison") or {}).get("one_way") or []
+        comp = (t.get("comparison") or {}).get("one_way") or {}
         c["one_way"] = [
-            Markup(charts.share_bars(col["column"], pd.DataFrame(
-                {"label": [x["value"] for x in col["categories"]],
-                 "left": [x["aggregates_share"] for x in col["categories"]],
-                 "right": [x["synthetic_share"] for x in col["categories"]]})))
-            for col in comp
+            Markup(charts.share_bars(column, pd.DataFrame(
+                {"label": list(col["values"]),
+                 "left": [x["aggregates_share"] for x in col["values"].values()],
+                 "right": [x["synthetic_share"] for x in col["values"].values()]})))
+            for column, col in comp.items()
         ]
         out[name] = c
     return out
