@@ -11,7 +11,10 @@ cells), records touched, discernibility (sum of class sizes squared, plus n per 
 LM information loss per QI cell (suppressed or removed cell = 1).
 
 Methods:
-  cthub            lattice search + local cell suppression (the engine of `cthub kanon`)
+  cthub            lattice search + local cell suppression (the engine of `cthub kanon`), k only, uniform loss
+                   (l_diversity={}, coarsest={}, weights={}: the problem the anchors solve)
+  cthub-classic    the classic profile's settings from the standard: the victims allow-list, l=2 on its flags,
+                   QI weights and coarsest levels (year <= 5-year period, countries capped); LM loss unweighted
   cthub-recode     the same search with suppression switched off (max_suppression=0)
   greedy@cthub     greedy baseline at the generalization cthub chose: in every class < k, hide the rarest QI value of
                    each record, repeat
@@ -95,12 +98,17 @@ def worker(method: str, work: Path) -> None:
 
         df = read_table_csv(work / "input.csv")
         t1, c1 = time.perf_counter(), time.process_time()
+        plain = {"l_diversity": {}, "coarsest": {}, "weights": {}}  # the anchors' problem: k only, uniform loss
         if method == "cthub":
-            res = anonymize(df, qis, k=k, max_suppression=supp)
+            res = anonymize(df, qis, k=k, max_suppression=supp, **plain)
         elif method == "cthub-recode":
-            res = anonymize(df, qis, k=k, max_suppression=0.0)
+            res = anonymize(df, qis, k=k, max_suppression=0.0, **plain)
         elif method == "cthub@0":
-            res = anonymize(df, qis, k=k, max_suppression=1.0, fixed_levels={q: 0 for q in qis})
+            res = anonymize(df, qis, k=k, max_suppression=1.0, fixed_levels={q: 0 for q in qis}, **plain)
+        elif method == "cthub-classic":
+            from cthub.standard import load_standard
+
+            res = anonymize(df, qis, k=k, max_suppression=supp, columns=load_standard().table("victims").kanon_columns)
         if method.startswith("cthub"):
             out = res.table
             meta["levels"] = {q: res.report["levels"][q]["level"] for q in qis}
@@ -232,6 +240,7 @@ def main() -> None:
         runs["cthub"] = _run("cthub", work, Path(sys.executable))
         runs["cthub-recode"] = _run("cthub-recode", work, Path(sys.executable))
         runs["cthub@0"] = _run("cthub@0", work, Path(sys.executable))
+        runs["cthub-classic"] = _run("cthub-classic", work, Path(sys.executable))
         cfg["greedy_levels"] = {"greedy@cthub": runs["cthub"]["levels"], "greedy@0": {q: 0 for q in qis}}
         (work / "config.json").write_text(json.dumps(cfg))
         runs["greedy@cthub"] = _run("greedy@cthub", work, Path(sys.executable))
