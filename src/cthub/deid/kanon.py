@@ -21,6 +21,13 @@ Strict semantics: a suppressed cell is "*" and counts as its own value; missing 
 any query on the QIs, including one for "*" or for missing, matches at least k records. `anonymize` recounts the
 classes on its output before returning and raises rather than hand back a table that is not k-anonymous.
 
+What analysts need, from the standard (`kanon` in its YAML): each QI's loss is multiplied by its weight, and the
+lattice stops at each QI's coarsest level (no node recodes a column above it; the top node is then not always
+available, so a table too small for the constraints is refused with a message rather than published as "*"). The
+output carries only an allow-list of columns, l-diversity (l = 2) is on by default for the published sensitive
+flags, and with a person key every class holds k distinct persons. `suppression.by_column` gives the share of each
+QI published as "*", so a gate can refuse a file that hides a whole column.
+
 k larger than the table is an error, not an all-"*" table: a table of n < k records cannot be k-anonymous at all
 (its single all-"*" class still has n < k records). Records are never removed; a record that no cheaper pattern
 rescues has every QI cell hidden and joins the all-"*" class, which is itself kept at k or more records.
@@ -33,7 +40,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import product
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -49,6 +56,9 @@ from cthub.deid.hierarchy import (
     standard_hierarchies,
 )
 from cthub.deid.suppress import fill_star_class, suppress_classes
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cthub.standard import Table
 
 MAX_NODES = 200_000
 LDiversity = Mapping[str, int] | tuple[str, int] | str | None
@@ -98,7 +108,7 @@ def parse_l_diversity(spec: LDiversity) -> dict[str, int]:
 
 
 def _resolve_hierarchies(
-    columns: Sequence[str], given: Mapping[str, Any] | None, use_standard: bool, std_table: Any = None
+    columns: Sequence[str], given: Mapping[str, Any] | None, use_standard: bool, std_table: Table | None = None
 ) -> tuple[dict[str, HierarchyLike | None], dict[str, str]]:
     found: dict[str, HierarchyLike | None] = {}
     source: dict[str, str] = {}
@@ -182,7 +192,10 @@ def anonymize(
 
     `person` names a column holding a person key (rows of one person, e.g. a victim's perpetrator rows): every class
     then holds at least k distinct persons, l-diversity is counted over persons, and the column is not published. A
-    person's rows must agree on the QIs (they describe the person), else `KAnonymityError`.
+    person's rows must agree on the QIs (they describe the person), else `KAnonymityError`. The search runs on one row
+    per person (k then counts persons; for l it sees each person's first value, which can only undercount a class's
+    values), and the result is recounted on every published row before it is returned. `classes`, `k_achieved` and
+    `risk` in the report count persons; `records` counts rows.
 
     `fixed_levels` pins QIs to a generalization level (e.g. {"citizenship": 0} keeps countries), leaving the search to
     the other QIs and to suppression. Raises `KAnonymityError` when k exceeds the number of records (or persons): no
@@ -311,7 +324,7 @@ def suppression_failures(report: Mapping[str, Any], max_share: float) -> list[st
     ]
 
 
-def _standard_table(name: str | None, columns: Sequence[str], qis: Sequence[str]) -> Any:
+def _standard_table(name: str | None, columns: Sequence[str], qis: Sequence[str]) -> Table | None:
     """The standard table whose settings apply: the one named, else the one holding every QI and most columns."""
     try:
         from cthub.standard import load_standard
@@ -357,7 +370,7 @@ def _persons(df: pd.DataFrame, person: str | None, qis: Sequence[str]) -> tuple[
     return codes, first
 
 
-def _weights(qis: Sequence[str], given: Mapping[str, float] | None, std_table: Any) -> np.ndarray:
+def _weights(qis: Sequence[str], given: Mapping[str, float] | None, std_table: Table | None) -> np.ndarray:
     source = given if given is not None else (std_table.kanon_weights if std_table is not None else {})
     unknown = [c for c in (given or {}) if c not in qis]
     if unknown:
@@ -368,7 +381,9 @@ def _weights(qis: Sequence[str], given: Mapping[str, float] | None, std_table: A
     return w
 
 
-def _caps(enc: list[EncodedQI], given: Mapping[str, int | str] | None, std_table: Any, source: Mapping[str, str]) -> list[int]:
+def _caps(
+    enc: list[EncodedQI], given: Mapping[str, int | str] | None, std_table: Table | None, source: Mapping[str, str]
+) -> list[int]:
     """Coarsest level per QI; the standard's level only applies when its hierarchy is the one in use."""
     names = [e.name for e in enc]
     unknown = [c for c in (given or {}) if c not in names]
