@@ -117,3 +117,19 @@ def test_old_release_with_exact_counts_shows_none(tmp_path):
         assert c.get("/api/releases/latest/tables/victims/slices/_all.json").json()["total"]["protected"] is None
     for body in bodies:
         assert str(exact) not in body and f"{exact:,}" not in body
+
+
+def test_release_without_a_statement_shows_no_data(tmp_path):
+    """An old release (no privacy.json) declares nothing, so nothing of it is charted, listed or served."""
+    home = tmp_path / "hub"
+    folder = write_release(home, n=1000)
+    (folder / "privacy.json").unlink()
+    with TestClient(create_app(home=home)) as c:
+        assert "declares no public aggregates" in c.get("/explorer/").text
+        assert c.get("/api/releases/latest/tables").json() == []
+        assert c.get("/api/releases/latest").json()["files"] == []
+        assert c.get("/api/releases/latest/privacy").status_code == 404
+        assert c.get("/api/releases/latest/tables/victims/meta.json").status_code == 404
+        c.post("/downloads/terms", data={"accept": "yes"})
+        assert c.get(f"/downloads/{VERSION}/data/victims_aggregates.csv").status_code == 404
+        assert "predates the privacy statement" in c.get("/protection/").text

@@ -81,7 +81,8 @@ def public_get_routes(app) -> list[str]:
     return sorted(set(out))
 
 
-ROUTES = public_get_routes(create_app(home=tempfile.mkdtemp(prefix="cthub-routes-")))
+with tempfile.TemporaryDirectory(prefix="cthub-routes-") as _empty_hub:
+    ROUTES = public_get_routes(create_app(home=_empty_hub))
 
 
 def _urls(route: str, release: Release) -> list[str]:
