@@ -36,10 +36,10 @@ def test_noisy_count_keeps_epsilon_for_a_person_with_up_to_c_rows(rows: int) -> 
 
 def test_the_audit_catches_a_count_with_too_little_noise() -> None:
     """The same audit fails on a count whose noise is far too small for its claimed epsilon: it can fail."""
-    audit = _count_audit(lambda n: int(discrete_gaussian(np.array([n]), 0.3)[0]), 500, 3, 300)
-    audit.hits_d = sum(int(discrete_gaussian(np.array([500]), 0.3)[0]) >= 503 for _ in range(300))
-    audit.hits_d_prime = sum(int(discrete_gaussian(np.array([503]), 0.3)[0]) >= 503 for _ in range(300))
-    assert audit.violation() is not None
+    broken = lambda n: int(discrete_gaussian(np.array([n]), 0.3)[0])  # noqa: E731 - far below its claimed epsilon
+    hits_d = sum(broken(500) >= 503 for _ in range(300))
+    hits_d_prime = sum(broken(503) >= 503 for _ in range(300))  # one person's 3 rows
+    assert Audit(hits_d, hits_d_prime, 300, EPSILON, DELTA).violation() is not None
 
 
 def _base(n: int = 200, seed: int = 3) -> pd.DataFrame:
