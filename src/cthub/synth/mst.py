@@ -159,7 +159,7 @@ class MSTSynthesizer:
         columns = self.columns or [str(c) for c in df.columns]
         if len(columns) == 0:
             raise SynthError("no columns to synthesize")
-        multi = multi_columns(domain, self.multi_value)
+        multi = {c: sep for c, sep in multi_columns(domain, self.multi_value).items() if c in columns}
         domain = dict(domain or {})
         needs_selection = any(c not in domain for c in columns)
 
