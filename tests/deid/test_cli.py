@@ -104,3 +104,23 @@ def test_kanon_fix_pins_a_level(app: typer.Typer, tmp_path: Path) -> None:
     assert json.loads(rep.read_text())["levels"]["year"]["level"] == 0
     result = CliRunner().invoke(app, [*args, "--fix", "year"])
     assert result.exit_code == 2 and "COLUMN:LEVEL" in result.output
+
+
+def test_kanon_columns_and_person_options(app: typer.Typer, tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    df = random_table(1500, seed=22)
+    df = pd.concat([df, df.iloc[:300]], ignore_index=True)  # 300 persons with two rows each
+    df.to_csv(src, index=False)
+    out, rep = tmp_path / "out.csv", tmp_path / "rep.json"
+    result = CliRunner().invoke(
+        app,
+        ["kanon", str(src), "--qi", ",".join(QIS), "--k", "11", "--out", str(out), "--report", str(rep),
+         "--columns", "gender,ageBroad,citizenship,year,outcome", "--person", "id", "--max-suppression", "0.2"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    written = read_table_csv(out)
+    assert list(written.columns) == ["gender", "ageBroad", "citizenship", "year", "outcome"]
+    report = json.loads(rep.read_text())
+    assert report["persons"] == 1500 and report["records"] == 1800
+    joined = written.astype(object).fillna("<missing>").assign(id=df["id"].astype(object))
+    assert int(joined.groupby(QIS)["id"].nunique().min()) >= 11
