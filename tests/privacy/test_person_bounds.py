@@ -103,6 +103,13 @@ def test_mst_measurements_move_by_at_most_c_rows_and_opendp_agrees(m: int) -> No
     assert _gaussian_rho(p["sigmas"]["tree"], C * math.sqrt(len(tree))) <= _spend(p, "2-way marginals (tree)") * (
         1 + 1e-9)
 
+    triples = [list(t) for t in p["triples"]]
+    if triples:  # each column's family table (3- or 4-way), one per planned clique
+        fam = lambda codes: np.concatenate([_table(codes, t, sizes).ravel() for t in triples])  # noqa: E731
+        assert float(np.linalg.norm(fam(xp) - fam(x))) <= C * math.sqrt(len(triples)) + 1e-9
+        assert _gaussian_rho(p["sigmas"]["triples"], C * math.sqrt(len(triples))) <= _spend(p, "3-way marginals") * (
+            1 + 1e-9)
+
     if m > C:  # unbounded, the victim's repeated attributes move the 1-way tables by m per column
         xu = enc.encode(d_prime.drop(columns=["victim"]))
         xd = enc.encode(d.drop(columns=["victim"]))
