@@ -124,3 +124,21 @@ def test_kanon_columns_and_person_options(app: typer.Typer, tmp_path: Path) -> N
     assert report["persons"] == 1500 and report["records"] == 1800
     joined = written.astype(object).fillna("<missing>").assign(id=df["id"].astype(object))
     assert int(joined.groupby(QIS)["id"].nunique().min()) >= 11
+
+
+def test_kanon_coarsest_and_weight_options(app: typer.Typer, tmp_path: Path) -> None:
+    from cthub.sample.benchmark_table import QUASI_IDENTIFIERS, make_benchmark_table
+
+    src = tmp_path / "in.csv"
+    make_benchmark_table(3000, 0).to_csv(src, index=False)
+    out, rep = tmp_path / "out.csv", tmp_path / "rep.json"
+    base = ["kanon", str(src), "--qi", ",".join(QUASI_IDENTIFIERS), "--out", str(out), "--report", str(rep)]
+    refused = CliRunner().invoke(app, base)  # the standard's coarsest levels: too few rows for them
+    assert refused.exit_code == 2 and "allowed levels" in refused.output
+    result = CliRunner().invoke(app, [*base, "--coarsest", "none", "--no-l-diversity", "--weight", "gender:5"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(rep.read_text())
+    assert report["weights"]["gender"] == 5.0
+    assert report["coarsest"]["citizenship"]["name"] == "*"
+    bad = CliRunner().invoke(app, [*base, "--weight", "gender"])
+    assert bad.exit_code == 2 and "COLUMN:W" in bad.output

@@ -76,6 +76,36 @@ def _parse_fix(items: list[str]) -> dict[str, int]:
     return out
 
 
+def _parse_coarsest(items: list[str]) -> dict[str, int | str] | None:
+    """None (the standard's limits) unless given; 'none' lifts every limit."""
+    if not items:
+        return None
+    out: dict[str, int | str] = {}
+    for item in items:
+        if item.strip().lower() == "none":
+            continue
+        col, sep, level = item.rpartition(":")
+        if not sep or not col or not level.strip():
+            raise KAnonymityError(f"--coarsest takes COLUMN:LEVEL (e.g. citizenship:1 or citizenship:un_region), got {item!r}")
+        out[col] = int(level) if level.strip().isdigit() else level.strip()
+    return out
+
+
+def _parse_weights(items: list[str]) -> dict[str, float] | None:
+    if not items:
+        return None
+    out: dict[str, float] = {}
+    for item in items:
+        col, sep, w = item.rpartition(":")
+        try:
+            out[col] = float(w)
+        except ValueError:
+            col, sep = "", ""
+        if not sep or not col:
+            raise KAnonymityError(f"--weight takes COLUMN:W (e.g. CountryOfExploitation:3), got {item!r}")
+    return out
+
+
 def _summary(report: dict[str, Any], out: Path) -> None:
     sup = report["suppression"]
     loss = report["information_loss"]
@@ -170,6 +200,16 @@ def kanon(
     no_l_diversity: Annotated[
         bool, typer.Option("--no-l-diversity", help="Switch off the standard's default l-diversity (l=2 on flags).")
     ] = False,
+    coarsest: Annotated[
+        list[str] | None,
+        typer.Option("--coarsest", help="COLUMN:LEVEL (number or level name): the coarsest level the search may pick "
+                     "for a QI; 'none' lifts the standard's limits. Repeatable."),
+    ] = None,
+    weight: Annotated[
+        list[str] | None,
+        typer.Option("--weight", help="COLUMN:W: weight of a QI's information loss (default: the standard's, else 1). "
+                     "Repeatable."),
+    ] = None,
 ) -> None:
     """k-anonymize a CSV with the least information lost (generalization lattice + local cell suppression).
 
@@ -187,6 +227,8 @@ def kanon(
             ldiv_arg = {}
         allow = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
         fixed = _parse_fix(fix or [])
+        caps = _parse_coarsest(coarsest or [])
+        weights = _parse_weights(weight or [])
         hier = load_hierarchy_files(hierarchies or [], list(df.columns))
         with Progress(
             TextColumn("searching generalizations"), BarColumn(), TextColumn("{task.completed}/{task.total} nodes"),
@@ -199,7 +241,7 @@ def kanon(
 
             res = anonymize(
                 df, qis, k=k, hierarchies=hier, max_suppression=max_suppression, l_diversity=ldiv_arg,
-                columns=allow, person=person,
+                columns=allow, person=person, coarsest=caps, weights=weights,
                 suppression_weight=suppression_weight, risk_threshold=risk_threshold,
                 drop=[c.strip() for c in (drop or "").split(",") if c.strip()], fixed_levels=fixed, progress=tick,
             )  # fmt: skip
