@@ -67,9 +67,10 @@ class AggregatesConfig(_Section):
     epsilon: float | None = Field(None, gt=0)  # for protection: dp
     delta: float | None = None  # None: the hub's budget delta
     columns: dict[str, list[str]] | None = None
-    # protection "synthetic": the counts come from this many synthetic rows per released row (scaled back), so
-    # sampling noise shrinks; still post-processing of the DP model.
-    sample_factor: int = Field(10, ge=1, le=100)
+    # protection "synthetic": the counts come from this many synthetic rows per released row (scaled back). 1 (the
+    # default): exactly the counts of the published synthetic file, so the two never disagree; more shrinks the
+    # sampling noise at the cost of counting that many more rows (benchmarks/public_aggregates.py).
+    sample_factor: int = Field(1, ge=1, le=100)
 
 
 class Gates(_Section):

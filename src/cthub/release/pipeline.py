@@ -21,6 +21,7 @@ import datetime as dt
 import fcntl
 import os
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ import pandas as pd
 
 import cthub
 from cthub.config import HubConfig, hub_home, load_config
+from cthub.privacy import OutOfDomainWarning
 from cthub.release import folder
 from cthub.release.budget import BudgetPlan, BudgetRefused, plan_release
 from cthub.release.reader import releases_dir
@@ -348,9 +350,15 @@ def run_release(
         try:
             outputs: list[Output] = []
             for ctx in contexts:
-                ctx.step = step
                 for stage in stages:
-                    outputs += stage.run(ctx, temp)
+                    step(stage.label(ctx))
+                    with warnings.catch_warnings(record=True) as caught:
+                        warnings.simplefilter("always", OutOfDomainWarning)
+                        outputs += stage.run(ctx, temp)
+                    # values outside the standard's lists became missing: the operator sees it in the internal
+                    # evaluation (the warning names the column only, never a value)
+                    ctx.notes += [f"{stage.name}: {w.message}" for w in caught
+                                  if issubclass(w.category, OutOfDomainWarning)]
             spends: list[Spend] = [s for ctx in contexts for s in ctx.spends]
             release_rho = sum(s.rho for s in spends)
             # Actual spends must fit what was planned (they can only be smaller); otherwise nothing is written.

@@ -12,6 +12,10 @@ from cthub.release.stages.columns import aggregate_columns, mask_no
 class DpAggregates:
     name = "aggregates"
 
+    def label(self, ctx: TableContext) -> str:
+        a = ctx.config.release.aggregates
+        return f"{ctx.name}: DP aggregates (length {a.length}, epsilon={a.epsilon:g})"
+
     def plan(self, ctx: TableContext) -> list[Spend]:
         rc = ctx.config.release
         rho, delta = planned_rho(float(rc.aggregates.epsilon or 0), rc.aggregates_delta)
@@ -23,7 +27,6 @@ class DpAggregates:
 
         rc = ctx.config.release
         cols, yes_only = aggregate_columns(ctx)
-        ctx.step(f"{ctx.name}: DP aggregates (length {rc.aggregates.length}, epsilon={rc.aggregates.epsilon:g})")
         frame = mask_no(ctx.records[cols], yes_only)
         aggregates, privacy = dp_aggregates(
             frame, rc.aggregates.length, epsilon=float(rc.aggregates.epsilon or 0), delta=rc.aggregates_delta,

@@ -46,6 +46,10 @@ def model_aggregates(model: Any, synthetic: pd.DataFrame, columns: list[str], ye
 class ModelAggregates:
     name = "aggregates"
 
+    def label(self, ctx: TableContext) -> str:
+        a = ctx.config.release.aggregates
+        return f"{ctx.name}: aggregates counted from the synthesizer (length {a.length}, x{a.sample_factor})"
+
     def plan(self, ctx: TableContext) -> list[Spend]:
         return []  # post-processing of the synthesizer
 
@@ -54,7 +58,6 @@ class ModelAggregates:
         synthetic: pd.DataFrame = ctx.results["synthetic"]
         cols, yes_only = aggregate_columns(ctx, available=list(synthetic.columns))
         factor = rc.aggregates.sample_factor
-        ctx.step(f"{ctx.name}: aggregates counted from the synthesizer (length {rc.aggregates.length}, x{factor})")
         aggregates = model_aggregates(ctx.results["model"], synthetic, cols, yes_only, rc.aggregates.length, factor,
                                       ctx.seed)
         ctx.results["aggregates"] = aggregates

@@ -16,6 +16,10 @@ from cthub.release.stages.columns import aggregate_columns, mask_no
 class ThresholdAggregates:
     name = "aggregates"
 
+    def label(self, ctx: TableContext) -> str:
+        a = ctx.config.release.aggregates
+        return f"{ctx.name}: threshold aggregates from the k-anonymized file (K={a.threshold}, R={a.resolution})"
+
     def plan(self, ctx: TableContext) -> list[Spend]:
         return []
 
@@ -30,7 +34,6 @@ class ThresholdAggregates:
             return []
         cols, yes_only = aggregate_columns(ctx, available=list(kanon.columns))
         a = rc.aggregates
-        ctx.step(f"{ctx.name}: threshold aggregates from the k-anonymized file (K={a.threshold}, R={a.resolution})")
         aggregates = classic_aggregates(mask_no(kanon[cols], yes_only), a.length, threshold=a.threshold,
                                         resolution=a.resolution, columns=cols)
         ctx.results["aggregates"] = aggregates

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import pandas as pd
 
@@ -81,7 +81,6 @@ class TableContext:
     seed: int | None
     max_rows_per_person: int  # the bound applied to `records` (1 for a table with one row per person)
     persons: pd.Series | None = None  # person key per row of `records` (internal), when the store has one
-    step: Callable[[str], None] = lambda _: None
     results: dict[str, Any] = field(default_factory=dict)
     mechanisms: dict[str, dict[str, Any]] = field(default_factory=dict)  # kind -> the mechanism's privacy dict
     spends: list[Spend] = field(default_factory=list)  # what was actually spent
@@ -98,6 +97,10 @@ class Stage(Protocol):
     """One unit of a release. `plan` must not look at record values (it may use the table's name and config)."""
 
     name: str
+
+    def label(self, ctx: TableContext) -> str:
+        """What the progress bar says while this stage runs."""
+        ...
 
     def plan(self, ctx: TableContext) -> list[Spend]:
         """The largest spends `run` can make; the pipeline refuses the release before any noise if they don't fit."""

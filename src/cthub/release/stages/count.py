@@ -7,12 +7,9 @@ one noisy count or post-processing of it. With at most c rows per person, one pe
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
-import numpy as np
-
-from cthub.privacy import discrete_gaussian, epsilon_from_rho, rho_from_epsilon
+from cthub.privacy import epsilon_from_rho, noisy_count, rho_from_epsilon
 from cthub.release.stages.base import Output, Spend, TableContext
 
 
@@ -23,16 +20,17 @@ class NoisyCount:
         rc = ctx.config.release
         return rho_from_epsilon(rc.counts.epsilon, rc.budget.delta), rc.budget.delta
 
+    def label(self, ctx: TableContext) -> str:
+        return f"{ctx.name}: DP record count (epsilon={ctx.config.release.counts.epsilon:g})"
+
     def plan(self, ctx: TableContext) -> list[Spend]:
         rho, delta = self._rho(ctx)
         return [Spend(ctx.name, "count:discrete-gaussian", ctx.config.release.counts.epsilon, delta, rho)]
 
     def run(self, ctx: TableContext, folder: Path) -> list[Output]:
         rho, delta = self._rho(ctx)
+        value, sigma = noisy_count(ctx.records, rho, max_rows_per_person=ctx.max_rows_per_person)
         sensitivity = float(ctx.max_rows_per_person)
-        sigma = sensitivity / math.sqrt(2.0 * rho)  # rho = sensitivity^2 / (2 sigma^2)
-        noisy = int(discrete_gaussian(np.array([len(ctx.records)], dtype=np.int64), sigma)[0])
-        value = max(noisy, 0)  # clipping is post-processing
         ctx.results["records"] = {
             "value": value, "guarantee": "dp", "epsilon": epsilon_from_rho(rho, delta), "delta": delta, "rho": rho,
             "sigma": sigma, "sensitivity": sensitivity, "unit": "person",

@@ -17,6 +17,9 @@ PERSON = "_person"
 class KAnonymized:
     name = "kanon"
 
+    def label(self, ctx: TableContext) -> str:
+        return f"{ctx.name}: k-anonymity (k={ctx.config.release.deid.k})"
+
     def plan(self, ctx: TableContext) -> list[Spend]:
         return []
 
@@ -28,7 +31,6 @@ class KAnonymized:
         qi = [c for c in (rc.deid.quasi_identifiers or std.quasi_identifiers) if c in ctx.records.columns]
         allowed = (rc.deid.columns or {}).get(ctx.name) or list(std.kanon_columns)
         cols = [c for c in ctx.records.columns if c in set(allowed) | set(qi)]
-        ctx.step(f"{ctx.name}: k-anonymity (k={rc.deid.k})")
         frame = ctx.records[cols].copy()
         person = None
         if ctx.persons is not None:

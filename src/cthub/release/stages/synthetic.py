@@ -12,6 +12,10 @@ from cthub.release.stages.columns import synth_columns
 class Synthetic:
     name = "synthetic"
 
+    def label(self, ctx: TableContext) -> str:
+        s = ctx.config.release.synth
+        return f"{ctx.name}: DP synthetic data ({s.method}, epsilon={s.epsilon:g})"
+
     def plan(self, ctx: TableContext) -> list[Spend]:
         rc = ctx.config.release
         rho, delta = planned_rho(rc.synth.epsilon, rc.synth_delta)
@@ -22,7 +26,6 @@ class Synthetic:
 
         rc = ctx.config.release
         cols = synth_columns(ctx)
-        ctx.step(f"{ctx.name}: DP synthetic data ({rc.synth.method}, epsilon={rc.synth.epsilon:g})")
         model = get_synthesizer(rc.synth.method).fit(
             ctx.records[cols], epsilon=rc.synth.epsilon, delta=rc.synth_delta,
             domain=domain_from_standard(ctx.std_table, cols), max_rows_per_person=ctx.max_rows_per_person,
