@@ -91,7 +91,10 @@ def write_release(home: Path, n: int = 6000, seed: int = 1, version: str = VERSI
             "rho": float(count_spend["rho"]), "sigma": (1 / (2 * float(count_spend["rho"]))) ** 0.5,
             "note": "noisy count"}}
         rho = rho_syn + rho_agg
-        composed = {"epsilon": epsilon_from_rho(rho, DELTA), "delta": DELTA, "rho": rho}
+        composed = {"epsilon": epsilon_from_rho(rho, DELTA), "delta": DELTA, "rho": rho, "spends": [
+            {"table": "victims", "mechanism": "synth:mst", "epsilon": SYNTH_EPSILON, "delta": DELTA, "rho": rho_syn},
+            {"table": "victims", "mechanism": "aggregates:dp-marginals", "epsilon": float(agg_privacy["epsilon"]),
+             "delta": DELTA, "rho": rho_agg}]}
         summary_source = agg
         privacy_summary = {"profile": "dp", "epsilon": composed["epsilon"], "delta": DELTA, "k": None,
                            "threshold": None, "resolution": None, "effective_threshold": None, "unit": "person"}

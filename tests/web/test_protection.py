@@ -40,11 +40,26 @@ def dp(web_home, client):
 
 def test_formatting():
     assert fmt_epsilon(5.911290765542465) == "5.91" and fmt_epsilon(0.017646) == "0.018" and fmt_epsilon(None) == ""
+    assert fmt_epsilon(0.09999999999998266) == "0.10" and fmt_epsilon(0.05) == "0.050"
     assert fmt_delta(1e-6) == "10⁻⁶" and fmt_delta(2.5e-7) == "2.5 × 10⁻⁷"
     assert about(37914) == "37,900" and about(912) == "912" and about(6150) == "6,150"
     assert records_text({"value": 37914, "guarantee": "dp"}) == "about 37,900 records — a differentially private count"
     assert records_text({"value": 37912, "guarantee": "k-anonymity"}) == "37,912 records (k-anonymized file)"
     assert records_text(None) is None
+
+
+def test_statement_prefers_the_releases_own_limits_and_lists_spends():
+    from cthub.web.protection import statement
+
+    st = statement({"profile": "dp", "unit": {"kind": "person", "statement": "one person."},
+                    "composed": {"epsilon": 5.914766964191292, "delta": 1e-6, "rho": 0.62, "spends": [
+                        {"table": "victims", "mechanism": "count:discrete-gaussian", "epsilon": 0.09999999999998266,
+                         "rho": 0.00032}]},
+                    "not_promised": ["Two contributors' records of one person count as two persons."]})
+    assert st["composed"]["epsilon"] == "5.91" and st["unit"] == "one person"
+    assert st["spends"] == [{"table": "victims", "mechanism": "record count (discrete Gaussian noise)",
+                             "epsilon": "0.10", "rho": "0.00032"}]
+    assert st["not_promised"] == ["Two contributors' records of one person count as two persons."]
 
 
 def test_dp_page_states_the_composed_budget_once_and_every_output(dp):
@@ -63,6 +78,7 @@ def test_dp_page_states_the_composed_budget_once_and_every_output(dp):
     noisy = statement["tables"]["victims"]["records"]["value"]
     assert f"about {about(noisy)} records: a differentially private (noisy) count" in text
     assert "What this protection does not promise" in text and "does not hide facts about groups" in text
+    assert "Where the budget of this release goes" in text and "synthetic data (MST synthesizer) 4.00" in text
     assert not LONG_FLOAT.search(text)
 
 

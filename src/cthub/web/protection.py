@@ -21,6 +21,14 @@ KIND_NAMES = {
     "metadata": "Release metadata",
 }
 
+MECHANISMS = {
+    "count:discrete-gaussian": "record count (discrete Gaussian noise)",
+    "synth:mst": "synthetic data (MST synthesizer)",
+    "synth:aggregate-seeded": "synthetic data (aggregate-seeded synthesizer)",
+    "aggregates:dp": "aggregate counts (DP marginals)",
+    "aggregates:dp-marginals": "aggregate counts (DP marginals)",
+}
+
 PROFILE_TEXT = {
     "dp": "Every published number of this release, record counts included, comes from a differentially private "
     "mechanism or is computed only from such outputs. One (ε, δ) pair covers the whole release.",
@@ -60,8 +68,8 @@ def fmt_epsilon(value: Any) -> str:
         return ""
     if value == 0:
         return "0"
-    if abs(value) < 0.1:
-        return f"{value:.2g}"
+    if abs(value) < 0.1 - 5e-12:  # 0.09999999999998 is the 0.1 the config asked for
+        return f"{value:#.2g}"
     return f"{value:.2f}"
 
 
@@ -225,10 +233,17 @@ def statement(privacy: dict[str, Any]) -> dict[str, Any]:
         outputs.append({"path": o["path"], "table": o.get("table"), "kind": KIND_NAMES.get(o.get("kind"), o.get("kind") or ""),
                         "text": describe_guarantee(o["guarantee"]), "type": o["guarantee"].get("type")})
     budget = privacy.get("budget") or {}
+    spends = []
+    for s in (composed.get("spends") or []) if isinstance(composed, dict) else []:
+        if isinstance(s, dict) and isinstance(s.get("epsilon"), (int, float)):
+            spends.append({"table": s.get("table") or "", "mechanism": MECHANISMS.get(str(s.get("mechanism")),
+                                                                                      str(s.get("mechanism") or "")),
+                           "epsilon": fmt_epsilon(s["epsilon"]), "rho": fmt_rho(s.get("rho"))})
+    declared_limits = [str(x) for x in privacy.get("not_promised") or [] if isinstance(x, str)]
     return {
         "profile": profile,
         "profile_text": PROFILE_TEXT.get(profile, ""),
-        "unit": (privacy.get("unit") or {}).get("statement") or "",
+        "unit": ((privacy.get("unit") or {}).get("statement") or "").rstrip(". "),
         "unit_kind": (privacy.get("unit") or {}).get("kind") or "",
         "composed": {"epsilon": fmt_epsilon(composed.get("epsilon")), "delta": fmt_delta(composed.get("delta")),
                      "rho": fmt_rho(composed.get("rho")),
@@ -238,5 +253,7 @@ def statement(privacy: dict[str, Any]) -> dict[str, Any]:
                    "spent": fmt_epsilon(budget.get("spent_epsilon_after"))} if budget else None,
         "tables": tables,
         "outputs": outputs,
-        "not_promised": NOT_PROMISED.get(profile, []),
+        "spends": spends,
+        # the statement's own list when it has one (it knows its mechanisms), else the profile's general limits
+        "not_promised": declared_limits or NOT_PROMISED.get(profile, []),
     }

@@ -70,6 +70,7 @@ def describe(name: str) -> str:
         "dictionary.xlsx": "Data dictionary (Excel)",
         "datapackage.json": "Frictionless Data Package descriptor (Table Schema of every file)",
         "report.html": "Public report: parameters, the privacy statement and accuracy from the noise scales",
+        "report.json": "Public report (JSON): the same figures as the report page",
         "release.json": "Release metadata: parameters, privacy summary, declared record counts",
         "SHA256SUMS": "SHA-256 checksums of every file",
     }.get(base, "")
