@@ -512,14 +512,19 @@ class Store:
 
     @staticmethod
     def _fingerprint(columns: list[str], present: set[str]) -> str:
-        """SQL for one row's content hash over the standard columns (a column not sent counts as NULL)."""
-        parts = [f"coalesce({_ident(c)}, chr(0))" if c in present else "chr(0)" for c in columns]
-        return f"md5(concat_ws(chr(30), {', '.join(parts) or chr(39) * 2}))"
+        """SQL for one row's content hash over the standard columns (a column not sent counts as NULL). DuckDB's
+        64-bit hash, compared only within one transaction: two different rows collide with odds of 2^-64."""
+        parts = [_ident(c) if c in present else "NULL::VARCHAR" for c in columns]
+        return f"hash({', '.join(parts) or 'NULL'})"
 
     def _upsert(self, con: duckdb.DuckDBPyConnection, table: str, columns: list[str], df: pd.DataFrame,
                 keys: pd.Series, nums: pd.Series | None, batch_id: str, contributor: str,
                 now: datetime) -> dict[str, int]:
-        """Insert the rows of new and changed cases, supersede the stored versions of changed ones; count them."""
+        """Insert the rows of new and changed cases, supersede the stored versions of changed ones; count them.
+
+        A case's content is the sorted list of its rows' hashes, so row order in the file does not matter and a
+        victim's rows are compared as one set. Only cases already stored are hashed (a first import hashes nothing).
+        """
         name = _ident(RECORD_PREFIX + table)
         data: dict[str, Any] = {
             "row_number": pa.array(np.asarray(nums, dtype="int64") if nums is not None
@@ -533,17 +538,18 @@ class Store:
         con.register("_incoming", pa.table(data))
         sent = [c for c in data if c not in ("row_number", "case_key")]
         stored = set(self._table_columns(con, table))
-        con.execute("CREATE OR REPLACE TEMP TABLE _in_cases AS SELECT case_key, string_agg(fp, ',' ORDER BY fp) "
-                    f"AS fp FROM (SELECT case_key, {self._fingerprint(columns, set(sent))} AS fp FROM _incoming) "
-                    "GROUP BY case_key")
-        con.execute("CREATE OR REPLACE TEMP TABLE _old_cases AS SELECT case_key, string_agg(fp, ',' ORDER BY fp) "
-                    f"AS fp FROM (SELECT case_key, {self._fingerprint(columns, stored)} AS fp FROM {name} "
-                    "WHERE contributor = ? AND superseded_by IS NULL AND case_key IN (SELECT case_key FROM _in_cases)) "
+        con.execute("CREATE OR REPLACE TEMP TABLE _old_cases AS SELECT case_key, list_sort(list(fp)) AS fp FROM "
+                    f"(SELECT case_key, {self._fingerprint(columns, stored)} AS fp FROM {name} "
+                    "WHERE contributor = ? AND superseded_by IS NULL AND case_key IN (SELECT case_key FROM _incoming)) "
                     "GROUP BY case_key", [contributor])
-        new, updated, unchanged = (int(x) for x in con.execute(
-            "SELECT count(*) FILTER (WHERE o.case_key IS NULL), count(*) FILTER (WHERE o.fp <> i.fp), "
-            "count(*) FILTER (WHERE o.fp = i.fp) FROM _in_cases i LEFT JOIN _old_cases o USING (case_key)"
-        ).fetchone())
+        con.execute("CREATE OR REPLACE TEMP TABLE _in_cases AS SELECT case_key, list_sort(list(fp)) AS fp FROM "
+                    f"(SELECT case_key, {self._fingerprint(columns, set(sent))} AS fp FROM _incoming "
+                    "WHERE case_key IN (SELECT case_key FROM _old_cases)) GROUP BY case_key")
+        updated, unchanged = (int(x) for x in con.execute(
+            "SELECT count(*) FILTER (WHERE o.fp <> i.fp), count(*) FILTER (WHERE o.fp = i.fp) "
+            "FROM _in_cases i JOIN _old_cases o USING (case_key)").fetchone())
+        new = int(con.execute("SELECT count(DISTINCT case_key) FROM _incoming WHERE case_key NOT IN "
+                              "(SELECT case_key FROM _old_cases)").fetchone()[0])
         if updated:
             con.execute(f"UPDATE {name} SET superseded_by = ? WHERE contributor = ? AND superseded_by IS NULL AND "
                         "case_key IN (SELECT i.case_key FROM _in_cases i JOIN _old_cases o USING (case_key) "
@@ -551,9 +557,9 @@ class Store:
         target = ", ".join(_ident(c) for c in ["batch_id", "contributor", "imported_at", "row_number", "case_key",
                                                *sent])
         source = ", ".join(["?", "?", "?::TIMESTAMP", "row_number", "case_key", *(_ident(c) for c in sent)])
-        con.execute(f"INSERT INTO {name} ({target}) SELECT {source} FROM _incoming WHERE case_key NOT IN "
-                    "(SELECT i.case_key FROM _in_cases i JOIN _old_cases o USING (case_key) WHERE i.fp = o.fp)",
-                    [batch_id, contributor, now])
+        keep = "" if not unchanged else (" WHERE case_key NOT IN (SELECT i.case_key FROM _in_cases i JOIN _old_cases "
+                                         "o USING (case_key) WHERE i.fp = o.fp)")
+        con.execute(f"INSERT INTO {name} ({target}) SELECT {source} FROM _incoming{keep}", [batch_id, contributor, now])
         con.execute("DROP TABLE _in_cases")
         con.execute("DROP TABLE _old_cases")
         con.unregister("_incoming")

@@ -13,7 +13,6 @@ because a new key would silently turn every re-sent case into a new one.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import os
 import secrets
@@ -70,8 +69,7 @@ def load_hub_key(home: str | os.PathLike[str]) -> bytes:
 
 def case_key(key: bytes, contributor: str, case_id: str) -> str:
     """The pseudonym of one case: HMAC-SHA256 of contributor and case ID under the hub key, as 64 hex digits."""
-    message = f"{contributor}{SEPARATOR}{case_id}".encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
+    return hmac.digest(key, f"{contributor}{SEPARATOR}{case_id}".encode(), "sha256").hex()
 
 
 def normalize_case_ids(values: pd.Series) -> pd.Series:
