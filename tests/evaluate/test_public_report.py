@@ -245,3 +245,6 @@ def test_comparison_of_public_outputs_on_a_crafted_table() -> None:
     tw = two_way(syn, agg, records=100)
     # flag=1 & g=A: 3 of 10 synthetic rows vs 30 of 100 published
     assert tw["pairs"] == 1 and tw["max_distance"] == pytest.approx(0.0)
+    # a missing flag is no value: 2 of 10 rows have flag=1 & g=A now, against 30%
+    syn.loc[0, "flag"] = pd.NA
+    assert two_way(syn, agg, records=100)["max_distance"] == pytest.approx(0.5 * 0.1)

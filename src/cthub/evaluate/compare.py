@@ -76,14 +76,29 @@ def one_way(synthetic: pd.DataFrame, aggregates: pd.DataFrame, records: float | 
 
 
 def two_way(synthetic: pd.DataFrame, aggregates: pd.DataFrame, records: float | None = None) -> dict[str, Any]:
-    """The same distance over each published pair of columns: how many pairs, the mean and the largest."""
+    """The same distance over each published pair of columns: how many pairs, the mean and the largest.
+
+    Each column is coded once and a pair's cells counted with one bincount: a 60-column table has 1,770 pairs."""
     total, rows = _total(aggregates, records), float(max(len(synthetic), 1))
+    codes: dict[str, tuple[np.ndarray, dict[str, int]]] = {}
+
+    def coded(col: str) -> tuple[np.ndarray, dict[str, int]]:
+        if col not in codes:
+            c, uniques = pd.factorize(_values(synthetic, col), use_na_sentinel=True)
+            c = np.asarray(c, dtype=np.int64)
+            c[c < 0] = len(uniques)  # missing gets a code of its own, never looked up
+            codes[col] = (c, {str(u): i for i, u in enumerate(uniques)})
+        return codes[col]
+
     dist: dict[str, float] = {}
     for cols, cells in sorted(parse_aggregates(aggregates, 2).items()):
         if not all(c in synthetic.columns for c in cols):
             continue
-        frame = pd.DataFrame({c: _values(synthetic, c) for c in cols}).dropna()
-        syn = {tuple(map(str, k)): float(v) for k, v in frame.groupby(list(cols), observed=True).size().items()}
+        (ca, ia), (cb, ib) = coded(cols[0]), coded(cols[1])
+        width = len(ib) + 1
+        counts = np.bincount(ca * width + cb, minlength=(len(ia) + 1) * width)
+        syn = {key: float(counts[ia[key[0]] * width + ib[key[1]]]) for key in cells
+               if key[0] in ia and key[1] in ib}
         dist[" × ".join(cols)] = _distance(cells, total, syn, rows)
     if not dist:
         return {"pairs": 0, "mean_distance": None, "max_distance": None}
