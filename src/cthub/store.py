@@ -466,23 +466,8 @@ class Store:
                 con.execute(
                     "UPDATE batches SET status = 'replaced', replaced_by = ? WHERE batch_id = ?", [batch_id, replace]
                 )
-            for table, df in tables.items():
-                columns = self._ensure_record_table(con, table, list(df.columns))
-                keys = (case_keys or {}).get(table)
-                if keys is None:
-                    keys = pd.Series([uuid.uuid4().hex + uuid.uuid4().hex for _ in range(len(df))], dtype="string")
-                if len(keys) != len(df):
-                    raise StoreError(f"{len(keys)} case keys for {len(df)} rows of {table}")
-                counts = self._upsert(con, table, columns, df, keys, (row_numbers or {}).get(table), batch_id,
-                                      contributor, now)
-                for k in ("new", "updated", "unchanged"):
-                    cases[k] += counts[k]
-                if export == "full":
-                    present = (present_keys or {}).get(table)
-                    present = keys if present is None else present
-                    missing, removed = self._missing_cases(con, table, contributor, batch_id, present, remove_missing)
-                    cases["missing"] += missing
-                    cases["removed"] += removed
+            self._store_cases(con, cases, tables, case_keys, present_keys, row_numbers, batch_id, contributor, now,
+                              export, remove_missing)
             if len(quarantine):
                 q = pd.DataFrame(
                     {
@@ -509,6 +494,44 @@ class Store:
                 ],
             )
         return self.batch(batch_id)
+
+    def _store_cases(self, con: duckdb.DuckDBPyConnection, cases: dict[str, Any], tables: dict[str, pd.DataFrame],
+                     case_keys: dict[str, pd.Series] | None, present_keys: dict[str, pd.Series] | None,
+                     row_numbers: dict[str, pd.Series] | None, batch_id: str, contributor: str, now: datetime,
+                     export: str, remove_missing: bool) -> None:
+        """Upsert each table's rows case by case and, for a full export, find (and maybe supersede) missing cases;
+        adds the counts to `cases`."""
+        for table, df in tables.items():
+            columns = self._ensure_record_table(con, table, list(df.columns))
+            keys = (case_keys or {}).get(table)
+            if keys is None:
+                keys = pd.Series([uuid.uuid4().hex + uuid.uuid4().hex for _ in range(len(df))], dtype="string")
+            if len(keys) != len(df):
+                raise StoreError(f"{len(keys)} case keys for {len(df)} rows of {table}")
+            counts = self._upsert(con, table, columns, df, keys, (row_numbers or {}).get(table), batch_id,
+                                  contributor, now)
+            for k in ("new", "updated", "unchanged"):
+                cases[k] += counts[k]
+            if export == "full":
+                present = (present_keys or {}).get(table)
+                present = keys if present is None else present
+                missing, removed = self._missing_cases(con, table, contributor, batch_id, present, remove_missing)
+                cases["missing"] += missing
+                cases["removed"] += removed
+
+    def preview_cases(self, *, contributor: str, tables: dict[str, pd.DataFrame], case_keys: dict[str, pd.Series],
+                      present_keys: dict[str, pd.Series] | None = None, export: str = "incremental") -> dict[str, Any]:
+        """What `add_batch` would do to the stored cases (new, updated, unchanged, missing), computed in a
+        transaction that is rolled back: for `cthub ingest --check`."""
+        cases: dict[str, Any] = {"new": 0, "updated": 0, "unchanged": 0, "missing": [], "removed": 0}
+        with self._connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                self._store_cases(con, cases, tables, case_keys, present_keys, None, "(this export)", contributor,
+                                  _now(), export, False)
+            finally:
+                con.execute("ROLLBACK")
+        return cases
 
     @staticmethod
     def _fingerprint(columns: list[str], present: set[str]) -> str:

@@ -75,7 +75,11 @@ def test_second_export_updates_cases(keyed_hub: Path, tmp_path: Path) -> None:
     first = ingest_file(store, "line", write(tmp_path / "q1.csv", [row(i) for i in range(1000)]), today=TODAY)
     assert first.cases["new"] == 1000 and store.record_counts() == {"victims": 1000}
     rows = [row(i, version=1 if i < 100 else 0) for i in range(1050)]
-    second = ingest_file(store, "line", write(tmp_path / "q2.csv", rows[::-1]), today=TODAY)  # order is irrelevant
+    q2 = write(tmp_path / "q2.csv", rows[::-1])  # row order is irrelevant
+    check = ingest_file(store, "line", q2, dry_run=True, today=TODAY)
+    assert (check.cases["new"], check.cases["updated"], check.cases["unchanged"]) == (50, 100, 900)
+    assert store.record_counts() == {"victims": 1000} and len(store.batches()) == 1  # a check stores nothing
+    second = ingest_file(store, "line", q2, today=TODAY)
     assert {k: second.cases[k] for k in ("new", "updated", "unchanged")} == {"new": 50, "updated": 100,
                                                                             "unchanged": 900}
     assert store.record_counts() == {"victims": 1050}

@@ -86,8 +86,10 @@ class FileCases:
         return pd.Series(by_row.loc[row_numbers.to_numpy()].to_numpy(), dtype="string")
 
 
-def file_cases(frame: pd.DataFrame, mapping: Mapping, contributor: str, store: Store | None) -> FileCases:
-    """Key every row of a raw file. `store` None (a dry run) keys nothing but still counts rows without an ID.
+def file_cases(frame: pd.DataFrame, mapping: Mapping, contributor: str, store: Store, dry_run: bool = False
+               ) -> FileCases:
+    """Key every row of a raw file. A dry run never makes the hub key: without one it keys nothing (`keys` all
+    missing) but still counts rows without an ID.
 
     A mapping's `case_id` column missing from the file stops the import (with the closest column), unless the
     mapping says `required: false`; then, as for a mapping without `case_id`, every row gets a fresh key."""
@@ -114,13 +116,18 @@ def file_cases(frame: pd.DataFrame, mapping: Mapping, contributor: str, store: S
                          "export cannot update")
         return FileCases(random_keys(len(frame), frame.index), len(frame), None, notes)
     ids = normalize_case_ids(frame[column])
-    if store is None:
+    key: bytes | None = None
+    try:
+        key, made = hub_key_for(store, create=not dry_run)
+        if made:
+            notes.append(made)
+    except HubKeyError:
+        if not dry_run:
+            raise
+    if key is None:
         keys = pd.Series(pd.NA, index=frame.index, dtype="string")
         without = int(ids.isna().sum())
     else:
-        key, made = hub_key_for(store, create=True)
-        if made:
-            notes.append(made)
         keys, without = case_keys(key, contributor, frame[column])
     if without:
         notes.append(f"{without:,} row(s) have no case ID in {column!r}: each is a new case that a later export "

@@ -186,7 +186,7 @@ def ingest_file(
         raise EmptyFileError(f"{display_name or path.name} has a header but no data rows")
     step("mapping")
     result = transform(frame, rows, mapping_obj, std, today=today, reference_date=_reference_date(home))
-    cases = file_cases(frame, mapping_obj, contributor, None if dry_run else store)
+    cases = file_cases(frame, mapping_obj, contributor, store, dry_run=dry_run)
     if export == "full" and cases.column is None:
         raise IngestError(f"a full export is compared with the stored cases by case ID, but "
                           f"{display_name or path.name} has no case-ID column; import it as incremental")
@@ -219,6 +219,14 @@ def ingest_file(
         case_id_column=cases.column,
         cases={"without_case_id": cases.without_id},
     )
+    if dry_run and cases.keys.notna().all():
+        res.cases = {"without_case_id": cases.without_id, **store.preview_cases(
+            contributor=contributor, tables={mapping_obj.table: result.table},
+            case_keys={mapping_obj.table: cases.for_rows(result.row_numbers, rows)},
+            present_keys={mapping_obj.table: cases.keys}, export=export)}
+        for gone in res.cases.get("missing", []):
+            notes.append(f"{gone['cases']:,} stored case(s) from batch {gone['batch_id']} ({gone['file_name']}) are "
+                         "not in this full export")
     if not dry_run:
         step("storing")
         try:
