@@ -54,8 +54,14 @@ def _pct(v: Any, digits: int = 1) -> str:
     return "–" if v is None or isinstance(v, Undefined) else f"{100 * float(v):.{digits}f}%"
 
 
+def _sentence(text: Any) -> str:
+    """Text ending in exactly one full stop (statements written elsewhere may or may not end in one)."""
+    return str(text or "").strip().rstrip(".") + "."
+
+
 _env.filters["num"] = _num
 _env.filters["pct"] = _pct
+_env.filters["sentence"] = _sentence
 
 
 class PublicReportError(ValueError):
