@@ -248,3 +248,19 @@ def test_comparison_of_public_outputs_on_a_crafted_table() -> None:
     # a missing flag is no value: 2 of 10 rows have flag=1 & g=A now, against 30%
     syn.loc[0, "flag"] = pd.NA
     assert two_way(syn, agg, records=100)["max_distance"] == pytest.approx(0.5 * 0.1)
+
+
+def test_noisy_count_accuracy_for_laplace_and_several_rows_per_person() -> None:
+    """A statement's count may be Gaussian with sensitivity c (c rows per person) or Laplace of scale b; the stated
+    figures match OpenDP's maps for the same scale and sensitivity."""
+    from cthub.evaluate.accuracy import count_row
+
+    g = count_row("victim-perpetrator rows", {"value": 900, "guarantee": "dp", "sigma": 30.0, "sensitivity": 3,
+                                              "rho": 9 / (2 * 30.0**2)})
+    meas = dpm.make_gaussian(dpd.atom_domain(T=float, nan=False), dpt.absolute_distance(T=float), scale=30.0)
+    assert g is not None and meas.map(3.0) == pytest.approx(g["rho"], rel=1e-9) and g["l2_sensitivity"] == 3
+    lap = count_row("records", {"value": 400, "guarantee": "dp", "scale": 20.0})
+    meas = dpm.make_laplace(dpd.atom_domain(T=float, nan=False), dpt.absolute_distance(T=float), scale=20.0)
+    assert lap is not None and meas.map(1.0) == pytest.approx(lap["epsilon"], rel=1e-9)
+    assert lap["half_width_95"] == pytest.approx(20.0 * np.log(20.0))  # P(|Laplace(b)| > t) = exp(-t / b)
+    assert count_row("records", {"value": 400, "guarantee": "dp"}) is None  # no scale stated: no accuracy claimed
