@@ -80,7 +80,10 @@ def test_coarsest_levels_are_never_exceeded(classic) -> None:
     for q, level in report["levels"].items():
         assert level["level"] <= report["coarsest"][q]["level"]
     assert report["levels"]["yearOfRegistration"]["level"] <= 1  # 5-year periods at most, never "*"
-    assert report["levels"]["CountryOfExploitation"]["level"] <= 1  # UN sub-region at most
+    assert report["levels"]["CountryOfExploitation"]["level"] <= 2  # UN region at most
+    assert report["levels"]["ageBroad"]["level"] <= 1  # minor/adult at most
+    assert report["levels"]["gender"]["level"] == 0
+    assert max(report["suppression"]["by_column"].values()) < 0.1  # no column is hidden wholesale
     # recount on the file: every published year is a year or a 5-year period, never a column of "*"
     assert _star_share(out["yearOfRegistration"]) < 0.1
 

@@ -27,17 +27,23 @@ def test_packaged_allow_lists_are_short_and_keep_the_quasi_identifiers_analysts_
     assert {"yearOfRegistration", "gender", "ageBroad", "citizenship", "CountryOfExploitation"} <= set(cols)
     assert "majorityEntry" not in cols and "meansOfControlDebtBondage" not in cols
     # defaults asked by analysts: year no coarser than 5-year periods, countries no coarser than UN sub-region
-    year, country = victims.variable("yearOfRegistration"), victims.variable("CountryOfExploitation")
+    year = victims.variable("yearOfRegistration")
     assert year.coarsest == "period_5y" and year.hierarchy.levels[year.coarsest_level] == "period_5y"
-    assert country.coarsest == "un_subregion" and victims.kanon_coarsest["CountryOfExploitation"] == 1
-    # citizenship may go one level further (UN region) so that gender survives at CTDC's scale; never to "*"
-    assert victims.variable("citizenship").coarsest == "un_region"
+    # countries may go to UN region (measured: at sub-region gender or minor/adult would be lost), never to "*"
+    for country in ("citizenship", "CountryOfExploitation"):
+        assert victims.variable(country).coarsest == "un_region"
+        assert victims.kanon_coarsest[country] == 2 < victims.variable(country).hierarchy.depth - 1
+    # no published quasi-identifier may be recoded to "*" as a whole: such a column publishes nothing
+    for q in set(victims.quasi_identifiers) & set(cols):
+        assert victims.variable(q).coarsest != "*"
+    assert victims.variable("gender").coarsest_level == 0 and victims.variable("ageBroad").coarsest == "majority"
     assert victims.kanon_weights["CountryOfExploitation"] > victims.kanon_weights["Datasource"]
     # every published sensitive flag is l-diverse (l=2) by default; unpublished ones need nothing
     assert victims.kanon_l_diversity == {c: 2 for c in cols if victims.variable(c).role == "sensitive"}
     assert victims.kanon_l_diversity
     vp = std.table("victim_perpetrator")
     assert set(vp.quasi_identifiers) <= set(vp.kanon_columns) < set(vp.columns)
+    assert all(vp.variable(q).coarsest != "*" for q in vp.quasi_identifiers)
     assert "IP_PayMoney" not in vp.kanon_columns
 
 
