@@ -124,7 +124,10 @@ def status(
         b = RichTable(title=f"Batches (newest {min(limit, len(batches))} of {len(batches)})")
         for col in ("Batch", "Contributor", "File", "Imported", "Accepted", "Warned", "Rejected", "New", "Updated",
                     "Unchanged", "Status"):
-            b.add_column(col, overflow="fold")
+            if col == "Batch":  # `withdraw` needs the whole id: never cut or wrapped
+                b.add_column(col, no_wrap=True, min_width=max((len(x.batch_id) for x in batches[:limit]), default=5))
+            else:
+                b.add_column(col, overflow="fold")
         for x in batches[:limit]:
             cs = x.cases or {}
             b.add_row(x.batch_id, x.contributor, x.file_name or "-", f"{x.imported_at:%Y-%m-%d %H:%M}",
