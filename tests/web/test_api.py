@@ -74,7 +74,13 @@ def test_bad_queries_say_what_to_do(client):
 
 
 def test_every_protected_number_in_a_slice_is_a_published_count(client, published):
-    for key in ["_all", "gender_3a_Female", "Datasource_3a_Hotline_3b_gender_3a_Male"]:
+    from cthub.web.cube import slug
+
+    # the largest published pair: a filter whose 3-way cells a DP release publishes the most of
+    pair = max((k for k in published if len(k) == 2), key=lambda k: published[k])
+    order = client.get(f"{BASE}/meta.json").json()["columns"]
+    pair_key = ";".join(f"{a}:{v}" for a, v in sorted(pair, key=lambda s: order.index(s[0])))
+    for key in ["_all", "gender_3a_Female", slug(pair_key)]:
         sl = client.get(f"{BASE}/slices/{key}.json").json()
         base = frozenset(tuple(s) for s in sl["selections"])
         seen = 0

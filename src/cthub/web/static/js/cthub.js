@@ -97,7 +97,10 @@
 
   // The table's record count only as the release declares it ("about 6,100 records — a differentially private
   // count"), or nothing for a release that declares none.
-  CT.recordsText = function (meta) { return meta.records_text ? 'All ' + meta.records_text + '.' : ''; };
+  CT.recordsText = function (meta) {
+    var t = meta.records_text;
+    return t ? t.charAt(0).toUpperCase() + t.slice(1) + ' in this table.' : '';
+  };
 
   // A chart card: title, bar chart (protected bars + synthetic ticks), a data table alternative, CSV download.
   // opts: {id, title, rows:[{value,label,protected,synthetic,partial,selected}], missing, tooDeep, synthetic: bool,
