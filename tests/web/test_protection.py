@@ -95,6 +95,9 @@ def test_classic_page_states_the_effective_threshold_and_k(classic):
     overview = _text(c.get("/").text)
     assert f"{rows:,} victim records (k-anonymized file)" in overview
     assert f"Counts below {EFFECTIVE_THRESHOLD} are not published" in overview
+    for page in ("/dashboards/", "/map/"):
+        lede = _text(c.get(page).text)
+        assert f"Counts below {EFFECTIVE_THRESHOLD} are not published" in lede and f"fewer than {THRESHOLD} " not in lede
     meta = c.get("/api/releases/latest/tables/victims/meta.json").json()
     assert meta["threshold"] == EFFECTIVE_THRESHOLD and meta["rule"]["missing"] == f"fewer than {EFFECTIVE_THRESHOLD} (suppressed)"
     assert meta["records_text"] == f"{rows:,} records (k-anonymized file)" and meta["k"] == kanon["k"]

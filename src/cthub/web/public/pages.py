@@ -120,6 +120,8 @@ def _table_page(request: Request, table: str | None, page: str) -> HTMLResponse:
     ctx = _release_context(request, table)
     if ctx is None or ctx["table"] is None:
         return _nothing(request, page)
+    rel = request.app.state.catalog.get(ctx["version"])
+    ctx["rule"] = suppression_rule(aggregates_guarantee(rel, ctx["table"]))  # the EFFECTIVE rule, as declared
     return render(request, f"{page}.html", ctx, active=page)
 
 
