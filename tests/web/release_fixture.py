@@ -3,8 +3,8 @@
 Two profiles, as `cthub.yaml`'s `release.profile`:
 - `dp` (default): DP aggregates from `cthub.aggregates.dp_aggregates` over a CTDC-shaped generated table
   (`cthub.sample.benchmark_table`), their noisy record count, and a "synthetic" file that is a second independent
-  sample from the same generator (a stand-in with the right shape, enough to test that the pages show estimates
-  beside protected counts). No k-anonymized file.
+  sample from the same generator with as many rows as the noisy count (a stand-in with the right shape, enough to
+  test that the pages show estimates beside protected counts). No k-anonymized file.
 - `classic`: a stand-in k-anonymized file and threshold aggregates computed from it. No synthetic file.
 
 Every file is declared in `privacy.json`'s `outputs`; the internal evaluation goes to `<home>/evaluations/<version>/`
@@ -67,7 +67,6 @@ def write_release(home: Path, n: int = 6000, seed: int = 1, version: str = VERSI
     outputs: list[dict[str, Any]] = []
     tables_privacy: dict[str, Any] = {}
     if profile == "dp":
-        synthetic = make_benchmark_table(n=n, seed=seed + 1000)[COLUMNS]
         from cthub.standard import load_standard
         from cthub.synth import domain_from_standard
 
@@ -75,6 +74,7 @@ def write_release(home: Path, n: int = 6000, seed: int = 1, version: str = VERSI
         agg, agg_privacy = dp_aggregates(real, LENGTH, epsilon=AGG_EPSILON, delta=DELTA, domain=domain,
                                          columns=COLUMNS)
         records = int(agg_privacy["records_noisy"])  # the DP count alone, with its own spend
+        synthetic = make_benchmark_table(n=records, seed=seed + 1000)[COLUMNS]  # as many rows as the DP count
         rho_syn = rho_from_epsilon(SYNTH_EPSILON, DELTA)
         rho_agg = float(agg_privacy["rho"])
         count_spend = next(s for s in agg_privacy["spends"] if "number of records" in s["what"])

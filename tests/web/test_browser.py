@@ -101,6 +101,16 @@ def test_clicking_a_bar_filters_the_other_charts_and_the_url(page, live_server):
     assert page.problems == []
 
 
+def test_explorer_states_the_declared_record_count_only(page, live_server, client):
+    _open(page, live_server, "/explorer/?attrs=gender,ageBroad", "#card-gender .chart svg")
+    meta = client.get("/api/releases/latest/tables/victims/meta.json").json()
+    status = page.inner_text("#explorer-status")
+    assert status.startswith("About ") and "a differentially private count" in status
+    assert meta["records_text"][len("about "):].split(" ")[0] in status  # the rounded DP count, as declared
+    assert f"{meta['records']['value']:,}" not in status or meta["records_text"].startswith(f"about {meta['records']['value']:,}")
+    assert page.problems == []
+
+
 def test_filter_by_keyboard_through_the_data_table(page, live_server):
     _open(page, live_server, "/explorer/?attrs=Datasource,gender", "#card-Datasource .chart svg")
     page.click("#card-Datasource summary")
