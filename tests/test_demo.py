@@ -23,7 +23,7 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert "cthub serve --home" in res.output
     assert re.search(r"second export hotline-update\.csv: 60 new, 120 updated, 1,068 unchanged cases; 12 stored",
-                     res.output.replace("\n", " ")), res.output
+                     re.sub(r"\s+", " ", res.output)), res.output
     rel = latest_published(home)
     assert rel is not None and rel.verify() == []
     meta = rel.meta
