@@ -35,6 +35,11 @@ def test_releases_and_tables(client, web_home):
     files = client.get("/api/releases/2026.11.22").json()["files"]
     assert [f["name"] for f in files] == [o["path"] for o in statement["outputs"]]
     assert not any(f["name"].endswith("metrics.json") for f in files)
+    import hashlib
+
+    folder = latest_published(web_home).path
+    for f in files:  # the digests are the files' own, whether or not SHA256SUMS is declared
+        assert f["sha256"] == hashlib.sha256((folder / f["name"]).read_bytes()).hexdigest()
     assert client.get("/api/releases/latest/privacy").json() == statement
 
 

@@ -13,7 +13,7 @@ release without a statement therefore shows no data, and its exact record counts
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,17 +23,24 @@ from cthub.web.cube import TableCube
 from cthub.web.protection import records_of
 
 
-@dataclass(frozen=True)
+@dataclass
 class PublicFile:
-    """One declared public file of a release, with what protects it."""
+    """One declared public file of a release, with what protects it; its SHA-256 is computed on first use."""
 
     name: str  # relative posix path, e.g. "data/victims_synthetic.csv"
     path: Path
     size: int
-    sha256: str
     guarantee: dict[str, Any]
     kind: str
     table: str | None
+    _sha256: str | None = field(default=None, repr=False)
+
+    @property
+    def sha256(self) -> str:
+        """From the file itself, so the listing does not depend on SHA256SUMS being declared public."""
+        if self._sha256 is None:
+            self._sha256 = reader.sha256_file(self.path)
+        return self._sha256
 
 
 _FILES_ATTR = "_web_public_files"  # kept on the Release object: its folder is immutable, the object per app
@@ -47,9 +54,7 @@ def _resolve_public(release: Release, name: str) -> Path | None:
 
 
 def public_files(release: Release) -> list[PublicFile]:
-    """The files `privacy.json` declares public and that exist, in the statement's order; hashed once per folder.
-
-    The SHA-256 is computed here from the file itself, so the listing does not depend on SHA256SUMS being public."""
+    """The files `privacy.json` declares public and that exist, in the statement's order (listed once per release)."""
     hit = getattr(release, _FILES_ATTR, None)
     if hit is not None:
         return hit
@@ -65,8 +70,8 @@ def public_files(release: Release) -> list[PublicFile]:
         if path is None:
             continue
         seen.add(name)
-        out.append(PublicFile(name=name, path=path, size=path.stat().st_size, sha256=reader.sha256_file(path),
-                              guarantee=o["guarantee"], kind=str(o.get("kind") or ""), table=o.get("table")))
+        out.append(PublicFile(name=name, path=path, size=path.stat().st_size, guarantee=o["guarantee"],
+                              kind=str(o.get("kind") or ""), table=o.get("table")))
     setattr(release, _FILES_ATTR, out)
     return out
 
