@@ -29,6 +29,8 @@ def _leaves(d: Any, prefix: str = "") -> dict[str, Any]:
         for k, v in d.items():
             out |= _leaves(v, f"{prefix}.{k}" if prefix else str(k))
         return out
+    if isinstance(d, list) and not any(isinstance(v, (dict, list)) for v in d):
+        return {prefix: tuple(d)}  # a list of values is one value (positions shift when one entry changes)
     if isinstance(d, list):
         out = {f"{prefix}.#len": len(d)}
         for i, v in enumerate(d):

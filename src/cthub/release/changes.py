@@ -3,13 +3,12 @@
 Two k-anonymized releases of D and of D plus one record differ exactly in that record's row and in the threshold
 cells it moves: comparing them reveals the person. A classic release is therefore refused when fewer than
 `deid.min_changed_records` (default k) records changed since the last published classic release. The comparison
-uses fingerprints (a truncated SHA-256 of each record's standard values), kept with the internal evaluation under
+uses fingerprints (a 64-bit hash of each record's standard values), kept with the internal evaluation under
 `CTHUB_HOME/evaluations/<version>/`, never in a release folder.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import Counter
 from pathlib import Path
@@ -23,12 +22,13 @@ FILE = "fingerprints.json"
 
 
 def fingerprints(tables: dict[str, tuple[pd.DataFrame, Any]]) -> dict[str, list[str]]:
-    """Per table, one short digest per record (order-free: compared as multisets)."""
+    """Per table, one 64-bit digest per record (pandas' vectorized row hash over the sorted standard columns, as
+    hex), compared as multisets: 38,000 records take well under a second."""
     out: dict[str, list[str]] = {}
     for name, (df, _) in tables.items():
-        cols = sorted(df.columns)
-        rows = df[cols].astype("string").fillna("\x00").agg("\x1f".join, axis=1) if len(df) else pd.Series([], dtype=str)
-        out[name] = sorted(hashlib.sha256(f"{name}\x1e{r}".encode()).hexdigest()[:20] for r in rows)
+        frame = df[sorted(df.columns)].astype("string").fillna("\x00")
+        digests = pd.util.hash_pandas_object(frame, index=False, hash_key=f"cthub-{name}"[:16].ljust(16, "-"))
+        out[name] = sorted(f"{int(v):016x}" for v in digests.to_numpy(dtype="uint64"))
     return out
 
 

@@ -255,15 +255,16 @@ def _classic_gates(contexts: list[TableContext], rc: Any) -> list[dict[str, Any]
             checks.append({"gate": "min_k", "table": ctx.name, "value": None, "limit": rc.gates.min_k,
                            "passed": False, "explanation": "; ".join(ctx.notes) or "no k-anonymized file"})
         limit = rc.gates.max_suppressed_share
-        by_column = ((kanon_report or {}).get("suppression") or {}).get("by_column") or {}
-        if limit is not None and by_column:
-            worst = max(by_column, key=lambda c: by_column[c])
-            share = float(by_column[worst])
-            checks.append({"gate": "max_suppressed_share", "table": ctx.name, "value": round(share, 4),
-                           "limit": limit, "passed": share <= limit,
-                           "explanation": (f"the k-anonymized file suppresses {share:.0%} of column {worst!r} "
-                                           f"(limit {limit:.0%}); with so few records the file would say little. "
-                                           "Lower k, choose fewer quasi-identifiers, or wait for more records")})
+        if limit is not None and kanon_report is not None:
+            from cthub.deid import suppression_failures
+
+            failures = suppression_failures(kanon_report, limit)
+            by_column = (kanon_report.get("suppression") or {}).get("by_column") or {}
+            worst = max(by_column.values(), default=0.0)
+            checks.append({"gate": "max_suppressed_share", "table": ctx.name, "value": round(float(worst), 4),
+                           "limit": limit, "passed": not failures,
+                           "explanation": "; ".join(failures) or (f"no column of the k-anonymized file is more than "
+                                                                  f"{limit:.0%} suppressed")})
     return checks
 
 
@@ -323,8 +324,9 @@ def run_release(
         stages = stages_for(rc)
         planned = [s for ctx in contexts for stage in stages for s in stage.plan(ctx)]
         plan: BudgetPlan = plan_release(rc, planned, store.ledger_spent_rho())
-        fingerprints = changes.fingerprints({ctx.name: (ctx.records, ctx.persons) for ctx in contexts})
+        fingerprints: dict[str, list[str]] = {}
         if rc.profile == "classic":
+            fingerprints = changes.fingerprints({ctx.name: (ctx.records, ctx.persons) for ctx in contexts})
             changed = changes.changed_since_last_classic(home_path, store, fingerprints)
             needed = rc.deid.min_changed_records if rc.deid.min_changed_records is not None else rc.deid.k
             if changed is not None and changed < needed:
@@ -463,7 +465,8 @@ def run_release(
                 title=f"{cfg.name}: internal evaluation of release {version}",
                 context={"hub": cfg.name, "version": version},
             )
-            changes.save_fingerprints(internal, rc.profile, fingerprints)
+            if fingerprints:
+                changes.save_fingerprints(internal, rc.profile, fingerprints)
             _slow_write_hook()
             # Spends are recorded before the folder appears: a crash in between over-counts, never under-counts.
             for s in spends:

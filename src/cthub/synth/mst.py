@@ -17,7 +17,8 @@ what is left after the optional record count and value selection):
      a pair by the L1 distance between its true 2-way table and the independence estimate (sensitivity 1).
   3. `measure_tree` (35%): the tree's 2-way tables with discrete Gaussian noise.
   4. `select_triples` (10%): for each column (in tree order) a set of 1..`extra_parents` further parents among
-     earlier columns (table at most `max_cells_triple` cells), one `noisy_argmax` per column on
+     earlier columns (table at most `max_cells_triple` cells; with many columns, among the `candidate_window`
+     earlier columns nearest in the tree), one `noisy_argmax` per column on
      |T(family, c) - T(family) P(c | tree parent)|_1 (sensitivity 2) less what chance and noise give that width.
   5. `measure_triples` (35%): each column's family table (3- or 4-way) with discrete Gaussian noise.
 The last spend takes exactly what remains, so the spends sum to rho and the stated epsilon is the requested one.
@@ -97,6 +98,7 @@ class MSTSynthesizer:
         max_cells: int = 20_000,
         max_cells_triple: int = 8_000,
         extra_parents: int = 2,
+        candidate_window: int = 16,
         merge_below: float = 3.0,
         zero_below: float = 0.5,
         progress: Progress | None = None,
@@ -115,6 +117,7 @@ class MSTSynthesizer:
         self.max_cells = int(max_cells)
         self.max_cells_triple = int(max_cells_triple)
         self.extra_parents = int(extra_parents)
+        self.candidate_window = int(candidate_window)
         self.merge_below = float(merge_below)
         self.zero_below = float(zero_below)
         self.progress = progress or _noop
@@ -128,6 +131,7 @@ class MSTSynthesizer:
             "max_cells": self.max_cells,
             "max_cells_triple": self.max_cells_triple,
             "extra_parents": self.extra_parents,
+            "candidate_window": self.candidate_window,
             "merge_below": self.merge_below,
             "zero_below": self.zero_below,
             "neighbouring": "add/remove one person (at most max_rows_per_person rows)",
@@ -174,7 +178,7 @@ class MSTSynthesizer:
         encoder, selection = build_encoder(
             df, columns, domain, multi, budget, SELECTION_SHARE * budget.rho, delta_selection, rows_pp
         )
-        x = encoder.encode(df)
+        x = np.asfortranarray(encoder.encode(df))  # column-major: every contingency table reads whole columns
         d = x.shape[1]
         self.progress("encode", 0.1)
         weights = {k: v / sum(self.split.values()) for k, v in self.split.items()}
@@ -324,11 +328,23 @@ class MSTSynthesizer:
         most `max_cells_triple` cells (public sizes only).
         """
         plans = []
+        d = len(parent)
+        neighbours: list[list[int]] = [[] for _ in range(d)]
+        for child, par in enumerate(parent):
+            if par >= 0:
+                neighbours[child].append(par)
+                neighbours[par].append(child)
         for position, c in enumerate(order):
             p1 = parent[c]
             if p1 < 0:
                 continue
             earlier = [q for q in order[:position] if q != p1]
+            if len(earlier) > self.candidate_window:
+                # Many columns: only the `candidate_window` earlier columns nearest to c in the (already private)
+                # tree are candidates, so the work grows as d * window^2 instead of d^3. The tree is a DP output,
+                # so this choice is post-processing; the noisy argmax costs the same over any candidate set.
+                dist = _tree_distances(neighbours, c)
+                earlier = sorted(earlier, key=lambda q: (dist[q], order.index(q)))[: self.candidate_window]
             base = sizes[p1] * sizes[c]
             cands: list[tuple[int, ...]] = []
             for size in range(1, self.extra_parents + 1):
@@ -464,6 +480,19 @@ def _orient(d: int, edges: list[tuple[int, int]], sizes: list[int]) -> tuple[lis
                     parent[nxt] = node
                     queue.append(nxt)
     return order, parent
+
+
+def _tree_distances(neighbours: list[list[int]], start: int) -> list[int]:
+    """Hops from `start` to every column in the tree (columns out of reach get a large distance)."""
+    dist = [1 << 30] * len(neighbours)
+    dist[start] = 0
+    queue = [start]
+    for node in queue:
+        for nxt in neighbours[node]:
+            if dist[nxt] > dist[node] + 1:
+                dist[nxt] = dist[node] + 1
+                queue.append(nxt)
+    return dist
 
 
 def _table(x: np.ndarray, cols: list[int], sizes: list[int]) -> np.ndarray:

@@ -29,31 +29,34 @@ class KAnonymized:
         rc = ctx.config.release
         std = ctx.std_table
         qi = [c for c in (rc.deid.quasi_identifiers or std.quasi_identifiers) if c in ctx.records.columns]
+        # The allow-list decides what the file carries; a quasi-identifier outside it is neither published nor
+        # searched (anonymize drops it).
         allowed = (rc.deid.columns or {}).get(ctx.name) or list(std.kanon_columns)
-        cols = [c for c in ctx.records.columns if c in set(allowed) | set(qi)]
-        frame = ctx.records[cols].copy()
+        cols = [c for c in ctx.records.columns if c in set(allowed)]
+        frame = ctx.records.copy()
         person = None
         if ctx.persons is not None:
             frame[PERSON] = ctx.persons.to_numpy()
             person = PERSON
         try:
             res = anonymize(frame, qi, k=rc.deid.k, max_suppression=rc.deid.max_suppression,
-                            l_diversity=rc.deid.l_diversity, columns=cols, person=person)
+                            l_diversity=rc.deid.l_diversity, columns=cols, person=person, standard_table=ctx.name)
         except KAnonymityError as exc:
             ctx.notes.append(f"k-anonymized microdata not released: {exc}")
             return []
         table = res.table.drop(columns=[PERSON], errors="ignore")
+        published_qi = [c for c in qi if c in table.columns]
         ctx.results["kanon"] = table
         ctx.results["kanon_report"] = res.report
-        ctx.results["quasi_identifiers"] = qi
+        ctx.results["quasi_identifiers"] = published_qi
         ctx.results["records"] = {"value": int(len(table)), "guarantee": "k-anonymity",
                                   "note": "the number of rows of the k-anonymized file (exact: k-anonymity does not "
                                           "hide how many records there are)"}
-        l_div = (res.report.get("l_diversity") or {}) if isinstance(res.report, dict) else {}
+        l_div = res.report.get("l_diversity") or {}
         guarantee = Guarantee("k-anonymity", {
             "k": rc.deid.k, "k_achieved": res.report.get("k_achieved"), "unit": "person" if person else "row",
-            "quasi_identifiers": qi, "columns": list(table.columns),
-            "l_diversity": l_div.get("required") if isinstance(l_div, dict) and "required" in l_div else l_div,
+            "quasi_identifiers": published_qi, "columns": list(table.columns),
+            "l_diversity": {c: v.get("l") if isinstance(v, dict) else v for c, v in l_div.items()},
             "levels": res.report.get("levels"),
         })
         title = f"{std.title}: k-anonymized microdata"
