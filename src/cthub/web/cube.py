@@ -68,14 +68,19 @@ def combination_counts(df: pd.DataFrame, columns: list[str], length: int) -> dic
 
     Kept here rather than importing `cthub.aggregates` so the web process does not load scipy/OpenDP."""
     codes: dict[str, tuple[np.ndarray, list[str]]] = {}
+    pairs: dict[str, np.ndarray] = {}  # per column, the (column, value) selection of each code, as objects
     for c in columns:
         k, uniques = pd.factorize(df[c], use_na_sentinel=True)
         codes[c] = (k.astype(np.int64), [str(u) for u in uniques])
+        arr = np.empty(len(uniques), dtype=object)
+        arr[:] = [(c, str(u)) for u in uniques]
+        pairs[c] = arr
     out: dict[Filter, int] = {}
+    n_rows = len(df)
     for r in range(1, length + 1):
         for combo in itertools.combinations(columns, r):
-            key = np.zeros(len(df), dtype=np.int64)
-            valid = np.ones(len(df), dtype=bool)
+            key = np.zeros(n_rows, dtype=np.int64)
+            valid = np.ones(n_rows, dtype=bool)
             radix = 1
             for c in combo:
                 k, uniques = codes[c]
@@ -88,13 +93,14 @@ def combination_counts(df: pd.DataFrame, columns: list[str], length: int) -> dic
                 counts_all = np.bincount(key[valid], minlength=0)
                 vals = np.nonzero(counts_all)[0]
                 counts = counts_all[vals]
-            for v, n in zip(vals.tolist(), counts.tolist()):
-                sel = []
-                for c in combo:
-                    k, uniques = codes[c]
-                    size = max(len(uniques), 1)
-                    sel.append((c, uniques[v % size]))
-                    v //= size
+            # decode every cell's key at once (numpy), then one frozenset per cell
+            rest = np.asarray(vals, dtype=np.int64)
+            columns_of_cells = []
+            for c in combo:
+                size = max(len(codes[c][1]), 1)
+                columns_of_cells.append(pairs[c][rest % size])
+                rest = rest // size
+            for sel, n in zip(zip(*columns_of_cells), np.asarray(counts).tolist()):
                 out[frozenset(sel)] = int(n)
     return out
 
