@@ -134,15 +134,24 @@ def real_selection_counts(enc: Encoded, real: str, max_length: int) -> pd.DataFr
 
 
 def aggregate_stats(
-    enc: Encoded, real: str, aggregates: pd.DataFrame, k: int
+    enc: Encoded, real: str, aggregates: pd.DataFrame, k: int, exact: pd.DataFrame | None = None
 ) -> dict[str, Any]:
-    """Published aggregates against exact real counts: error, suppression, rare counts published, fabricated."""
+    """Published aggregates against exact real counts: error, suppression, rare counts published, fabricated.
+
+    `exact` (selections, length, count) may be given when the caller already has the real counts from
+    `cthub.aggregates.exact_aggregates` (the same selections, counted by the streaming counter: far faster over
+    many columns than `real_selection_counts`).
+    """
     agg = aggregates[["selections", "length", "count"]].copy()
     agg["selections"] = agg["selections"].astype(str)
     agg["count"] = pd.to_numeric(agg["count"], errors="coerce").fillna(0).astype("int64")
     agg["length"] = pd.to_numeric(agg["length"], errors="coerce").fillna(0).astype("int64")
     max_len = int(agg["length"].max()) if len(agg) else 0
-    exact = real_selection_counts(enc, real, max_len)
+    if exact is None:
+        exact = real_selection_counts(enc, real, max_len)
+    else:
+        exact = exact[exact["length"] <= max_len].rename(columns={"count": "real"})[["selections", "length", "real"]]
+        exact = exact.assign(selections=exact["selections"].astype(str))
     merged = exact.merge(agg.rename(columns={"length": "length_pub"}), on="selections", how="outer")
     merged["real"] = merged["real"].fillna(0).astype("int64")
     merged["count"] = merged["count"].fillna(-1).astype("int64")  # -1: not published

@@ -236,9 +236,12 @@ def _evaluate(ctx: TableContext, membership_check: bool) -> Any:
         from cthub.release.stages.columns import aggregate_columns, mask_no
 
         cols, yes_only = aggregate_columns(ctx, available=ctx.results.get("aggregate_columns"))
+        from cthub.aggregates import exact_aggregates
+
         real = mask_no(df[cols], yes_only)
+        exact = exact_aggregates(real, rc.aggregates.length, columns=cols)
         evaluation.metrics["utility"]["aggregates"] = aggregate_stats(encode({"real": real}, cols), "real",
-                                                                      aggregates, rc.deid.k)
+                                                                      aggregates, rc.deid.k, exact=exact)
         evaluation.metrics["outputs"] = sorted(set(evaluation.metrics["outputs"]) | {"aggregates"})
     evaluation.metrics["contribution_bound"] = {"max_rows_per_person": ctx.max_rows_per_person,
                                                 "rows_sampled_away": ctx.results.get("rows_sampled_away", 0)}
