@@ -71,6 +71,9 @@ class AggregatesConfig(_Section):
     # default): exactly the counts of the published synthetic file, so the two never disagree; more shrinks the
     # sampling noise at the cost of counting that many more rows (benchmarks/public_aggregates.py).
     sample_factor: int = Field(1, ge=1, le=100)
+    # protection "synthetic": counts below this are left out (post-processing of DP output): at that size a count
+    # from the synthesizer is mostly noise, and the file would be five times larger for them
+    min_count: int = Field(10, ge=1)
 
 
 class Gates(_Section):

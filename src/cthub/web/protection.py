@@ -131,6 +131,12 @@ def suppression_rule(guarantee: dict[str, Any] | None) -> dict[str, Any]:
                         "noise is not published.",
                 "missing": "not published (too rare for the noise)"}
     if g.get("type") == "post-processing":
+        floor = g.get("min_count")
+        if isinstance(floor, int) and floor > 1:
+            return {"kind": "post-processing", "threshold": floor,
+                    "text": (f"Counts are computed from the differentially private synthetic data; counts below {floor} "
+                             "are not published, since at that size they are mostly noise."),
+                    "missing": f"fewer than {floor} in the synthetic data"}
         return {"kind": "post-processing", "threshold": None,
                 "text": "Counts are computed from the differentially private synthetic data.",
                 "missing": "not in the synthetic data"}

@@ -21,9 +21,10 @@ CHUNK_ROWS = 200_000
 
 
 def model_aggregates(model: Any, synthetic: pd.DataFrame, columns: list[str], yes_only: list[str], length: int,
-                     factor: int, seed: int | None) -> pd.DataFrame:
+                     factor: int, seed: int | None, min_count: int = 1) -> pd.DataFrame:
     """Counts of every combination up to `length` over `synthetic` plus (factor - 1) x as many further draws of
-    the same fitted model, divided by `factor` and rounded; zero counts are dropped. Memory: one chunk of rows."""
+    the same fitted model, divided by `factor` and rounded; counts below `min_count` are dropped. Memory: one chunk
+    of rows."""
     from cthub.aggregates import exact_aggregates
 
     n = len(synthetic)
@@ -40,7 +41,7 @@ def model_aggregates(model: Any, synthetic: pd.DataFrame, columns: list[str], ye
 
     counts = exact_aggregates(chunks(), length, columns=columns)
     counts["count"] = np.floor(counts["count"].to_numpy() / factor + 0.5).astype("int64")
-    return counts[counts["count"] > 0].reset_index(drop=True)
+    return counts[counts["count"] >= max(min_count, 1)].reset_index(drop=True)
 
 
 class ModelAggregates:
@@ -59,14 +60,14 @@ class ModelAggregates:
         cols, yes_only = aggregate_columns(ctx, available=list(synthetic.columns))
         factor = rc.aggregates.sample_factor
         aggregates = model_aggregates(ctx.results["model"], synthetic, cols, yes_only, rc.aggregates.length, factor,
-                                      ctx.seed)
+                                      ctx.seed, min_count=rc.aggregates.min_count)
         ctx.results["aggregates"] = aggregates
         ctx.results["aggregate_columns"] = cols
         syn_names = [f"data/{ctx.name}_synthetic.csv", f"data/{ctx.name}_synthetic.parquet"]
         guarantee = Guarantee("post-processing", {
             "of": syn_names, "note": (f"counted from {factor}x the synthetic rows drawn from the same DP model, "
                                       "scaled back and rounded; no budget beyond the synthesizer's"),
-            "length": rc.aggregates.length,
+            "length": rc.aggregates.length, "min_count": rc.aggregates.min_count,
         })
         title = f"{ctx.std_table.title}: aggregate counts from the DP synthesizer"
         return [Output(p, "aggregates", guarantee, ctx.name, title)
