@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from cthub.standard.model import ROLES, TYPES, Hierarchy, Standard, StandardError, Table, Value, Variable
+from cthub.standard.rules import parse_rules
 
 PACKAGED = Path(__file__).resolve().parent / "schema"
 
@@ -25,7 +26,7 @@ KANON_KEYS = {"publish", "weight", "coarsest", "l"}
 #: country to the UN sub-region (level 1 of year_5 and country_un); other QIs may go up to "*".
 DEFAULT_COARSEST_LEVEL = {"year": 1, "country": 1}
 DEFAULT_L = 2
-TABLE_KEYS = {"table", "title", "description", "source", "defaults", "variables"}
+TABLE_KEYS = {"table", "title", "description", "source", "defaults", "variables", "rules"}
 BOOLEAN_VALUES = (Value("1", "Yes"), Value("0", "No"))
 
 
@@ -307,6 +308,7 @@ def _load_table(
         description=str(doc.get("description", "")),
         variables_=tuple(variables),
         source=str(doc.get("source", "")),
+        rules_=parse_rules(doc.get("rules"), str(path), {v.name: v for v in variables}),
     )
 
 

@@ -182,6 +182,18 @@ class Table:
     description: str
     variables_: tuple[Variable, ...]
     source: str = ""
+    rules_: tuple[Any, ...] = ()  # cthub.standard.rules.Rule (imported lazily: rules imports this module)
+
+    @property
+    def rules(self) -> list[Any]:
+        """Structural rules (`cthub.standard.rules.Rule`): value combinations no record may hold."""
+        return list(self.rules_)
+
+    def rule_violations(self, df: pd.DataFrame) -> dict[str, int]:
+        """Rule name -> how many records of `df` break it (rules over columns `df` lacks are left out)."""
+        from cthub.standard.rules import count_violations
+
+        return count_violations(self.rules_, df)
 
     @property
     def variables(self) -> list[Variable]:
