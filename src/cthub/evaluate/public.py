@@ -23,45 +23,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from jinja2 import Environment, PackageLoader, Undefined, select_autoescape
 from markupsafe import Markup
 
 from cthub.evaluate import accuracy, compare
+from cthub.evaluate.report import _env, _num  # the template environment and filters shared with the internal report
 
 PUBLIC_NOTICE = "Public report — built only from the published files and the privacy parameters"
-
-_env = Environment(
-    loader=PackageLoader("cthub.evaluate", "templates"),
-    autoescape=select_autoescape(["html"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-
-
-def _num(v: Any, digits: int = 2) -> str:
-    if v is None or isinstance(v, Undefined):
-        return "–"
-    if isinstance(v, bool):
-        return str(v).lower()
-    if isinstance(v, int):
-        return f"{v:,}"
-    if isinstance(v, float):
-        return f"{v:.3g}" if (abs(v) < 0.01 and v != 0) else f"{v:,.{digits}f}"
-    return str(v)
-
-
-def _pct(v: Any, digits: int = 1) -> str:
-    return "–" if v is None or isinstance(v, Undefined) else f"{100 * float(v):.{digits}f}%"
-
-
-def _sentence(text: Any) -> str:
-    """Text ending in exactly one full stop (statements written elsewhere may or may not end in one)."""
-    return str(text or "").strip().rstrip(".") + "."
-
-
-_env.filters["num"] = _num
-_env.filters["pct"] = _pct
-_env.filters["sentence"] = _sentence
 
 
 class PublicReportError(ValueError):

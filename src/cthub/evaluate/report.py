@@ -28,13 +28,24 @@ def _pct(v: Any, digits: int = 1) -> str:
 def _num(v: Any, digits: int = 2) -> str:
     if v is None or isinstance(v, Undefined):
         return "–"
+    if isinstance(v, bool):
+        return str(v).lower()
     if isinstance(v, int):
         return f"{v:,}"
-    return f"{float(v):,.{digits}f}"
+    if isinstance(v, float):
+        return f"{v:.3g}" if (abs(v) < 0.01 and v != 0) else f"{v:,.{digits}f}"
+    return str(v)
 
 
+def _sentence(text: Any) -> str:
+    """Text ending in exactly one full stop (statements written elsewhere may or may not end in one)."""
+    return str(text or "").strip().rstrip(".") + "."
+
+
+# One template environment for the internal and the public report (public.py renders with it too).
 _env.filters["pct"] = _pct
 _env.filters["num"] = _num
+_env.filters["sentence"] = _sentence
 
 #: The title and banner of every internal report and the `notice` of its metrics.json: a reader who finds one of
 #: these files anywhere should know at once that it must not be published.
