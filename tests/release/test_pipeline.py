@@ -168,3 +168,22 @@ def test_no_records_is_a_clear_error(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "no records" in res.output
 
 
+
+
+def test_direct_dp_aggregates_are_declared_and_composed(small_hub: Path) -> None:
+    """aggregates.protection: dp spends its own epsilon; the statement's composed epsilon covers all three spends."""
+    cfg = load_config(small_hub)
+    cfg.release.aggregates.protection = "dp"
+    cfg.release.aggregates.epsilon = 1.0
+    res = run_release(small_hub, cfg, seed=3, membership_check=False)
+    rel = Release(res.path)
+    agg = rel.guarantee("data/victims_aggregates.csv")
+    assert agg is not None and agg["type"] == "dp" and agg["unit"] == "person"
+    spends = rel.privacy["composed"]["spends"]
+    assert sorted(s["mechanism"] for s in spends) == ["aggregates:dp-marginals", "count:discrete-gaussian",
+                                                       "synth:mst"]
+    ledger = Store.open(small_hub).ledger()
+    assert len(ledger) == 3
+    assert rel.privacy["composed"]["rho"] == pytest.approx(float(ledger["rho"].sum()), rel=1e-9)
+    assert epsilon_from_rho(float(ledger["rho"].sum()), cfg.release.budget.delta) == pytest.approx(
+        rel.meta["privacy"]["epsilon"], rel=1e-9)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cthub.release.budget import actual_rho, planned_rho
 from cthub.release.stages.base import Guarantee, Output, Spend, TableContext, write_frame
 from cthub.release.stages.columns import aggregate_columns, mask_no
 
@@ -18,8 +17,8 @@ class DpAggregates:
 
     def plan(self, ctx: TableContext) -> list[Spend]:
         rc = ctx.config.release
-        rho, delta = planned_rho(float(rc.aggregates.epsilon or 0), rc.aggregates_delta)
-        return [Spend(ctx.name, "aggregates:dp-marginals", rc.aggregates.epsilon, delta, rho)]
+        return [Spend.planned(ctx.name, "aggregates:dp-marginals", float(rc.aggregates.epsilon or 0),
+                              rc.aggregates_delta)]
 
     def run(self, ctx: TableContext, folder: Path) -> list[Output]:
         from cthub.aggregates import dp_aggregates
@@ -36,9 +35,9 @@ class DpAggregates:
         ctx.results["aggregates"] = aggregates
         ctx.results["aggregate_columns"] = cols
         ctx.mechanisms["aggregates"] = dict(privacy)
-        rho = actual_rho(privacy)
-        ctx.spends.append(Spend(ctx.name, "aggregates:dp-marginals", privacy.get("epsilon"),
-                                float(privacy.get("delta") or rc.aggregates_delta), rho))
+        spend = Spend.made(ctx.name, "aggregates:dp-marginals", privacy, rc.aggregates_delta)
+        ctx.spends.append(spend)
+        rho = spend.rho
         guarantee = Guarantee("dp", {
             "mechanism": "dp-marginals", "epsilon": privacy.get("epsilon"), "delta": privacy.get("delta"), "rho": rho,
             "unit": "person", "max_rows_per_person": ctx.max_rows_per_person, "length": rc.aggregates.length,

@@ -66,6 +66,21 @@ class Spend:
     delta: float
     rho: float
 
+    @classmethod
+    def planned(cls, table: str, mechanism: str, epsilon: float, delta: float) -> "Spend":
+        """The most a mechanism asked for (epsilon, delta) can cost (the upper rho bound of the conversion)."""
+        from cthub.release.budget import planned_rho
+
+        rho, d = planned_rho(epsilon, delta)
+        return cls(table, mechanism, epsilon, d, rho)
+
+    @classmethod
+    def made(cls, table: str, mechanism: str, privacy: dict[str, Any], delta: float) -> "Spend":
+        """What a mechanism's privacy dict says it spent (its total delta, selection steps included)."""
+        from cthub.release.budget import actual_rho
+
+        return cls(table, mechanism, privacy.get("epsilon"), float(privacy.get("delta") or delta), actual_rho(privacy))
+
 
 @dataclass
 class TableContext:

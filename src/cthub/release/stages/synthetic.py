@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cthub.release.budget import actual_rho, planned_rho
 from cthub.release.stages.base import Guarantee, Output, Spend, TableContext, seed_for, write_frame
 from cthub.release.stages.columns import synth_columns
 
@@ -18,8 +17,7 @@ class Synthetic:
 
     def plan(self, ctx: TableContext) -> list[Spend]:
         rc = ctx.config.release
-        rho, delta = planned_rho(rc.synth.epsilon, rc.synth_delta)
-        return [Spend(ctx.name, f"synth:{rc.synth.method}", rc.synth.epsilon, delta, rho)]
+        return [Spend.planned(ctx.name, f"synth:{rc.synth.method}", rc.synth.epsilon, rc.synth_delta)]
 
     def run(self, ctx: TableContext, folder: Path) -> list[Output]:
         from cthub.synth import domain_from_standard, get_synthesizer
@@ -37,9 +35,9 @@ class Synthetic:
         ctx.results["synthetic"] = synthetic
         privacy = dict(model.privacy)
         ctx.mechanisms["synthetic"] = privacy
-        rho = actual_rho(privacy)
-        ctx.spends.append(Spend(ctx.name, f"synth:{rc.synth.method}", privacy.get("epsilon"),
-                                float(privacy.get("delta") or rc.synth_delta), rho))
+        spend = Spend.made(ctx.name, f"synth:{rc.synth.method}", privacy, rc.synth_delta)
+        ctx.spends.append(spend)
+        rho = spend.rho
         guarantee = Guarantee("dp", {
             "mechanism": rc.synth.method, "epsilon": privacy.get("epsilon"), "delta": privacy.get("delta"),
             "rho": rho, "unit": "person", "max_rows_per_person": ctx.max_rows_per_person,
