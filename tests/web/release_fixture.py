@@ -42,6 +42,27 @@ AGG_EPSILON = 1.0
 UNIT = {"kind": "person", "statement": "one person (a victim); victim–perpetrator rows are bounded to at most 3 per "
         "person before any mechanism"}
 Profile = Literal["dp", "classic"]
+SYNTHETIC_ONLY = [("2031", "AQ"), ("2034", "AX"), ("2031", "AQ")]  # values only the synthetic file has
+VP_COLUMNS = ["yearRegister", "gender", "majorityStatus", "UN_COO_Region", "UN_COE_Region", "IP_Gender",
+              "IP_Relation"]
+
+
+def _vp_table(n: int, seed: int):
+    """A victim-perpetrator-shaped table with multi-valued cells joined by ';' (as the contracts define)."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    relation = ["FamilyIntimatePartner", "FriendAcquaintance", "StrangerUnknownOther", "FamilyIntimatePartner;FriendAcquaintance"]
+    return pd.DataFrame({
+        "yearRegister": rng.choice(["2015", "2016", "2017", "2018", "2019", "2020"], n),
+        "gender": rng.choice(["Female", "Male"], n, p=[0.7, 0.3]),
+        "majorityStatus": rng.choice(["Adult", "Minor"], n, p=[0.8, 0.2]),
+        "UN_COO_Region": rng.choice(["Africa", "Asia", "Europe"], n),
+        "UN_COE_Region": rng.choice(["Asia", "Europe"], n),
+        "IP_Gender": rng.choice(["Female", "Male", "Female;Male"], n, p=[0.3, 0.5, 0.2]),
+        "IP_Relation": rng.choice(relation, n, p=[0.4, 0.3, 0.2, 0.1]),
+    }, dtype="string")
 
 
 def _docs(folder: Path) -> list[dict[str, Any]]:
@@ -59,7 +80,7 @@ def _data(stem: str, table: str, kind: str, guarantee: dict[str, Any]) -> list[d
 
 
 def write_release(home: Path, n: int = 6000, seed: int = 1, version: str = VERSION, publish: bool = True,
-                  profile: Profile = "dp") -> Path:
+                  profile: Profile = "dp", victim_perpetrator: bool = False) -> Path:
     """Write release `version` under `home/releases/` and (by default) list it in published.json."""
     real = make_benchmark_table(n=n, seed=seed)[COLUMNS]
     folder = home / "releases" / version
@@ -75,6 +96,10 @@ def write_release(home: Path, n: int = 6000, seed: int = 1, version: str = VERSI
                                          columns=COLUMNS)
         records = int(agg_privacy["records_noisy"])  # the DP count alone, with its own spend
         synthetic = make_benchmark_table(n=records, seed=seed + 1000)[COLUMNS]  # as many rows as the DP count
+        # a synthesizer draws from the standard's domain, so it can emit values no record has: a future year, a
+        # country nobody is a citizen of. The site must not show them as if they were data.
+        for i, (year, country) in enumerate(SYNTHETIC_ONLY):
+            synthetic.loc[synthetic.index[i], ["yearOfRegistration", "citizenship"]] = [year, country]
         rho_syn = rho_from_epsilon(SYNTH_EPSILON, DELTA)
         rho_agg = float(agg_privacy["rho"])
         count_spend = next(s for s in agg_privacy["spends"] if "number of records" in s["what"])
@@ -118,6 +143,20 @@ def write_release(home: Path, n: int = 6000, seed: int = 1, version: str = VERSI
         privacy_summary = {"profile": "classic", "epsilon": None, "delta": None, "k": 11, "threshold": THRESHOLD,
                            "resolution": RESOLUTION, "effective_threshold": EFFECTIVE_THRESHOLD, "unit": "person"}
         record_guarantee = "k-anonymity"
+    vp_meta: dict[str, Any] = {}
+    if victim_perpetrator:  # threshold aggregates of a generated stand-in (the web only reads the declared shape)
+        vp = _vp_table(max(n // 3, 600), seed + 7)
+        vp_agg = threshold_aggregates(vp, LENGTH, threshold=THRESHOLD, resolution=RESOLUTION)
+        write_table(vp_agg, data, "victim_perpetrator_aggregates")
+        outputs += _data("victim_perpetrator_aggregates", "victim_perpetrator", "aggregates", {
+            "type": "threshold", "threshold": THRESHOLD, "resolution": RESOLUTION,
+            "effective_threshold": EFFECTIVE_THRESHOLD})
+        tables_privacy["victim_perpetrator"] = {"records": {"value": int(len(vp)), "guarantee": "k-anonymity",
+                                                            "note": "stand-in"}}
+        vp_meta = {"victim_perpetrator": {
+            "columns": {c: "string" for c in VP_COLUMNS},
+            "files": {"aggregates": "data/victim_perpetrator_aggregates.csv"},
+            "records": {"value": int(len(vp)), "guarantee": "k-anonymity"}}}
     outputs += _docs(folder)
     data_files = [o["path"] for o in outputs if o["kind"] in ("synthetic", "aggregates", "kanon")]
     (folder / "report.html").write_text(
@@ -144,7 +183,7 @@ def write_release(home: Path, n: int = 6000, seed: int = 1, version: str = VERSI
         "tables": {"victims": {
             "columns": {c: "string" for c in COLUMNS},
             "files": {o["kind"]: o["path"] for o in outputs if o.get("table") == "victims" and o["path"].endswith(".csv")},
-            "records": {"value": records, "guarantee": record_guarantee}}},
+            "records": {"value": records, "guarantee": record_guarantee}}, **vp_meta},
         "summary": {"countries": countries, "years": [years[0], years[-1]], "contributors": 3},
         "gates": {"passed": True},
         "terms_of_use": "Use for research and reporting only.",

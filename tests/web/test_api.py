@@ -101,10 +101,20 @@ def test_every_protected_number_in_a_slice_is_a_published_count(client, publishe
         assert seen > 5
 
 
-def test_unpublished_filter_gets_no_protected_counts(client, published):
+def test_a_value_the_release_does_not_publish_is_a_clear_400(client, published):
+    """Issue 15 item 6: `gender:Nope` answered 200 "suppressed"; a value the release has no count for is an error
+    that names the attribute and lists the published values, on every route that takes a filter."""
     absent = next(c for c in ("TV", "NR", "VA", "PN", "NU") if frozenset({("citizenship", c)}) not in published)
-    sl = client.get(f"{BASE}/slices/citizenship_3a_{absent}.json").json()
-    assert all(e[1] is None for entries in sl["attributes"].values() for e in entries)
+    for url, params in [(f"{BASE}/aggregates", {"selections": "gender:Nope"}),
+                        (f"{BASE}/aggregates", {"selections": f"citizenship:{absent}"}),
+                        (f"{BASE}/slices/citizenship_3a_{absent}.json", None),
+                        (f"{BASE}/chart", {"attribute": "ageBroad", "filter": "gender:Nope"})]:
+        r = client.get(url, params=params)
+        assert r.status_code == 400, (url, params, r.status_code)
+        detail = r.json()["detail"]
+        assert "has no published value" in detail and "values:" in detail
+    ok = client.get(f"{BASE}/aggregates", params={"selections": "gender:Female"}).json()
+    assert ok["status"] == "published" and ok["count"] == published[frozenset({("gender", "Female")})]
 
 
 def test_too_deep_slice_is_flagged(client):
@@ -127,7 +137,7 @@ def test_chart_csv_and_json(client, published):
 
 def test_flows_are_published_two_way_counts(client, published):
     body = client.get(f"{BASE}/flows.json").json()
-    assert body["origin"] == "citizenship" and body["destination"] == "CountryOfExploitation"
+    assert body["origin_attribute"] == "citizenship" and body["destination_attribute"] == "CountryOfExploitation"
     counts = [f["count"] for f in body["flows"]]
     assert counts == sorted(counts, reverse=True) and counts
     for f in body["flows"]:

@@ -177,7 +177,15 @@ class ReleaseCatalog:
         return self._cubes.get((version, table))
 
     def cube(self, version: str, table: str) -> TableCube:
+        """The cube of a published table; a name the release does not publish is ReleaseNotFound before anything
+        else happens (no file is opened by that name and no lock is kept for it)."""
         rel = self.get(version)
+        tables = self.tables(rel)
+        if table not in tables:
+            shown = table if len(table) <= 60 else table[:60] + "..."
+            raise ReleaseNotFound(
+                f"release {rel.version} publishes no aggregates for table {shown!r}; tables: {', '.join(tables) or 'none'}"
+            )
         key = (rel.version, table)
         with self._lock:
             cube = self._cubes.get(key)
@@ -189,15 +197,11 @@ class ReleaseCatalog:
             with self._lock:
                 cube = self._cubes.get(key)
             if cube is None:
-                if table not in self.tables(rel):
-                    raise ReleaseNotFound(
-                        f"release {rel.version} publishes no aggregates for table {table!r}; tables: "
-                        f"{', '.join(self.tables(rel)) or 'none'}"
-                    )
                 cube = TableCube(rel, table)
-                cube.synthetic_index()  # build the look-up now, not inside the first request's event loop turn
+                cube.synthetic_index()  # code the charted columns now, not inside the first request's event loop turn
                 with self._lock:
                     self._cubes[key] = cube
+                    self._build_locks.pop(key, None)  # built: later requests find the cube, not the lock
         return cube
 
     def tables(self, release: Release) -> list[str]:

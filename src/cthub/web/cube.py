@@ -105,6 +105,11 @@ def combination_counts(df: pd.DataFrame, columns: list[str], length: int) -> dic
     return out
 
 
+def _created_year(meta: dict[str, Any]) -> int | None:
+    created = str(meta.get("created") or "")
+    return int(created[:4]) if created[:4].isdigit() else None
+
+
 class TableCube:
     """Published aggregates + synthetic data of one table, indexed for filter look-ups."""
 
@@ -138,6 +143,13 @@ class TableCube:
         self.variables: dict[str, VariableInfo] = table_variables(table, cols)
         # column order: the standard's where it knows the columns, else first appearance
         self.columns = [c for c in cols if c in order]  # only published attributes can be charted
+        #: every value some published aggregate names (what a query may ask for) ...
+        self._value_sets: dict[str, set[str]] = {c: set() for c in self.columns}
+        for f in self.counts:
+            for name, value in f:
+                if name in self._value_sets:
+                    self._value_sets[name].add(value)
+        #: ... and what filters, axes and regions show: that support, without impossible (future) years
         self.values = self._values()
         #: what a missing count means, from the aggregates' declared guarantee (the EFFECTIVE threshold, if any)
         self.rule = suppression_rule(aggregates_guarantee(release, table))
@@ -149,22 +161,21 @@ class TableCube:
         self.records_text = records_text(self.records)
         self._cache: OrderedDict[Filter, dict[str, Any]] = OrderedDict()
         self._lock = threading.Lock()
-        self._syn_index: dict[Filter, int] | None = None
+        self._syn_codes: dict[str, tuple[np.ndarray, dict[str, int], list[str]]] = {}
         self._json_cache: dict[Filter, bytes] = {}
 
     # ---- vocabulary -------------------------------------------------------------------------------------------
     def _values(self) -> dict[str, list[str]]:
-        seen: dict[str, set[str]] = {c: set() for c in self.columns}
-        for f in self.counts:
-            for name, value in f:
-                if name in seen:
-                    seen[name].add(value)
-        if self.synthetic is not None:
-            for c in self.columns:
-                if c in self.synthetic.columns:
-                    seen[c].update(str(v) for v in self.synthetic[c].dropna().unique())
+        """Each attribute's published support: the values some published aggregate names.
+
+        Values that occur only in the synthetic data (years the synthesizer's domain allows but no record has, a
+        country no published count names) are artificial; they never reach a filter, an axis or a region list."""
+        last_year = _created_year(self.release.meta)
         out: dict[str, list[str]] = {}
-        for c, vals in seen.items():
+        for c, vals in self._value_sets.items():
+            if self.variables[c].type == "year" and last_year is not None:
+                # a registration cannot postdate the release: such a year is noise or synthesis, never a record
+                vals = {v for v in vals if not (v[:4].isdigit() and int(v[:4]) > last_year)}
             codes = self.variables[c].codes
             rank = {code: i for i, code in enumerate(codes)}
             out[c] = sorted(vals, key=lambda v: (rank.get(v, len(rank)), v))
@@ -187,6 +198,12 @@ class TableCube:
                 )
         if len(set(names)) != len(names):
             raise FilterError("a filter can select only one value per attribute")
+        for n, v in pairs:
+            if v not in self._value_sets[n]:
+                vals = self.values[n] or sorted(self._value_sets[n])
+                shown = ", ".join(vals[:12]) + (", ..." if len(vals) > 12 else "")
+                raise FilterError(f"attribute {n!r} of table {self.table!r} has no published value {v!r}; "
+                                  f"values: {shown}")
         return frozenset(pairs)
 
     @property
@@ -235,57 +252,65 @@ class TableCube:
                     self._json_cache.pop(next(iter(self._json_cache)))
         return hit
 
-    def _synthetic_rows(self, selections: Filter) -> pd.DataFrame | None:
+    def _codes(self, column: str) -> tuple[np.ndarray, dict[str, int], list[str]] | None:
+        """One synthetic column as integer codes (-1 = missing), factorized on first use.
+
+        Only the columns a request touches are coded, so the first request does not pay for a combination index over
+        every column of a wide (56-column) table."""
         df = self.synthetic
-        if df is None:
+        if df is None or column not in df.columns:
             return None
-        mask = pd.Series(True, index=df.index)
+        hit = self._syn_codes.get(column)
+        if hit is None:
+            k, uniques = pd.factorize(df[column], use_na_sentinel=True)
+            names = [str(u) for u in uniques]
+            hit = (k.astype(np.int64), {u: i for i, u in enumerate(names)}, names)
+            self._syn_codes[column] = hit
+        return hit
+
+    def _synthetic_mask(self, selections: Filter) -> np.ndarray | None:
+        """Which synthetic rows match every selection (None: no synthetic data)."""
+        if self.synthetic is None:
+            return None
+        mask = np.ones(len(self.synthetic), dtype=bool)
         for name, value in selections:
-            if name not in df.columns:
-                return df.iloc[0:0]
-            mask &= (df[name] == value).fillna(False)
-        return df[mask]
+            coded = self._codes(name)
+            code = coded[1].get(value) if coded is not None else None
+            if code is None:
+                return np.zeros(len(self.synthetic), dtype=bool)
+            mask &= coded[0] == code
+        return mask
 
-    def synthetic_index(self) -> dict[Filter, int]:
-        """Counts of every combination (up to the reporting length) in the public synthetic data, computed once.
+    def synthetic_index(self) -> None:
+        """Code the columns every page charts first (the published ones), so the first slice is a few bincounts."""
+        for c in self.columns:
+            self._codes(c)
 
-        The synthetic data is published, so counting it reveals nothing new; it makes every slice a dict look-up."""
-        if self._syn_index is None:
-            index: dict[Filter, int] = {}
-            if self.synthetic is not None and self.length:
-                cols = [c for c in self.columns if c in self.synthetic.columns]
-                index = combination_counts(self.synthetic, cols, self.length)
-            self._syn_index = index
-        return self._syn_index
-
-    def _synthetic_counts(self, selections: Filter, col: str) -> dict[str, int] | None:
+    def _synthetic_counts(self, selections: Filter, col: str, mask: np.ndarray | None = None) -> dict[str, int] | None:
         if self.synthetic is None:
             return None
-        if len(selections) < self.length:
-            index = self.synthetic_index()
-            return {v: index.get(selections | {(col, v)}, 0) for v in self.values[col]}
-        rows = self._synthetic_rows(selections)
-        if rows is None or col not in rows.columns:
+        mask = self._synthetic_mask(selections) if mask is None else mask
+        coded = self._codes(col)
+        if coded is None or mask is None:
             return {}
-        return {str(k): int(v) for k, v in rows[col].value_counts(dropna=True).items()}
+        k = coded[0][mask]
+        counts = np.bincount(k[k >= 0], minlength=len(coded[2]))
+        return {coded[2][i]: int(n) for i, n in enumerate(counts.tolist()) if n}
 
-    def _synthetic_total(self, selections: Filter) -> int | None:
+    def _synthetic_total(self, selections: Filter, mask: np.ndarray | None = None) -> int | None:
         if self.synthetic is None:
             return None
-        if not selections:
-            return int(len(self.synthetic))
-        if len(selections) <= self.length:
-            return self.synthetic_index().get(selections, 0)
-        rows = self._synthetic_rows(selections)
-        return None if rows is None else int(len(rows))
+        mask = self._synthetic_mask(selections) if mask is None else mask
+        return None if mask is None else int(mask.sum())
 
     def _compute_slice(self, selections: Filter) -> dict[str, Any]:
         too_deep = len(selections) > self.max_filters
         attributes: dict[str, list[list[Any]]] = {}
+        mask = self._synthetic_mask(selections)
         for col in self.columns:
             if any(n == col for n, _ in selections):
                 continue
-            syn_counts = self._synthetic_counts(selections, col)
+            syn_counts = self._synthetic_counts(selections, col, mask)
             entries = []
             for value in self.values[col]:
                 prot = None if too_deep else self.counts.get(selections | {(col, value)})
@@ -303,7 +328,7 @@ class TableCube:
             "too_deep": too_deep,
             "total": {
                 "protected": self.protected(selections),
-                "synthetic": self._synthetic_total(selections),
+                "synthetic": self._synthetic_total(selections, mask),
             },
             "attributes": attributes,
         }
@@ -357,6 +382,7 @@ class TableCube:
             "countries": {"origin": origin, "destination": destination},
             "table": self.table,
             "version": self.release.version,
+            "hub": self.release.meta.get("hub"),
             "length": self.length,
             "max_filters": self.max_filters,
             "threshold": self.threshold,

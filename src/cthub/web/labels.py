@@ -27,9 +27,15 @@ class VariableInfo:
     labels: dict[str, str] = field(default_factory=dict)
     explore: bool = False
 
+    separator: str = ";"
+
     def label_of(self, code: str) -> str:
         if code in self.labels:
             return self.labels[code]
+        if self.type == "multi" and self.separator in code:
+            # a multi-valued cell ("FamilyIntimatePartner;FriendAcquaintance"): each value by its label, joined
+            # with one separator the labels themselves never contain
+            return " + ".join(self.label_of(part) for part in code.split(self.separator) if part)
         if self.type == "country":
             return country_name(code)
         if self.type == "boolean":
@@ -104,5 +110,6 @@ def table_variables(table: str, columns: list[str]) -> dict[str, VariableInfo]:
                 codes=list(var.codes),
                 labels=dict(var.labels),
                 explore=bool(getattr(var, "explore", False)),
+                separator=getattr(var, "separator", None) or ";",
             )
     return out

@@ -122,9 +122,18 @@ async def table_slice(request: Request, version: str, table: str, slug: str) -> 
     return Response(cube.slice_json(_filter(cube, unslug(slug))), media_type="application/json", headers=CACHE)
 
 
-@router.get("/releases/{version}/tables/{table}/flows.json", summary="Top origin -> destination corridors")
-def flows(request: Request, version: str, table: str, origin: str | None = None,
-          destination: str | None = None, top: int = Query(25, ge=1, le=500)) -> JSONResponse:
+@router.get("/releases/{version}/tables/{table}/flows.json", summary="Top origin -> destination corridors",
+            responses={400: {"description": "an attribute the table does not publish"},
+                       404: {"description": "no such release or table, or the table has no pair of country attributes"}})
+def flows(request: Request, version: str, table: str,
+          origin: str | None = Query(None, description="attribute of the corridor's origin (default: citizenship)"),
+          destination: str | None = Query(None, description="attribute of its destination (default: country of "
+                                                            "exploitation)"),
+          top: int = Query(25, ge=1, le=500)) -> JSONResponse:
+    """Corridors from the published two-way aggregates of two country attributes, largest first.
+
+    `origin_attribute` and `destination_attribute` name the two attributes; each flow's `origin` and `destination`
+    are their values (ISO 3166-1 alpha-2 codes) and `count` the published count of that pair."""
     cube = _cube(request, version, table)
     o, d = geo.country_columns(cube)
     origin, destination = origin or o, destination or d
@@ -133,7 +142,8 @@ def flows(request: Request, version: str, table: str, origin: str | None = None,
     for col in (origin, destination):
         if col not in cube.columns:
             raise HTTPException(400, f"table {table!r} has no published attribute {col!r}")
-    return JSONResponse({"origin": origin, "destination": destination, "threshold": cube.threshold,
+    return JSONResponse({"origin_attribute": origin, "destination_attribute": destination,
+                         "threshold": cube.threshold, "rule": cube.rule["text"],
                          "flows": cube.flows(origin, destination, top)}, headers=CACHE)
 
 

@@ -87,10 +87,35 @@
 
   // `missing` is what an absent count means under the release's declared rule (meta.rule.missing), e.g.
   // "fewer than 20 (suppressed)" with the EFFECTIVE threshold, or "not published (too rare for the noise)".
+  // A derived number says what it is. A row summed over several published cells (a year range, a region) carries
+  // `parts` (cells summed) and `missingParts` (suppressed cells, not in the sum): it reads "sum of 10 counts: 1,230",
+  // never a bare number or "at least" (rounded or noisy counts give no such bound), and a row whose every cell is
+  // suppressed says so instead of claiming the rule for the whole sum.
   CT.statusText = function (row, missing, tooDeep) {
-    if (row.protected !== null && row.protected !== undefined) return (row.partial ? 'at least ' : '') + CT.fmt(row.protected);
+    var parts = row.parts || 1, gone = row.missingParts || 0;
+    if (parts > 1) {
+      if (row.protected === null || row.protected === undefined || gone >= parts) {
+        return tooDeep ? 'too deep to publish' : 'all ' + parts + ' counts suppressed';
+      }
+      return 'sum of ' + (parts - gone) + ' counts: ' + CT.fmt(row.protected) +
+        (gone ? ' (' + gone + ' suppressed, not included)' : '');
+    }
+    if (row.protected !== null && row.protected !== undefined) return CT.fmt(row.protected);
     if (tooDeep) return 'too deep to publish';
     return missing || 'not published';
+  };
+
+  // One sentence for a total summed over several cells, e.g. "Matching records: sum of 10 published counts, 1,230."
+  CT.sumText = function (total, parts, gone, missing) {
+    if (parts <= 1) {
+      return total === null ? 'Matching records: ' + (missing || 'not published') + '.' : 'Matching records: ' + CT.fmt(total) + '.';
+    }
+    if (total === null || gone >= parts) {
+      return 'Matching records: not published — all ' + parts + ' counts this filter adds up are suppressed (' + (missing || 'not published') + ' each).';
+    }
+    return 'Matching records: the sum of ' + (parts - gone) + ' published counts is ' + CT.fmt(total) +
+      (gone ? '; ' + gone + ' more counts are suppressed (' + (missing || 'not published') + ' each) and not included' : '') +
+      '. Each count is protected on its own, so a sum can differ from a count published for the whole group.';
   };
 
   CT.missingText = function (meta) { return (meta.rule && meta.rule.missing) || 'not published'; };
@@ -109,6 +134,7 @@
     var card = CT.el('section', { class: 'chart-card', id: 'card-' + opts.id, 'aria-labelledby': 'h-' + opts.id });
     card.appendChild(CT.el('h2', { id: 'h-' + opts.id }, opts.title));
     if (opts.note) card.appendChild(CT.el('p', { class: 'note' }, opts.note));
+    if (opts.synthetic) card.appendChild(CT.legend(opts.ruleText));
     var chartEl = CT.el('div', { class: 'chart', role: 'img', 'aria-label': opts.title + ': bar chart; the data table below has the same numbers' });
     card.appendChild(chartEl);
     var rows = opts.rows.map(function (r) {
@@ -127,7 +153,7 @@
       axis.scale = { domain: domain };  // keep the code order even when some bars are suppressed
       var val = function (field, title) { return { field: field, type: 'quantitative', title: title }; };
       var tooltip = [{ field: 'label', title: opts.title }, { field: 'status', title: 'Protected count' }];
-      if (opts.synthetic) tooltip.push({ field: 'synthetic', title: 'Synthetic estimate', format: ',' });
+      if (opts.synthetic) tooltip.push({ field: 'synthetic', title: 'Synthetic estimate (artificial records)', format: ',' });
       var bar = { mark: { type: 'bar', cursor: opts.onSelect ? 'pointer' : 'default' },
         encoding: { color: { condition: { test: { field: 'selected', equal: true }, value: '#0b2942' }, value: CT.colors.protected },
                     tooltip: tooltip } };
@@ -171,7 +197,11 @@
       var tr = CT.el('tr');
       tr.appendChild(CT.el('th', { scope: 'row' }, r.label));
       tr.appendChild(CT.el('td', { class: 'num' }, r.status));
-      if (opts.synthetic) tr.appendChild(CT.el('td', { class: 'num' }, CT.fmt(r.synthetic)));
+      if (opts.synthetic) {
+        var est = CT.fmt(r.synthetic);
+        // beside a suppressed count, an estimate is marked as one, so the two never read as two counts of records
+        tr.appendChild(CT.el('td', { class: 'num' }, r.protected === null && est ? est + ' (estimate, see legend)' : est));
+      }
       if (opts.onSelect) {
         var td = CT.el('td', { class: 'num' });
         if (r.clickable) {
@@ -191,8 +221,31 @@
       if (opts.synthetic) row.push(r.synthetic);
       return row;
     })));
+    if (opts.source) card.appendChild(CT.el('p', { class: 'source' }, opts.source));
     parent.appendChild(card);
     return card;
+  };
+
+  // The one legend of a chart that shows both sources: what a bar is, what a tick is, and why they can disagree.
+  CT.legend = function (ruleText) {
+    var box = CT.el('p', { class: 'legend' });
+    var bar = CT.el('span', { class: 'key key-bar', 'aria-hidden': 'true' });
+    var tick = CT.el('span', { class: 'key key-tick', 'aria-hidden': 'true' });
+    box.appendChild(bar);
+    box.appendChild(document.createTextNode(' Bar: protected count, from the published aggregates' +
+      (ruleText ? ' (' + ruleText.replace(/\.$/, '') + ')' : '') + '. '));
+    box.appendChild(tick);
+    box.appendChild(document.createTextNode(' Tick: synthetic estimate, counted from the differentially private ' +
+      'synthetic records. Those records are artificial: an estimate is not a count of real cases, and it can be ' +
+      'shown where the protected count is suppressed.'));
+    return box;
+  };
+
+  // The source and notes line under every chart.
+  CT.sourceText = function (meta) {
+    return 'Source: ' + (meta.hub ? meta.hub + ', ' : '') + 'release ' + meta.version + ', table ' + meta.table + '. ' +
+      ((meta.rule && meta.rule.text) || '') + ' Identified cases reported by the contributing organizations, not ' +
+      'prevalence. Counts are protected one by one, so they need not add up exactly.';
   };
 
   CT.showError = function (el, err) {

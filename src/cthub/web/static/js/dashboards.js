@@ -86,32 +86,33 @@
     return out;
   }
 
-  // Sum slices over every concrete combination of the groups: {attr: {value: {protected, partial, synthetic}}, total}
+  // Sum slices over every concrete combination of the groups: {attr: {value: {protected, parts, missingParts}},
+  // total, totalParts, totalMissing}. A suppressed cell is left out of a sum and counted in missingParts, so a sum
+  // is labelled as what it is (cthub.statusText / sumText), never as a published count or a bound.
   function summed(gs) {
     var cs = combos(gs);
     if (cs.length > MAX_COMBOS) return Promise.resolve({ tooBroad: cs.length });
     return Promise.all(cs.map(function (c) { return CT.slice(c, meta.columns); })).then(function (slices) {
-      var acc = { attributes: {}, total: null, totalPartial: false, tooDeep: false };
+      var acc = { attributes: {}, total: null, totalParts: slices.length, totalMissing: 0, tooDeep: false };
       slices.forEach(function (s) {
-        if (!s) { acc.totalPartial = true; return; }
+        if (!s) { acc.totalMissing += 1; return; }
         if (s.too_deep) acc.tooDeep = true;
-        if (s.total.protected === null) acc.totalPartial = true; else acc.total = (acc.total || 0) + s.total.protected;
+        if (s.total.protected === null) acc.totalMissing += 1; else acc.total = (acc.total || 0) + s.total.protected;
         Object.keys(s.attributes).forEach(function (attr) {
           var m = acc.attributes[attr] = acc.attributes[attr] || {};
           s.attributes[attr].forEach(function (e) {
-            var x = m[e[0]] = m[e[0]] || { protected: null, partial: false, synthetic: 0, seen: 0 };
-            x.seen += 1;
-            if (e[1] === null) x.partial = true; else x.protected = (x.protected || 0) + e[1];
+            var x = m[e[0]] = m[e[0]] || { protected: null, published: 0, synthetic: 0 };
+            if (e[1] !== null) { x.protected = (x.protected || 0) + e[1]; x.published += 1; }
             x.synthetic += e[2] || 0;
           });
         });
       });
-      // a value missing from some slices was suppressed there
+      // every slice that does not publish a value's cell (absent or null) suppressed it there
       Object.keys(acc.attributes).forEach(function (attr) {
         Object.keys(acc.attributes[attr]).forEach(function (v) {
           var x = acc.attributes[attr][v];
-          if (x.seen < slices.length) x.partial = true;
-          if (x.protected === null) x.partial = false;
+          x.parts = slices.length;
+          x.missingParts = slices.length - x.published;
         });
       });
       return acc;
@@ -121,14 +122,15 @@
   function chartRows(chart, data, selectedValues) {
     if (chart.kind === 'flags') {
       return chart.columns.map(function (c) {
-        var x = (data.attributes[c] || {})['1'] || { protected: null, synthetic: 0 };
-        return { value: c, label: chart.labels[c], protected: x.protected, partial: x.partial, synthetic: x.synthetic };
+        var x = (data.attributes[c] || {})['1'] || { protected: null, synthetic: 0, parts: 1, missingParts: 1 };
+        return { value: c, label: chart.labels[c], protected: x.protected, parts: x.parts, missingParts: x.missingParts,
+                 synthetic: x.synthetic };
       });
     }
     var m = data.attributes[chart.attribute] || {};
     return meta.variables[chart.attribute].values.filter(function (v) { return m[v]; }).map(function (v) {
-      return { value: v, label: label(chart.attribute, v), protected: m[v].protected, partial: m[v].partial,
-               synthetic: m[v].synthetic, selected: selectedValues && selectedValues.indexOf(v) >= 0 };
+      return { value: v, label: label(chart.attribute, v), protected: m[v].protected, parts: m[v].parts,
+               missingParts: m[v].missingParts, synthetic: m[v].synthetic, selected: selectedValues && selectedValues.indexOf(v) >= 0 };
     });
   }
 
@@ -160,15 +162,15 @@
         return;
       }
       var total = all.total;
-      statusEl.textContent = gs.length
-        ? (total === null ? 'Too few matching records to publish a total.' : 'Matching records: ' + (all.totalPartial ? 'at least ' : '') + CT.fmt(total) + '.')
-        : CT.recordsText(meta);
+      statusEl.textContent = gs.length ? CT.sumText(total, all.totalParts, all.totalMissing, CT.missingText(meta))
+                                       : CT.recordsText(meta);
       res.slice(1).forEach(function (r) {
         if (r.data.tooBroad) return;
         CT.barChart(chartsEl, {
           id: r.chart.id, title: r.chart.title, rows: chartRows(r.chart, r.data, r.selected),
           missing: CT.missingText(meta), tooDeep: r.data.tooDeep, synthetic: false, temporal: !!r.chart.temporal,
           note: r.chart.kind === 'flags' ? 'Records where each item is recorded as yes; one record can have several.' : null,
+          source: CT.sourceText(meta),
           filename: meta.table + '_' + r.chart.id + '.csv'
         });
       });

@@ -13,7 +13,10 @@
     var q = new URLSearchParams(window.location.search);
     var attrs = (q.get('attrs') || '').split(',').filter(function (a) { return meta.columns.indexOf(a) >= 0; });
     if (!attrs.length) attrs = meta.columns.slice(0, 6);
-    var filter = CT.parseKey(q.get('f') || '').filter(function (s) { return meta.columns.indexOf(s[0]) >= 0; });
+    // only published attributes and values: a shared link with a value the release does not publish is dropped
+    var filter = CT.parseKey(q.get('f') || '').filter(function (s) {
+      return meta.columns.indexOf(s[0]) >= 0 && meta.variables[s[0]].values.indexOf(s[1]) >= 0;
+    });
     return { attrs: attrs, filter: filter.slice(0, meta.max_filters) };
   }
 
@@ -103,7 +106,8 @@
         });
         CT.barChart(chartsEl, {
           id: attr, title: v.label, rows: rows, missing: CT.missingText(meta), tooDeep: slice.too_deep,
-          synthetic: meta.has_synthetic, temporal: v.type === 'year',
+          synthetic: meta.has_synthetic, temporal: v.type === 'year', ruleText: meta.rule && meta.rule.text,
+          source: CT.sourceText(meta),
           filename: meta.table + '_' + attr + (slice.filter ? '_' + CT.slug(slice.filter) : '') + '.csv',
           clickable: function (r) { return depth < meta.max_filters && r.protected !== null; },
           onSelect: function (r) {

@@ -89,7 +89,7 @@
     var holder = document.getElementById('flows-table');
     if (!flows || !flows.flows.length) { el.textContent = 'No corridors are published in this release.'; return; }
     var rows = flows.flows.map(function (f) {
-      return { origin: countryLabel(flows.origin, f.origin), destination: countryLabel(flows.destination, f.destination),
+      return { origin: countryLabel(flows.origin_attribute, f.origin), destination: countryLabel(flows.destination_attribute, f.destination),
                count: f.count, origin_code: f.origin, destination_code: f.destination };
     });
     var spec = {
@@ -124,14 +124,30 @@
       rows.map(function (r) { return [r.origin_code, r.destination_code, r.count]; })));
   }
 
-  Promise.all([CT.fetchJSON(CT.api + 'meta.json'), CT.fetchJSON(geoUrl), CT.fetchJSON(CT.api + 'slices/_all.json'),
-               CT.fetchJSON(CT.api + 'flows.json')]).then(function (r) {
-    meta = r[0]; world = r[1]; all = r[2]; flows = r[3];
-    if (!meta.countries.destination) form.querySelector('input[value=destination]').disabled = true;
-    if (!meta.countries.origin) form.querySelector('input[value=origin]').disabled = true;
-    form.addEventListener('change', drawMap);
-    form.addEventListener('submit', function (e) { e.preventDefault(); });
-    drawMap();
-    drawFlows();
+  CT.fetchJSON(CT.api + 'meta.json').then(function (m) {
+    meta = m;
+    if (!meta.countries.origin && !meta.countries.destination) {
+      // a table that records regions, not countries (the victim-perpetrator table): say so instead of an empty map
+      form.hidden = true;
+      document.querySelectorAll('.map-card').forEach(function (c) { c.hidden = true; });
+      statusEl.textContent = 'This table has no country attribute, so it cannot be drawn on a map. ' +
+        'Its attributes are charted on the dashboards and in the explorer.';
+      mapEl.setAttribute('data-ready', 'none');
+      return null;
+    }
+    var pair = meta.countries.origin && meta.countries.destination;
+    return Promise.all([CT.fetchJSON(geoUrl), CT.fetchJSON(CT.api + 'slices/_all.json'),
+                        pair ? CT.fetchJSON(CT.api + 'flows.json') : Promise.resolve(null)]).then(function (r) {
+      world = r[0]; all = r[1]; flows = r[2];
+      if (!meta.countries.destination) form.querySelector('input[value=destination]').disabled = true;
+      if (!meta.countries.origin) {
+        form.querySelector('input[value=origin]').disabled = true;
+        form.querySelector('input[value=destination]').checked = true;
+      }
+      form.addEventListener('change', drawMap);
+      form.addEventListener('submit', function (e) { e.preventDefault(); });
+      drawMap();
+      drawFlows();
+    });
   }).catch(function (err) { CT.showError(statusEl, err); });
 })();
