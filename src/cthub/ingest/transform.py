@@ -33,6 +33,7 @@ from cthub.ingest.parsers import (
     parse_multi,
     parse_year,
 )
+from cthub.ingest.parsers import UNRECOGNIZED_FLAG
 
 MAX_VALUE_CHARS = 40
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -54,6 +55,11 @@ class Transformed:
     columns_used: dict[str, str] = field(default_factory=dict)  # variable -> source column
     columns_missing: dict[str, list[str]] = field(default_factory=dict)  # variable -> wanted source columns
     columns_ignored: list[str] = field(default_factory=list)  # file columns no rule reads (identifiers included)
+    # file columns nothing in the mapping names (not read, not an identifier, not the case ID): a typo shows here
+    columns_unmapped: list[str] = field(default_factory=list)
+    # source column -> [{"value": safe description, "count": rows}] of flag cells no `match:`/`no:` list knows
+    unrecognized: dict[str, list[dict[str, object]]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # e.g. an optional `from:` column missing, with the closest
 
 
 def safe_value(raw: object, rule: Rule, known: list[str] | None = None) -> str:
@@ -104,7 +110,7 @@ def _resolve(columns: list[str], wanted: list[str]) -> str | None:
     return None
 
 
-def _parser_for(rule: Rule, var: object, today: date):
+def _parser_for(rule: Rule, var: object, today: date, vocabulary: frozenset[str] | None = None):
     """The one-value parser of a rule, built from the rule and the standard variable's type and codes."""
     vtype = getattr(var, "type")
     codes = list(getattr(var, "codes"))
@@ -139,22 +145,38 @@ def _parser_for(rule: Rule, var: object, today: date):
     if transform == "flag":
         wanted = frozenset(fold(m) for m in rule.match)
         if rule.separator == "any":
-            return lambda v: _flag_any(v, wanted)
-        return partial(parse_flag, match=wanted, separator=separator)
+            return lambda v: _flag_any(v, wanted, vocabulary)
+        return partial(parse_flag, match=wanted, separator=separator, known=vocabulary)
     raise ValueError(f"no one-value parser for transform {transform}")
 
 
-def _flag_any(value: object, wanted: frozenset[str]) -> Parsed:
+def _flag_any(value: object, wanted: frozenset[str], vocabulary: frozenset[str] | None = None) -> Parsed:
     """A flag from codes separated by anything (HTCDS: ';' in the template, spaces in XLSForm exports)."""
-    return parse_flag(re.sub(r"[,;|\s]+", ";", str(value)) if not is_missing(value) else None, wanted, ";")
+    return parse_flag(re.sub(r"[,;|\s]+", ";", str(value)) if not is_missing(value) else None, wanted, ";",
+                      known=vocabulary)
+
+
+def flag_vocabularies(mapping: Mapping, columns: list[str]) -> dict[str, frozenset[str]]:
+    """Per source column, every token some flag of it declares (`match:` and `no:`): a token of another flag is a
+    known "no", anything else is unknown text, which leaves the cell missing rather than 0."""
+    vocab: dict[str, set[str]] = {}
+    for rule in mapping.variables.values():
+        if rule.transform != "flag":
+            continue
+        src = _resolve(columns, rule.source)
+        if src is not None:
+            vocab.setdefault(src, set()).update(fold(t) for t in [*rule.match, *rule.no])
+    return {c: frozenset(v) for c, v in vocab.items()}
 
 
 def transform(raw: pd.DataFrame, row_numbers: pd.Series, mapping: Mapping, std: object,
-              today: date | None = None, reference_date: date | None = None) -> Transformed:
+              today: date | None = None, reference_date: date | None = None, strict: bool = False) -> Transformed:
     """Map raw cells to the standard table `mapping.table`, validating every cell against the standard.
 
     `reference_date` is the date ages are computed at when a row has no reference date of its own (the hub's
-    `release.reference_date`); by default the import date (`today`)."""
+    `release.reference_date`); by default the import date (`today`). An optional `from:` column missing from the
+    file empties its variable with a note naming the closest unmapped column (a typo would otherwise silently
+    drop data); `strict` makes it an error."""
     today = today or date.today()
     fallback = reference_date or today
     table = std.table(mapping.table)  # type: ignore[attr-defined]
@@ -166,6 +188,8 @@ def transform(raw: pd.DataFrame, row_numbers: pd.Series, mapping: Mapping, std: 
     missing: dict[str, list[str]] = {}
     required_missing: list[str] = []
     age_cache: dict[tuple[str, str, tuple[str, ...]], tuple[pd.Series, pd.Series]] = {}
+    vocabularies = flag_vocabularies(mapping, columns)
+    unrecognized: dict[str, list[dict[str, object]]] = {}
 
     for var_name, rule in mapping.variables.items():
         var = table.variable(var_name)
@@ -183,7 +207,12 @@ def transform(raw: pd.DataFrame, row_numbers: pd.Series, mapping: Mapping, std: 
             values, reasons = _ages(raw, src, rule, columns, today, fallback, age_cache)
             codes = _map_small(values, rule.transform)
         else:
-            codes, reasons = by_unique(raw[src], _parser_for(rule, var, today))
+            codes, reasons = by_unique(raw[src], _parser_for(rule, var, today, vocabularies.get(src)))
+            if rule.transform == "flag" and src not in unrecognized:
+                unknown = raw.loc[(reasons == UNRECOGNIZED_FLAG).fillna(False).to_numpy(dtype=bool), src]
+                if len(unknown):
+                    unrecognized[src] = [{"value": safe_value(v, rule, list(rule.match) + list(rule.no)),
+                                          "count": int(n)} for v, n in unknown.astype("string").value_counts().items()]
         out[var_name] = codes
         bad = reasons.notna()
         if bad.any():
@@ -202,9 +231,9 @@ def transform(raw: pd.DataFrame, row_numbers: pd.Series, mapping: Mapping, std: 
                 "_pos": bad.to_numpy().nonzero()[0],
             }))
 
-    if required_missing:
-        from cthub.ingest.errors import MissingColumnsError
+    from cthub.ingest.errors import MissingColumnsError
 
+    if required_missing:
         hints = []
         for wanted in required_missing:
             first = wanted.split(" or ")[0].strip("'")
@@ -216,6 +245,25 @@ def transform(raw: pd.DataFrame, row_numbers: pd.Series, mapping: Mapping, std: 
         )
     if not used:
         raise_missing_all(mapping, columns)
+    named = {fold_header(c) for r in mapping.variables.values() for c in [*r.source, *r.reference]}
+    named |= {fold_header(c) for c in mapping.identifiers}
+    named |= {fold_header(c) for c in (mapping.case_id.source if mapping.case_id else [])}
+    unmapped = [c for c in columns if fold_header(c) not in named and not c.startswith("column ")]
+    notes: list[str] = []
+    typos: list[str] = []
+    for var_name, wanted in missing.items():
+        if mapping.variables[var_name].required:
+            continue
+        hint = closest(wanted[0], unmapped, cutoff=0.6)
+        if hint:
+            typos.append(f"{var_name}: {' / '.join(map(repr, wanted))} (closest in the file: {hint!r})")
+        notes.append(f"{var_name} is empty for every row: its column {' / '.join(map(repr, wanted))} is not in the "
+                     f"file" + (f"; did you mean {hint!r}? Fix the mapping's `from:`" if hint else ""))
+    if strict and missing:
+        raise MissingColumnsError(
+            "--strict: the file lacks mapped column(s): "
+            + "; ".join(typos or [f"{v}: {' / '.join(map(repr, w))}" for v, w in missing.items()])
+            + ". Fix the mapping's `from:` or the file's header.")
 
     frame = pd.DataFrame({c: out.get(c, pd.Series(pd.NA, index=index, dtype="string")) for c in table.columns
                           if c in out}, index=index)
@@ -281,6 +329,9 @@ def transform(raw: pd.DataFrame, row_numbers: pd.Series, mapping: Mapping, std: 
         columns_used=used,
         columns_missing=missing,
         columns_ignored=ignored,
+        columns_unmapped=unmapped,
+        unrecognized=unrecognized,
+        notes=notes,
     )
 
 
@@ -288,12 +339,15 @@ def raise_missing_all(mapping: Mapping, columns: list[str]) -> None:
     from cthub.ingest.errors import MissingColumnsError
 
     wanted = sorted({c for r in mapping.variables.values() for c in r.source})
-    sample = ", ".join(repr(c) for c in columns[:8]) + (" ..." if len(columns) > 8 else "")
+    # a file without a header row has a record where the header should be: quote only the cells that pass the
+    # report's safe-value rule against the names the mapping reads (near misses such as 'Call dat')
+    near = [c for c in columns[:200] if len(c) <= MAX_VALUE_CHARS and closest(c, wanted, cutoff=0.8)]
+    hint = f"; near misses: {', '.join(map(repr, near[:8]))}" if near else ""
     delim_hint = (" The file has a single column: is the delimiter right?" if len(columns) == 1 else "")
     raise MissingColumnsError(
         f"none of the columns mapping {mapping.name!r} reads were found (it reads {', '.join(map(repr, wanted[:8]))}"
-        f"{' ...' if len(wanted) > 8 else ''}; the file has {sample}).{delim_hint} Is this the right mapping for "
-        "this file?"
+        f"{' ...' if len(wanted) > 8 else ''}; the file has {len(columns)} columns{hint}).{delim_hint} Is this "
+        "the right mapping for this file, and does the file start with its header row?"
     )
 
 

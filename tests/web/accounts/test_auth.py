@@ -37,9 +37,10 @@ def test_session_cookie_flags_and_login_redirect(acc_app):
 
 
 def test_login_over_plain_http_from_afar_is_refused(acc_app):
-    with TestClient(acc_app, base_url="http://hub.example") as c:
-        r = _post_login(c, "ana", PASSWORDS["ana"])
-        assert r.status_code == 400 and "HTTPS" in r.text
+    with TestClient(acc_app, base_url="http://hub.example", client=("203.0.113.5", 4000)) as c:
+        assert "HTTPS" in c.get("/login").text
+        r = c.post("/login", data={"username": "ana", "password": PASSWORDS["ana"], "csrf_token": "x"})
+        assert r.status_code in (400, 403)
         assert "cthub_session" not in r.headers.get("set-cookie", "")
 
 

@@ -90,11 +90,13 @@ def do_upload(request: Request, user: User, file: UploadFile, mapping_choice: st
         try:
             res = ingest_file(_store(request), org.id, saved.path, mapping, display_name=display)
         except AlreadyImported as exc:
-            raise UploadRefused(f"this exact file is already imported as batch {exc.batch_id}; nothing changed", 409)
+            raise UploadRefused(f"this exact file is already imported as batch {exc.batch_id}; nothing changed", 409,
+                                kind="AlreadyImported")
         except IngestError as exc:
-            raise UploadRefused(str(exc).replace(saved.path.name, display))
+            raise UploadRefused(str(exc).replace(saved.path.name, display), kind=type(exc).__name__)
     except UploadRefused as exc:
-        _audit(request, user, "upload-refused", None, {"file": display, "bytes": size, "reason": str(exc)[:300]})
+        # the kind only: the append-only log outlives withdrawal, so no message text that could describe cells
+        _audit(request, user, "upload-refused", None, {"file": display, "bytes": size, "reason": exc.kind})
         raise
     finally:
         path.unlink(missing_ok=True)

@@ -57,12 +57,72 @@ def _store(request: Request) -> Any:
     return request.app.state.accounts.store()
 
 
+TEST_PEER = "testclient"  # Starlette's TestClient; a real server always reports an IP address
+
+
+def _networks(spec: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network | str]:
+    out: list[ipaddress.IPv4Network | ipaddress.IPv6Network | str] = []
+    for part in spec.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            out.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            out.append(part)  # a host name such as TestClient's peer; compared as text
+    return out
+
+
+def trusted_proxies() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network | str]:
+    """`CTHUB_TRUSTED_PROXIES` (addresses or CIDR ranges); with only `CTHUB_BEHIND_TLS_PROXY=1`, the loopback
+    addresses (a proxy on this machine). Forwarding headers are believed only from these peers."""
+    spec = os.environ.get("CTHUB_TRUSTED_PROXIES", "")
+    if not spec.strip() and os.environ.get("CTHUB_BEHIND_TLS_PROXY", "") not in ("", "0", "false"):
+        spec = "127.0.0.0/8,::1"
+    return _networks(spec)
+
+
+def _is_trusted(host: str, nets: list[ipaddress.IPv4Network | ipaddress.IPv6Network | str]) -> bool:
+    try:
+        ip = ipaddress.ip_address(host.strip().strip("[]"))
+    except ValueError:
+        return host.strip() in [n for n in nets if isinstance(n, str)]
+    return any(not isinstance(n, str) and ip.version == n.version and ip in n for n in nets)
+
+
+def _peer(request: Any) -> str:
+    return request.client.host if getattr(request, "client", None) else "unknown"
+
+
+def _from_proxy(request: Any) -> bool:
+    nets = trusted_proxies()
+    return bool(nets) and _is_trusted(_peer(request), nets)
+
+
+def client_address(request: Any) -> str:
+    """The client's address: the connection's peer, or, when that peer is a trusted proxy, the rightmost
+    `X-Forwarded-For` hop that is not itself a trusted proxy (the left part of that header is client-written)."""
+    peer = _peer(request)
+    nets = trusted_proxies()
+    if not nets or not _is_trusted(peer, nets):
+        return peer
+    hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _is_trusted(hop, nets):
+            return hop[:64]
+    return hops[0][:64] if hops else peer
+
+
 def is_loopback(request: Request) -> bool:
-    host = (request.url.hostname or "").strip("[]")
-    if host in ("localhost", "testserver"):
+    """A connection from this machine, decided on the connection's address (never the Host header) and not
+    relayed by a proxy (whose clients are remote)."""
+    peer = _peer(request)
+    if _from_proxy(request):
+        return False
+    if peer == TEST_PEER:
         return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return ipaddress.ip_address(peer.strip("[]")).is_loopback
     except ValueError:
         return False
 
@@ -70,8 +130,7 @@ def is_loopback(request: Request) -> bool:
 def is_https(request: Request) -> bool:
     if request.url.scheme == "https":
         return True
-    behind_proxy = os.environ.get("CTHUB_BEHIND_TLS_PROXY", "") not in ("", "0", "false")
-    return behind_proxy and request.headers.get("x-forwarded-proto", "") == "https"
+    return _from_proxy(request) and request.headers.get("x-forwarded-proto", "").strip().lower() == "https"
 
 
 def cookie_args(request: Request) -> dict[str, Any]:

@@ -35,9 +35,10 @@ BINARY_SIGNATURES = {
 class UploadRefused(Exception):
     """The upload breaks a limit or is not a CSV/XLSX file; the message is safe to show the contributor."""
 
-    def __init__(self, message: str, status_code: int = 400) -> None:
+    def __init__(self, message: str, status_code: int = 400, kind: str = "upload-check") -> None:
         super().__init__(message)
         self.status_code = status_code
+        self.kind = kind  # what the audit log keeps: the message itself may describe the file's contents
 
 
 @dataclass
