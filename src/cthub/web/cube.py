@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from cthub.release.reader import Release, ReleaseNotFound
-from cthub.web.labels import VariableInfo, table_variables
+from cthub.web.labels import MULTI_JOINER, VariableInfo, table_variables
 
 Selection = tuple[str, str]
 Filter = frozenset[Selection]
@@ -264,6 +264,9 @@ class TableCube:
         if hit is None:
             k, uniques = pd.factorize(df[column], use_na_sentinel=True)
             names = [str(u) for u in uniques]
+            if column in self.variables and self.variables[column].type == "multi":
+                # the aggregates write a multi-valued set "A;B" as "A|B" (";" separates attributes in a selection)
+                names = [n.replace(self.variables[column].separator, MULTI_JOINER) for n in names]
             hit = (k.astype(np.int64), {u: i for i, u in enumerate(names)}, names)
             self._syn_codes[column] = hit
         return hit

@@ -15,6 +15,9 @@ from typing import Any
 import pycountry
 
 
+MULTI_JOINER = "|"  # cthub.aggregates.selections.MULTI_JOINER (not imported: the web does not load the stage)
+
+
 @dataclass
 class VariableInfo:
     """What the pages need to know about one column."""
@@ -32,10 +35,11 @@ class VariableInfo:
     def label_of(self, code: str) -> str:
         if code in self.labels:
             return self.labels[code]
-        if self.type == "multi" and self.separator in code:
-            # a multi-valued cell ("FamilyIntimatePartner;FriendAcquaintance"): each value by its label, joined
-            # with one separator the labels themselves never contain
-            return " + ".join(self.label_of(part) for part in code.split(self.separator) if part)
+        if self.type == "multi" and (self.separator in code or MULTI_JOINER in code):
+            # a multi-valued cell: "A;B" in microdata, "A|B" in an aggregate's selection (";" separates attributes
+            # there). Each value by its label, joined by one separator the labels themselves never contain.
+            parts = code.replace(MULTI_JOINER, self.separator).split(self.separator)
+            return " + ".join(self.label_of(part) for part in parts if part)
         if self.type == "country":
             return country_name(code)
         if self.type == "boolean":
