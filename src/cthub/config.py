@@ -183,6 +183,18 @@ def hub_home(home: str | os.PathLike[str] | None = None) -> Path:
     return Path(home or os.environ.get("CTHUB_HOME") or DEFAULT_HOME).resolve()
 
 
+def require_hub(home: str | os.PathLike[str] | None = None) -> Path:
+    """The hub folder, refusing to invent one: only `cthub init` creates a hub, so a typo in --home (or a missing
+    CTHUB_HOME) never leaves a second, bare hub in ./cthub-data."""
+    from cthub.store import STORE_FILE
+
+    folder = hub_home(home)
+    if not (folder / CONFIG_FILE).exists() and not (folder / STORE_FILE).exists():
+        raise ConfigError(f"no hub at {folder}; create one with `cthub init --home {folder}`, or give the hub with "
+                          "--home or CTHUB_HOME")
+    return folder
+
+
 def load_config(home: str | os.PathLike[str] | None = None, path: str | os.PathLike[str] | None = None) -> HubConfig:
     """Read and validate the hub's `cthub.yaml`; a hub without one gets the defaults."""
     file = Path(path) if path else hub_home(home) / CONFIG_FILE

@@ -15,7 +15,16 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
-from cthub.config import CONFIG_FILE, ConfigError, Contributor, HubConfig, hub_home, load_config, save_config
+from cthub.config import (
+    CONFIG_FILE,
+    ConfigError,
+    Contributor,
+    HubConfig,
+    hub_home,
+    load_config,
+    require_hub,
+    save_config,
+)
 
 console = Console()
 err_console = Console(stderr=True)
@@ -46,14 +55,7 @@ def _friendly_errors() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
-def _require_hub(home: Path | None) -> Path:
-    """The hub folder, refusing to invent one: a typo in --home must not create an empty hub somewhere."""
-    from cthub.store import STORE_FILE
-
-    folder = hub_home(home)
-    if not (folder / CONFIG_FILE).exists() and not (folder / STORE_FILE).exists():
-        raise ConfigError(f"no hub at {folder}; create one with `cthub init --home {folder}` or set CTHUB_HOME")
-    return folder
+_require_hub = require_hub  # only `init` creates a hub
 
 
 def init(
@@ -94,10 +96,12 @@ def init(
 def status(
     home: Path = typer.Option(None, "--home", help="Hub folder (default: $CTHUB_HOME, else ./cthub-data)."),
     limit: int = typer.Option(20, "--limit", help="How many recent batches to list."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (whole ids, no table) for scripts."),
 ) -> None:
     """Show contributors, batches, record counts and quarantine size.
 
     Example: cthub status --home ./my-hub
+    Example: cthub status --json | jq -r '.batches[0].batch_id'
     """
     from cthub.store import Store
 
@@ -107,6 +111,9 @@ def status(
         store = Store.open(folder)
         batches = store.batches()
         counts = store.record_counts_by_contributor()
+        if as_json:
+            _status_json(folder, config, store, batches, counts, limit)
+            return
         c = RichTable(title=f"Hub {config.name} ({folder})")
         for col in ("Contributor", "Name", "Mapping", "Active batches", "Cases", "Records"):
             c.add_column(col)
@@ -148,6 +155,33 @@ def status(
         console.print(t)
 
 
+def _status_json(folder: Path, config: HubConfig, store: object, batches: list, counts: object, limit: int) -> None:
+    """`status --json`: the same facts as the tables, as one JSON object on stdout."""
+    import json
+
+    def _mine(cid: str, col: str) -> int:
+        mine = counts[counts["contributor"] == cid] if len(counts) else counts  # type: ignore[index,arg-type]
+        return int(mine[col].sum()) if len(mine) else 0
+
+    known = [c.id for c in config.contributors]
+    ids = known + sorted({b.contributor for b in batches} - set(known))
+    body = {
+        "hub": config.name,
+        "home": str(folder),
+        "contributors": [{"id": cid, "mapping": next((c.mapping for c in config.contributors if c.id == cid), None),
+                          "active_batches": sum(1 for b in batches if b.contributor == cid and b.status == "active"),
+                          "cases": _mine(cid, "cases"), "records": _mine(cid, "records")} for cid in ids],
+        "batches": [{"batch_id": b.batch_id, "contributor": b.contributor, "file": b.file_name,
+                     "imported_at": b.imported_at.isoformat(timespec="seconds"), "accepted": b.accepted,
+                     "warned": b.warned, "rejected": b.rejected, "status": b.status, "export": b.export,
+                     "cases": b.cases or {}} for b in batches[:limit]],
+        "records": dict(sorted(store.record_counts().items())),  # type: ignore[attr-defined]
+        "quarantine": store.quarantine_size(),  # type: ignore[attr-defined]
+        "superseded": store.superseded_count(),  # type: ignore[attr-defined]
+    }
+    typer.echo(json.dumps(body, indent=2, default=str))
+
+
 def ingest(
     files: list[Path] = typer.Argument(..., help="CSV or XLSX files to import.", exists=False),
     contributor: str = typer.Option(..., "--contributor", "-c", help="Contributor id (see cthub status)."),
@@ -160,6 +194,10 @@ def ingest(
                               "ones (default: the mapping's `export:`, else incremental)."),
     remove_missing: bool = typer.Option(False, "--remove-missing", help="With --full: supersede the stored cases "
                                         "the file lacks (they leave the current records)."),
+    strict: bool = typer.Option(False, "--strict", help="Refuse a file that lacks any column the mapping reads "
+                                "(by default a missing optional column only empties its variable, with a note)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON list of the files' summaries (whole batch "
+                                 "ids, no table) for scripts."),
     home: Path = typer.Option(None, "--home", help="Hub folder (default: $CTHUB_HOME, else ./cthub-data)."),
 ) -> None:
     """Import contributor files: map them to the standard, validate, store case by case, and write a validation
@@ -177,12 +215,14 @@ def ingest(
         err_console.print("[red]error:[/] --replace takes one file")
         raise typer.Exit(2)
     failures = 0
+    summaries: list[dict[str, object]] = []
     with _friendly_errors():
         store = Store.open(_require_hub(home))
     for file in files:
         try:
             with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                          console=console, transient=True) as bar:
+                          console=err_console if as_json else console, transient=True,
+                          disable=as_json) as bar:
                 task = bar.add_task(f"{file.name}: starting", total=len(STEPS))
 
                 rows_seen = [0]
@@ -196,13 +236,25 @@ def ingest(
                 result = ingest_file(store, contributor, file, mapping, replace=replace, dry_run=check,
                                      progress=step, export=None if full is None else ("full" if full else
                                                                                       "incremental"),
-                                     remove_missing=remove_missing)
-            print_report(result.summary(), result.problems, console)
+                                     remove_missing=remove_missing, strict=strict)
+            if as_json:
+                summaries.append(result.summary())
+            else:
+                print_report(result.summary(), result.problems, console)
         except AlreadyImported as exc:
-            console.print(f"[yellow]{exc}[/]")
+            if as_json:
+                summaries.append({"file": file.name, "already_imported": exc.batch_id})
+            else:
+                console.print(f"[yellow]{exc}[/]")
         except (IngestError, StoreError, ConfigError) as exc:
             err_console.print(f"[red]error:[/] {file.name}: {exc}")
+            if as_json:
+                summaries.append({"file": file.name, "error": str(exc)})
             failures += 1
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(summaries, indent=2, default=str))
     if failures:
         raise typer.Exit(1)
 
@@ -325,7 +377,7 @@ def contributor_add(
     Example: cthub contributor add shelter-a --name "Shelter A" --mapping mappings/shelter-a.yaml
     """
     with _friendly_errors():
-        folder = hub_home(home)
+        folder = require_hub(home)
         add_contributor(folder, contributor_id, name, mapping)
         console.print(f"added contributor {contributor_id} ({mapping}) to {folder / CONFIG_FILE}")
 
@@ -339,7 +391,7 @@ def contributor_list(
     Example: cthub contributor list
     """
     with _friendly_errors():
-        config = load_config(hub_home(home))
+        config = load_config(require_hub(home))
         t = RichTable()
         for col in ("Id", "Name", "Mapping"):
             t.add_column(col)

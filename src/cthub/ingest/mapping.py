@@ -16,7 +16,7 @@ a cell into a code. `builtin:NAME` resolves to `cthub/ingest/mappings/NAME.yaml`
       ageBroad: {from: Age, transform: age_band}
       majorityStatus: {from: Age, transform: majority}
       yearOfRegistration: {from: Call date}            # type year: from a date or a year
-      isForcedLabour: {from: Exploitation, transform: flag, match: [forced labour, labour]}
+      isForcedLabour: {from: Exploitation, transform: flag, match: [forced labour, labour], no: [none]}
       Datasource: {constant: Hotline}
 """
 
@@ -45,12 +45,23 @@ class Rule(BaseModel):
     transform: Transform | None = None  # None: from the standard variable's type
     values: dict[str, str] = Field(default_factory=dict)  # raw value -> code; "" means missing
     match: list[str] = Field(default_factory=list)  # flag: tokens meaning "yes"
+    # flag: tokens meaning "no" besides the other flags' `match` tokens of the same column; any other token makes
+    # the cell missing (and is reported), since unknown text is not evidence of "no"
+    no: list[str] = Field(default_factory=list)
     separator: str | None = None  # multi/flag: None = , ; | or newline; "any" also splits on spaces
     input: Literal["age", "dob"] = "age"  # age_band/majority: an age in years or a date of birth
     reference: list[str] = Field(default_factory=list)  # dob: columns holding the reference date (else import date)
     dayfirst: bool = True  # 03/05/2019 is 3 May
     constant: str | None = None
     required: bool = False  # the file must have one of the `from` columns
+
+    @model_validator(mode="before")
+    @classmethod
+    def _yaml_no(cls, v: object) -> object:
+        # YAML 1.1 reads a bare `no:` key as false; the flag's `no:` list is meant
+        if isinstance(v, dict) and False in v:
+            v = {("no" if k is False else k): val for k, val in v.items()}
+        return v
 
     @field_validator("source", "reference", mode="before")
     @classmethod

@@ -319,11 +319,19 @@ def split_multi(value: object, separator: str | None) -> list[str]:
     return [t.strip() for t in re.split(pattern, text) if t.strip()]
 
 
-def parse_flag(value: object, match: Iterable[str], separator: str | None = None) -> Parsed:
-    """'1' when any token of a multi-select cell is one of `match` (folded), '0' when the cell has other tokens.
-    (A frozenset `match` is taken as already folded.)
+UNRECOGNIZED_FLAG = ("text that is in neither `match:` nor `no:` of this column's flags; add it to one of the lists "
+                     "(the cell is left missing, not 0)")
 
-    `match` is checked before the missing markers, so a flag for "relationship unknown" can match "Unknown"."""
+
+def parse_flag(value: object, match: Iterable[str], separator: str | None = None,
+               known: Iterable[str] | None = None) -> Parsed:
+    """'1' when any token of a multi-select cell is one of `match` (folded), '0' when the cell has other tokens.
+    (A frozenset `match` or `known` is taken as already folded.)
+
+    With `known` (the column's vocabulary: every flag's `match` tokens of that column and the declared `no:`
+    tokens), '0' needs every token to be known: text nobody declared ('Criminal exploitation', '??') is not
+    evidence of "no", so the cell is missing with a reason. `match` is checked before the missing markers, so a
+    flag for "relationship unknown" can match "Unknown"."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return MISSING
     text = str(value)
@@ -336,6 +344,11 @@ def parse_flag(value: object, match: Iterable[str], separator: str | None = None
         return Parsed("1")
     if all(is_missing(t) for t in tokens):
         return MISSING
+    if known is not None:
+        vocabulary = known if isinstance(known, frozenset) else frozenset(fold(k) for k in known)
+        unknown = [t for t in tokens if fold(t) not in vocabulary and fold(t) not in wanted and not is_missing(t)]
+        if unknown:
+            return Parsed(None, UNRECOGNIZED_FLAG)
     return Parsed("0")
 
 
@@ -400,6 +413,11 @@ def _country_tables() -> tuple[dict[str, str], list[tuple[re.Pattern[str], str]]
     return exact, regexes, names
 
 
+COUNTRY_HINT_CUTOFF = 0.8
+COUNTRY_SYNONYM_HOWTO = ("; if it is your file's own spelling, add it under this variable's `values:` in the mapping "
+                         "(`SPELLING: ISO2 code`, e.g. `Kosova: XK`)")
+
+
 def parse_country(value: object, allowed: Iterable[str] | None = None) -> Parsed:
     """ISO 3166-1 alpha-2 from an ISO2/ISO3/numeric code or a name in any common spelling ('Viet Nam', 'UK')."""
     if is_missing(value):
@@ -417,9 +435,10 @@ def parse_country(value: object, allowed: Iterable[str] | None = None) -> Parsed
         return Parsed(code)
     if code is not None:
         return Parsed(None, f"country code {code} is not in the standard's country list")
-    hint = closest(text, names, cutoff=0.7)
+    # only close matches: at 0.7 'Narnia' suggested Armenia, which a tired reader might accept
+    hint = closest(text, names, cutoff=COUNTRY_HINT_CUTOFF)
     suffix = f"; did you mean {hint} ({names[hint]})?" if hint else "; use a country name or an ISO 3166 code"
-    return Parsed(None, "unknown country" + suffix)
+    return Parsed(None, "unknown country" + suffix + COUNTRY_SYNONYM_HOWTO)
 
 
 # -- columns ---------------------------------------------------------------------------------------------------

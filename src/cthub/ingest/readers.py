@@ -34,6 +34,8 @@ class RawTable:
     encoding: str | None = None
     delimiter: str | None = None
     notes: list[str] = field(default_factory=list)  # things the report should mention (never cell values)
+    sheets: list[str] = field(default_factory=list)  # XLSX: the sheets read, in order (see `split_row`)
+    sheet_rows: list[int] = field(default_factory=list)  # XLSX: records read from each of them
 
 
 def detect_kind(path: Path, head: bytes) -> str:
@@ -51,8 +53,11 @@ def detect_kind(path: Path, head: bytes) -> str:
 
 
 def read_table(path: str | Path, sheet: str | int | None = None, header_row: int = 1,
-               progress: Callable[[int], None] | None = None) -> RawTable:
-    """Read a CSV or XLSX file into raw cells. Raises FileFormatError/EmptyFileError with a message saying why."""
+               progress: Callable[[int], None] | None = None, wanted: set[str] | None = None) -> RawTable:
+    """Read a CSV or XLSX file into raw cells. Raises FileFormatError/EmptyFileError with a message saying why.
+
+    `wanted` (folded column names the mapping reads) lets a workbook without `sheet:` be read whole: every sheet
+    whose header has one of them."""
     path = Path(path)
     if not path.is_file():
         raise FileFormatError(f"{path}: no such file")
@@ -62,7 +67,7 @@ def read_table(path: str | Path, sheet: str | int | None = None, header_row: int
     with path.open("rb") as fh:
         head = fh.read(8)
     if detect_kind(path, head) == "xlsx":
-        return _read_xlsx(path, sheet, header_row, progress)
+        return _read_xlsx(path, sheet, header_row, progress, wanted)
     return _read_csv(path, header_row, progress)
 
 
@@ -171,7 +176,7 @@ def _read_csv(path: Path, header_row: int, progress: Callable[[int], None] | Non
         raise EmptyFileError(f"{path.name} has no content (only blank space); export the data again")
     delimiter = sniff_delimiter(text)
     lines_before = header_row - 1
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)  # '\r'-only line ends too
     try:
         for _ in range(lines_before):
             next(reader)
@@ -262,8 +267,172 @@ def check_zip(path: Path) -> None:
                               "the file was not opened")
 
 
+SHEET_ROW_BASE = 10_000_000  # rows of the k-th sheet read are numbered k * SHEET_ROW_BASE + sheet row (unique)
+
+
+def split_row(number: int, sheets: list[str]) -> tuple[str | None, int]:
+    """The sheet and sheet row of a record number of a several-sheet RawTable (sheet None for one-sheet files)."""
+    if len(sheets) <= 1:
+        return (sheets[0] if sheets else None), int(number)
+    return sheets[int(number) // SHEET_ROW_BASE], int(number) % SHEET_ROW_BASE
+
+
 def _read_xlsx(path: Path, sheet: str | int | None, header_row: int,
-               progress: Callable[[int], None] | None) -> RawTable:
+               progress: Callable[[int], None] | None, wanted: set[str] | None = None) -> RawTable:
+    """One sheet when `sheet` is given; else every sheet whose header has a column the mapping reads (`wanted`,
+    folded names), so a workbook with a sheet per year loses none, and a 'Read me' sheet is named and skipped."""
+    import openpyxl
+
+    from cthub.ingest.mapping import fold_header
+
+    check_zip(path)
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for broken workbooks
+        raise FileFormatError(f"{path.name} could not be opened as a workbook ({type(exc).__name__}); re-save it "
+                              "as .xlsx or export CSV") from exc
+    try:
+        if sheet is None:
+            chosen = list(wb.worksheets)
+        elif isinstance(sheet, int):
+            if sheet >= len(wb.worksheets):
+                raise FileFormatError(f"{path.name} has {len(wb.worksheets)} sheet(s); sheet {sheet} does not exist")
+            chosen = [wb.worksheets[sheet]]
+        else:
+            if sheet not in wb.sheetnames:
+                raise FileFormatError(f"{path.name} has no sheet {sheet!r}; sheets: {', '.join(wb.sheetnames)}")
+            chosen = [wb[sheet]]
+        if len(chosen) == 1 or wanted is None:
+            table = _read_sheet(path, chosen[0], header_row, progress)
+            if len(chosen) > 1:
+                table.notes.append(f"read sheet {chosen[0].title!r}, the first of {len(chosen)}; to read another "
+                                   "set `sheet: NAME` in the mapping")
+            table.sheets = [chosen[0].title]
+            table.sheet_rows = [len(table.frame)]
+            return table
+        parts: list[RawTable] = []
+        skipped: list[str] = []
+        for ws in chosen:
+            header = next(ws.iter_rows(min_row=header_row, max_row=header_row, values_only=True), ())
+            if not any(c is not None and fold_header(c) in wanted for c in header):
+                skipped.append(ws.title)
+                continue
+            try:
+                parts.append(_read_sheet(path, ws, header_row, progress))
+            except EmptyFileError:
+                skipped.append(ws.title)
+                continue
+            parts[-1].sheets = [ws.title]
+        if not parts:  # no sheet has a mapped column: the first sheet, whose columns the error will describe
+            table = _read_sheet(path, chosen[0], header_row, progress)
+            table.sheets, table.sheet_rows = [chosen[0].title], [len(table.frame)]
+            table.notes.append(f"no sheet has a column the mapping reads; read the first, {chosen[0].title!r} "
+                               "(to choose one, set `sheet: NAME` in the mapping)")
+            return table
+    finally:
+        wb.close()
+    notes: list[str] = []
+    for name in skipped:
+        notes.append(f"sheet {name!r} was not read: its header row has none of the mapping's columns (to read one "
+                     "sheet only, set `sheet: NAME` in the mapping)")
+    if len(chosen) > 1:
+        notes.append("read sheet(s) " + ", ".join(f"{p.sheets[0]!r} ({len(p.frame):,} rows)" for p in parts))
+    for k, p in enumerate(parts):
+        notes += [f"sheet {p.sheets[0]!r}: {n}" for n in p.notes] if len(parts) > 1 else p.notes
+    frame = pd.concat([p.frame for p in parts], ignore_index=True).astype(object) if len(parts) > 1 else parts[0].frame
+    rows = pd.concat([p.row_numbers + k * SHEET_ROW_BASE for k, p in enumerate(parts)], ignore_index=True)
+    return RawTable(frame, rows.astype("int64"), "xlsx", None, None, notes,
+                    sheets=[p.sheets[0] for p in parts], sheet_rows=[len(p.frame) for p in parts])
+
+
+def _read_sheet(path: Path, ws: object, header_row: int, progress: Callable[[int], None] | None) -> RawTable:
+    """One worksheet's header and records (blank rows skipped), numbered by sheet row."""
+    rows_iter = ws.iter_rows(values_only=True)  # type: ignore[attr-defined]
+    header: tuple[object, ...] | None = None
+    for i, row in enumerate(rows_iter, start=1):
+        if i == header_row:
+            header = row
+            break
+    if header is None or all(c is None or str(c).strip() == "" for c in header):
+        raise EmptyFileError(f"{path.name}: sheet {ws.title!r} has no header in row {header_row}")  # type: ignore[attr-defined]
+    width = max((i + 1 for i, c in enumerate(header) if c is not None and str(c).strip()), default=0)
+    columns, notes = unique_headers(list(header[:width]))
+    # a column without a header (the HTCDS template numbers its rows in column A) does not make a row non-blank
+    named = [i for i, c in enumerate(header[:width]) if c is not None and str(c).strip()]
+    records: list[tuple[object, ...]] = []
+    numbers: list[int] = []
+    blank = 0
+    n = header_row
+    for n, row in enumerate(rows_iter, start=header_row + 1):
+        cells = tuple(row[:width]) + (None,) * max(0, width - len(row))
+        if all(cells[i] is None or (isinstance(cells[i], str) and not cells[i].strip()) for i in named):
+            blank += 1
+            continue
+        records.append(cells)
+        numbers.append(n)
+        if progress and len(records) % 5_000 == 0:
+            progress(5_000)
+    if not records:
+        raise EmptyFileError(f"{path.name}: sheet {ws.title!r} has a header but no data rows")  # type: ignore[attr-defined]
+    if progress:
+        progress(len(records) % 5_000)
+    # trailing empty rows are how spreadsheets end; only blank rows between records are worth a note
+    inner_blank = blank - (n - numbers[-1])
+    if inner_blank > 0:
+        notes.append(f"{inner_blank} blank row(s) were skipped")
+    frame = pd.DataFrame.from_records(records, columns=columns).astype(object)
+    return RawTable(frame, pd.Series(numbers, dtype="int64"), "xlsx", None, None, notes)
+
+
+# -- limits ------------------------------------------------------------------------------------------------------
+class TooLarge(FileFormatError):
+    """A file past a row or column limit, found while reading it (the message says what to do)."""
+
+    def __init__(self, message: str, what: str, count: int, limit: int) -> None:
+        super().__init__(message)
+        self.what, self.count, self.limit = what, count, limit
+
+
+def table_shape(path: str | Path, sheet: str | int | None = None, header_row: int = 1,
+                max_rows: int | None = None, max_columns: int | None = None) -> tuple[int, int]:
+    """Columns and data rows as the importer reads them (its decoding and delimiter; each XLSX sheet row by row,
+    whatever `<dimension>` claims), raising TooLarge as soon as a limit is passed rather than after reading all.
+
+    A count from raw bytes disagrees with the importer: '\\r'-only line ends are one line to a byte count, U+2028
+    in a header ends a line to `str.splitlines`, and a sheet without `<dimension>` reports no rows at all."""
+    path = Path(path)
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if detect_kind(path, head) == "xlsx":
+        return _xlsx_shape(path, sheet, header_row, max_rows, max_columns)
+    text, _encoding, _notes = decode_bytes(path.read_bytes())
+    delimiter = sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    columns, rows = 0, 0
+    for n, record in enumerate(reader, start=1):
+        if n < header_row:
+            continue
+        if n == header_row:
+            columns = len(record)
+            _check_limit("columns", columns, max_columns)
+            continue
+        if any(c.strip() for c in record):
+            rows += 1
+            _check_limit("rows", rows, max_rows)
+    return columns, rows
+
+
+def _check_limit(what: str, count: int, limit: int | None) -> None:
+    if limit is None or count <= limit:
+        return
+    todo = "remove the columns the mapping does not use" if what == "columns" else "split it into several files"
+    more = "" if what == "columns" else "more than "
+    raise TooLarge(f"the file has {more}{count - (what != 'columns'):,} {what}; the hub accepts at most {limit:,}"
+                   f"{' per upload' if what == 'rows' else ''}. {todo[0].upper() + todo[1:]}", what, count, limit)
+
+
+def _xlsx_shape(path: Path, sheet: str | int | None, header_row: int, max_rows: int | None,
+                max_columns: int | None) -> tuple[int, int]:
     import openpyxl
 
     check_zip(path)
@@ -274,48 +443,25 @@ def _read_xlsx(path: Path, sheet: str | int | None, header_row: int,
                               "as .xlsx or export CSV") from exc
     try:
         if sheet is None:
-            ws = wb.worksheets[0]
+            sheets = list(wb.worksheets)
         elif isinstance(sheet, int):
-            if sheet >= len(wb.worksheets):
-                raise FileFormatError(f"{path.name} has {len(wb.worksheets)} sheet(s); sheet {sheet} does not exist")
-            ws = wb.worksheets[sheet]
+            sheets = wb.worksheets[sheet:sheet + 1]
         else:
-            if sheet not in wb.sheetnames:
-                raise FileFormatError(f"{path.name} has no sheet {sheet!r}; sheets: {', '.join(wb.sheetnames)}")
-            ws = wb[sheet]
-        rows_iter = ws.iter_rows(values_only=True)
-        header: tuple[object, ...] | None = None
-        for i, row in enumerate(rows_iter, start=1):
-            if i == header_row:
-                header = row
-                break
-        if header is None or all(c is None or str(c).strip() == "" for c in header):
-            raise EmptyFileError(f"{path.name}: sheet {ws.title!r} has no header in row {header_row}")
-        width = max((i + 1 for i, c in enumerate(header) if c is not None and str(c).strip()), default=0)
-        columns, notes = unique_headers(list(header[:width]))
-        # a column without a header (the HTCDS template numbers its rows in column A) does not make a row non-blank
-        named = [i for i, c in enumerate(header[:width]) if c is not None and str(c).strip()]
-        records: list[tuple[object, ...]] = []
-        numbers: list[int] = []
-        blank = 0
-        for n, row in enumerate(rows_iter, start=header_row + 1):
-            cells = tuple(row[:width]) + (None,) * max(0, width - len(row))
-            if all(cells[i] is None or (isinstance(cells[i], str) and not cells[i].strip()) for i in named):
-                blank += 1
-                continue
-            records.append(cells)
-            numbers.append(n)
-            if progress and len(records) % 5_000 == 0:
-                progress(5_000)
+            sheets = [wb[sheet]] if sheet in wb.sheetnames else []
+        columns, rows = 0, 0
+        for ws in sheets:  # every sheet counts: without `sheet:` the importer may read them all
+            width = 0
+            for n, row in enumerate(ws.iter_rows(values_only=True), start=1):
+                if n < header_row:
+                    continue
+                if n == header_row:
+                    width = max((i + 1 for i, c in enumerate(row) if c is not None and str(c).strip()), default=0)
+                    columns = max(columns, width)
+                    _check_limit("columns", columns, max_columns)
+                    continue
+                if any(c is not None and str(c).strip() for c in row[:width]):
+                    rows += 1
+                    _check_limit("rows", rows, max_rows)
     finally:
         wb.close()
-    if not records:
-        raise EmptyFileError(f"{path.name}: sheet {ws.title!r} has a header but no data rows")
-    if progress:
-        progress(len(records) % 5_000)
-    # trailing empty rows are how spreadsheets end; only blank rows between records are worth a note
-    inner_blank = blank - (n - numbers[-1]) if records else 0
-    if inner_blank > 0:
-        notes.append(f"{inner_blank} blank row(s) were skipped")
-    frame = pd.DataFrame.from_records(records, columns=columns).astype(object)
-    return RawTable(frame, pd.Series(numbers, dtype="int64"), "xlsx", None, None, notes)
+    return columns, rows

@@ -46,6 +46,9 @@ class BatchResult:
     columns_used: dict[str, str] = field(default_factory=dict)
     columns_missing: dict[str, list[str]] = field(default_factory=dict)
     columns_ignored: list[str] = field(default_factory=list)
+    columns_unmapped: list[str] = field(default_factory=list)  # named by nothing in the mapping (typos show here)
+    unrecognized: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # flag text no list declares
+    sheets: list[dict[str, Any]] = field(default_factory=list)  # XLSX: [{"sheet": name, "rows": n}] read
     replaced: str | None = None
     dry_run: bool = False
     export: str = "incremental"
@@ -76,6 +79,9 @@ class BatchResult:
             "columns_used": self.columns_used,
             "columns_missing": self.columns_missing,
             "columns_ignored": self.columns_ignored,
+            "columns_unmapped": self.columns_unmapped,
+            "unrecognized": self.unrecognized,
+            "sheets": self.sheets,
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
         }
 
@@ -116,6 +122,24 @@ def _reference_date(home: Path) -> date | None:
         raise IngestError(f"release.reference_date {text!r} in cthub.yaml is not an ISO date (YYYY-MM-DD)") from exc
 
 
+def _name_sheets(result: Any, sheets: list[str]) -> None:
+    """Problems and quarantined rows of a several-sheet workbook get their sheet and sheet row back."""
+    from cthub.ingest.readers import split_row
+
+    probs = result.problems
+    if len(probs):
+        where = [split_row(int(r), sheets) for r in probs["row"]]
+        probs.insert(0, "sheet", [w[0] for w in where])
+        probs["row"] = [w[1] for w in where]
+    else:
+        probs.insert(0, "sheet", pd.Series(dtype="object"))
+    q = result.quarantine
+    if len(q):
+        where = [split_row(int(r), sheets) for r in q["row_number"]]
+        q["row_number"] = [w[1] for w in where]
+        q["reasons"] = [f"sheet {w[0]!r}: {r}" for w, r in zip(where, q["reasons"], strict=True)]
+
+
 def ingest_file(
     store: Store,
     contributor: str,
@@ -129,6 +153,7 @@ def ingest_file(
     display_name: str | None = None,
     export: str | None = None,
     remove_missing: bool = False,
+    strict: bool = False,
 ) -> BatchResult:
     """Import one contributor file into the store and write its validation report under `reports/<batch>/`.
 
@@ -141,7 +166,11 @@ def ingest_file(
     a stored case that comes again is updated when it changed and left alone when not. `export` ("incremental" or
     "full"; default: the mapping's `export:`) says whether the file lists every case of the contributor: in full
     mode the stored cases missing from it are counted per batch in the report, and superseded only with
-    `remove_missing`. The counts are in the result's `cases`.
+    `remove_missing`. The counts are in the result's `cases`. `strict` refuses a file that lacks any column the
+    mapping reads (by default an optional one only empties its variable, with a note naming the closest column).
+
+    A workbook is read whole unless the mapping names a `sheet:`: every sheet whose header has a mapped column,
+    each problem naming its sheet and sheet row.
     """
     step = progress or (lambda _s, **_k: None)
     path = Path(path)
@@ -172,8 +201,11 @@ def ingest_file(
             existing.batch_id,
         )
     step("reading")
+    from cthub.ingest.mapping import fold_header
+
+    wanted = {fold_header(c) for r in mapping_obj.variables.values() for c in r.source}
     raw = read_table(path, sheet=mapping_obj.sheet, header_row=mapping_obj.header_row,
-                     progress=lambda n: step("reading", rows=n))
+                     progress=lambda n: step("reading", rows=n), wanted=wanted)
     frame, rows = raw.frame, raw.row_numbers
     notes = list(raw.notes)
     if mapping_obj.label_row and len(frame):
@@ -185,7 +217,14 @@ def ingest_file(
     if frame.empty:
         raise EmptyFileError(f"{display_name or path.name} has a header but no data rows")
     step("mapping")
-    result = transform(frame, rows, mapping_obj, std, today=today, reference_date=_reference_date(home))
+    result = transform(frame, rows, mapping_obj, std, today=today, reference_date=_reference_date(home),
+                       strict=strict)
+    notes += result.notes
+    for column, found in result.unrecognized.items():
+        notes.append(f"column {column!r}: {sum(int(f['count']) for f in found):,} cell(s) in {len(found):,} distinct "
+                     "value(s) match no flag's `match:` or `no:` list and were left missing (see `unrecognized`)")
+    if len(raw.sheets) > 1:
+        _name_sheets(result, raw.sheets)
     cases = file_cases(frame, mapping_obj, contributor, store, dry_run=dry_run)
     if export == "full" and cases.column is None:
         raise IngestError(f"a full export is compared with the stored cases by case ID, but "
@@ -213,6 +252,9 @@ def ingest_file(
         columns_used=result.columns_used,
         columns_missing=result.columns_missing,
         columns_ignored=result.columns_ignored,
+        columns_unmapped=result.columns_unmapped,
+        unrecognized=result.unrecognized,
+        sheets=[{"sheet": n, "rows": r} for n, r in zip(raw.sheets, raw.sheet_rows, strict=True)],
         replaced=replace,
         dry_run=dry_run,
         export=export,

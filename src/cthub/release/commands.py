@@ -168,15 +168,18 @@ def releases_command(
     from cthub.release.reader import list_releases
 
     rows = [r.summary() for r in list_releases(home, include_discarded=all_)]
-    if as_json:
-        console.print_json(json.dumps(rows))
+    if as_json:  # plain JSON on stdout (never wrapped at the terminal's width), for scripts
+        typer.echo(json.dumps(rows, indent=2, default=str))
         return
     if not rows:
         console.print("no releases yet: run `cthub release` (or `cthub demo`)")
         return
     t = RichTable(title="Releases (newest first)")
     for col in ("Version", "Status", "Created", "Epsilon", "k", "Records"):
-        t.add_column(col)
+        if col == "Version":  # `publish`/`diff` need the whole version: never cut or wrapped
+            t.add_column(col, no_wrap=True, min_width=max(len(str(r["version"])) for r in rows))
+        else:
+            t.add_column(col, overflow="fold")
     colors = {"published": "green", "failed": "red", "draft": "yellow", "discarded": "dim"}
     for r in rows:
         eps = "–" if r["epsilon"] is None else f"{r['epsilon']:.3g}"
