@@ -19,7 +19,9 @@ every column, missing drawn from the part of a parent count its children do not 
   thresholds crowd rare values out). v's weight is the `weight_selection_percentile` of these over the subsets
   (pac-synth's parameter name; default 50 here, the median, because it is taken over probabilities);
 - a record with fewer earlier values than L-1 uses shorter subsets, down to the 1-way counts; a column with no
-  released value stays missing.
+  released value stays missing;
+- the standard's structural rules (`cthub.synth.rules`) are structural zeros: a value (or missing) that would make
+  the record break a rule, given the values it already has, gets weight zero, so no record breaks one.
 
 A seed makes sampling reproducible; the noise (OpenDP) cannot be seeded.
 """
@@ -35,6 +37,7 @@ import pandas as pd
 from cthub.aggregates.dp import DpParameters, dp_marginals
 from cthub.aggregates.encoding import AggregatesError, StreamingEncoder, prepare_multi
 from cthub.synth.base import Model, SynthError
+from cthub.synth.rules import Structure, rules_json
 
 __all__ = ["AggregateSeededModel", "AggregateSeededSynthesizer"]
 
@@ -59,6 +62,7 @@ class AggregateSeededSynthesizer:
         max_conditions: int = 16,
         multi_value: dict[str, str] | None = None,
         columns: list[str] | None = None,
+        rules: list[Any] | None = None,
     ) -> None:
         self.params = DpParameters(
             reporting_length=reporting_length,
@@ -80,6 +84,7 @@ class AggregateSeededSynthesizer:
         self.max_conditions = int(max_conditions)
         self.multi_value = dict(multi_value or {})
         self.columns = list(columns) if columns else None
+        self.rules = list(rules) if rules is not None else None
 
     def _prepare(
         self, df: pd.DataFrame, domain: dict[str, list[str]] | None
@@ -107,6 +112,7 @@ class AggregateSeededSynthesizer:
         columns without a public domain are selected privately. `delta=None` needs `max_records` (1/(N ln N))."""
         if len(df) == 0:
             raise SynthError("the input table has no rows; there is nothing to learn from")
+        rules = self.rules if self.rules is not None else getattr(domain, "rules", None)
         frame, dom, multi = self._prepare(df, domain)
         if self.params.reporting_length > frame.shape[1]:
             raise SynthError(
@@ -128,6 +134,8 @@ class AggregateSeededSynthesizer:
             "max_conditions": self.max_conditions,
             "multi_value": multi,
         }
+        rules = rules_json(rules, list(enc.columns))
+        privacy["rules"] = [r["name"] for r in rules]
         return AggregateSeededModel(
             columns=list(enc.columns),
             values=result.values,
@@ -137,6 +145,7 @@ class AggregateSeededSynthesizer:
             weight_selection_percentile=self.weight_selection_percentile,
             max_conditions=self.max_conditions,
             privacy=privacy,
+            rules=rules,
         )
 
 
@@ -155,8 +164,10 @@ class AggregateSeededModel(Model):
         weight_selection_percentile: float,
         max_conditions: int,
         privacy: dict[str, Any],
+        rules: list[dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(columns, privacy)
+        self.rules = list(rules or [])
         self.values = [list(v) for v in values]
         self.counts = {tuple(int(i) for i in t): np.asarray(a, dtype=np.int64) for t, a in counts.items()}
         self.records = int(records)
@@ -249,6 +260,7 @@ class AggregateSeededModel(Model):
             raise SynthError(f"n must be a whole number >= 0, got {n!r}")
         rng = np.random.default_rng(seed)
         n_cols = len(self.columns)
+        struct = Structure(self.rules, self.columns, [[None, *v] for v in self.values])
         L = self.reporting_length
         plans: list[list[tuple[list[Tuple], list[np.ndarray]]]] = []
         missing = [self._missing_rates(c) for c in range(n_cols)]
@@ -277,6 +289,12 @@ class AggregateSeededModel(Model):
                 else:
                     p_miss = np.full(rows, overall)
                 present = rng.random(rows) >= p_miss
+                allowed = None
+                if struct:
+                    mask = struct.mask(c, block, set(range(c)))
+                    if mask is not None:
+                        allowed = mask[1][mask[0]]  # rows x (missing, values...): what keeps every rule
+                        present = np.where(allowed[:, 0], present, True) & allowed[:, 1:].any(axis=1)
                 # 2. a value for the others, from the longest subsets that give some value a weight
                 weights = np.zeros((rows, len(self.values[c]) + 1))
                 todo = present.copy()
@@ -288,6 +306,13 @@ class AggregateSeededModel(Model):
                     ok = w.sum(axis=1) > 0
                     weights[idx[ok]] = w[ok]
                     todo[idx[ok]] = False
+                if allowed is not None:
+                    weights = weights * allowed
+                    weights[:, 0] = 0.0
+                    # No released weight on any allowed value: draw the allowed values evenly, never a forbidden one.
+                    stuck = present & (weights.sum(axis=1) <= 0)
+                    weights[stuck] = allowed[stuck] * 1.0
+                    weights[stuck, 0] = 0.0
                 totals = weights.sum(axis=1)
                 u = rng.random(rows) * totals
                 choice = np.minimum((np.cumsum(weights, axis=1) <= u[:, None]).sum(axis=1), weights.shape[1] - 1)
@@ -312,6 +337,7 @@ class AggregateSeededModel(Model):
             "weight_selection_percentile": self.weight_selection_percentile,
             "max_conditions": self.max_conditions,
             "n_values": [len(v) for v in self.values],
+            "rules": self.rules,
         }
         arrays: dict[str, np.ndarray] = {f"t{i}": self.counts[t] for i, t in enumerate(keys)}
         for j, vals in enumerate(self.values):
@@ -331,5 +357,6 @@ class AggregateSeededModel(Model):
             weight_selection_percentile=meta["weight_selection_percentile"],
             max_conditions=meta["max_conditions"],
             privacy={},
+            rules=meta.get("rules"),
         )
 

@@ -183,8 +183,13 @@ def get_synthesizer(method: str = "mst", **params: Any) -> Synthesizer:
 _LISTED_TYPES = {"categorical", "boolean", "country", "year", "multi"}
 
 
-def domain_from_standard(table: Any, columns: list[str] | None = None) -> "Domain":
+def domain_from_standard(table: Any, columns: list[str] | None = None, max_year: int | None = None) -> "Domain":
     """Public value lists for `columns` of a `cthub.standard.Table` (all its columns if None), as a `Domain`.
+
+    `max_year` (the release's reference date's year, public) cuts every `year` variable's list there, so no
+    synthetic or published year lies after the reference date (records with a later year are treated as missing,
+    with the usual out-of-domain warning). `domain.rules` carries the table's structural rules over `columns`:
+    every synthesizer gives the cells they forbid zero mass.
 
     Booleans are always ["0", "1"]. A column whose variable lists no values (e.g. open-ended years) is left out, so
     the synthesizer selects its values privately instead of reading them off the data. For a `multi` variable the
@@ -195,8 +200,11 @@ def domain_from_standard(table: Any, columns: list[str] | None = None) -> "Domai
     from cthub.privacy.domain import Domain
     from cthub.synth.encoding import subset_domain
 
+    from cthub.synth.rules import rules_json
+
     names = list(table.columns) if columns is None else list(columns)
     domain = Domain()
+    domain.rules = rules_json(getattr(table, "rules", None) or [], names)  # type: ignore[attr-defined]
     for name in names:
         try:
             var = table.variable(name)
@@ -211,6 +219,8 @@ def domain_from_standard(table: Any, columns: list[str] | None = None) -> "Domai
             domain.multi[name] = sep
             if codes:
                 domain[name] = subset_domain(codes, sep)
+        elif var.type == "year" and codes and max_year is not None:
+            domain[name] = [c for c in dict.fromkeys(codes) if not c.isdigit() or int(c) <= int(max_year)]
         elif var.type in _LISTED_TYPES and codes:
             domain[name] = list(dict.fromkeys(codes))
     return domain

@@ -57,6 +57,7 @@ from cthub.privacy import (
 )
 from cthub.synth.base import Model, SynthError
 from cthub.synth.encoding import Encoder, build_encoder
+from cthub.synth.rules import Structure, rules_json
 
 __all__ = ["DEFAULT_SPLIT", "MSTModel", "MSTSynthesizer"]
 
@@ -102,6 +103,7 @@ class MSTSynthesizer:
         merge_below: float = 3.0,
         zero_below: float = 0.5,
         progress: Progress | None = None,
+        rules: list[Any] | None = None,
     ) -> None:
         self.columns = list(columns) if columns else None
         self.multi_value = dict(multi_value or {})
@@ -121,6 +123,7 @@ class MSTSynthesizer:
         self.merge_below = float(merge_below)
         self.zero_below = float(zero_below)
         self.progress = progress or _noop
+        self.rules = list(rules) if rules is not None else None
 
     def parameters(self) -> dict[str, Any]:
         return {
@@ -164,6 +167,9 @@ class MSTSynthesizer:
         if len(columns) == 0:
             raise SynthError("no columns to synthesize")
         multi = {c: sep for c, sep in multi_columns(domain, self.multi_value).items() if c in columns}
+        # Structural rules (public): the caller's, else the standard's that `domain_from_standard` attached.
+        rules = rules_json(self.rules if self.rules is not None else getattr(domain, "rules", None), columns)
+        rule_cols = {columns.index(c) for r in rules for c, _, _ in r["clauses"]}
         domain = dict(domain or {})
         needs_selection = any(c not in domain for c in columns)
 
@@ -191,11 +197,14 @@ class MSTSynthesizer:
         sizes = encoder.sizes
         one_way = _noisy_tables([np.bincount(x[:, j], minlength=sizes[j]) for j in range(d)], sigma1)
         for j in range(d):
+            if j in rule_cols:  # a merged group could hold an allowed and a forbidden value: keep rule columns whole
+                continue
             mapping = encoder.merge_rare(j, one_way[j][:-1], self.merge_below * sigma1)
             if mapping.max() < len(mapping) - 1:
                 x[:, j] = mapping[x[:, j]]
                 one_way[j] = np.bincount(mapping, weights=one_way[j], minlength=mapping.max() + 1)
         sizes = encoder.sizes
+        struct = _structure(encoder, rules)
         n_hat = max(float(np.median([h.sum() for h in one_way])), 1.0)
         self.progress("1-way marginals", 0.2)
 
@@ -228,7 +237,8 @@ class MSTSynthesizer:
                 parents[c] = []
             else:
                 p = parent[c]
-                t = _rake(_denoise(two_way[(p, c)], sigma2, self.zero_below), [marg[p], marg[c]], [(0,), (1,)])
+                t = _rake(_denoise(two_way[(p, c)], sigma2, self.zero_below), [marg[p], marg[c]], [(0,), (1,)],
+                          forbid=struct.forbidden(sizes, [p, c]))
                 cpts[c] = _conditional(t, marg[c])
                 parents[c] = [p]
 
@@ -247,12 +257,14 @@ class MSTSynthesizer:
             # follow the final model.
             ref_rng = np.random.default_rng(0)
             n_ref = int(min(max(4 * n_hat, 2_000), 200_000))
-            ref = _sample_codes(order, parents, cpts, sizes, n_ref, ref_rng)
+            ref = _sample_codes(order, parents, cpts, sizes, n_ref, ref_rng, struct)
             done = 0
-            for c in order:
+            for position, c in enumerate(order):
+                drawn = set(order[:position])
                 if c in by_child:
                     p1, cands = by_child[c]
-                    pc = _rake(_denoise(two_way[(p1, c)], sigma2, self.zero_below), [marg[p1], marg[c]], [(0,), (1,)])
+                    pc = _rake(_denoise(two_way[(p1, c)], sigma2, self.zero_below), [marg[p1], marg[c]], [(0,), (1,)],
+                               forbid=struct.forbidden(sizes, [p1, c]))
                     # Score: how far c is from depending on p1 alone once q is known, |T(p1,q,c) - T(p1,q) P(c|p1)|,
                     # in true counts (sensitivity 2: one record moves one cell of each table by 1), less what
                     # chance and the measurement noise alone would give a table this wide.
@@ -269,14 +281,16 @@ class MSTSynthesizer:
                     noisy = discrete_gaussian(_table(x, [*fam, c], sizes), sigma3).astype(float)
                     pq = _table(ref, fam, sizes) * (n_hat / n_ref)
                     m = len(fam)
-                    t = _rake(_denoise(noisy, sigma3, self.zero_below), [pq, pc], [tuple(range(m)), (0, m)])
+                    t = _rake(_denoise(noisy, sigma3, self.zero_below), [pq, pc], [tuple(range(m)), (0, m)],
+                              forbid=struct.forbidden(sizes, [*fam, c]))
                     cpts[c] = _conditional_family(t, cpts[c])
                     parents[c] = fam
                     triple_report.append([*fam, c])
                     done += 1
                     self.progress("3-way cliques", 0.5 + 0.45 * done / len(plans))
                 if parents[c]:
-                    ref[:, c] = _draw(cpts[c], [ref[:, p] for p in parents[c]], ref_rng)
+                    mask = struct.mask(c, ref, drawn) if struct else None
+                    ref[:, c] = _draw(cpts[c], [ref[:, p] for p in parents[c]], ref_rng, mask=mask)
                     # Calibrate: conditionals from thresholded, raked tables can drift from the pooled 1-way
                     # estimate; scale the child's categories until the model's marginal (on the reference sample)
                     # meets it. Post-processing of noisy estimates only.
@@ -288,7 +302,7 @@ class MSTSynthesizer:
                             break
                         cond = cpts[c] * ratio
                         cpts[c] = cond / cond.sum(axis=-1, keepdims=True)
-                        ref[:, c] = _draw(cpts[c], [ref[:, p] for p in parents[c]], ref_rng)
+                        ref[:, c] = _draw(cpts[c], [ref[:, p] for p in parents[c]], ref_rng, mask=mask)
         if budget.remaining > 0:  # only when no pair of columns fits max_cells: nothing to spend it on, say so
             budget.spend("unused (no table fits max_cells)", budget.remaining)
 
@@ -313,11 +327,12 @@ class MSTSynthesizer:
             "tree": [[int(p), int(c)] for p, c in tree_edges],
             "triples": triple_report,
             "merged_values": {c.name: len(c.merged) for c in encoder.codecs if c.merged},
+            "rules": [r["name"] for r in rules],
             "parameters": {**self.parameters(), "multi_value": multi},
             "note": "sampling any number of rows from this model is post-processing and costs no more privacy",
         }
         self.progress("done", 1.0)
-        return MSTModel(encoder, order, parents, cpts, n_hat, privacy)
+        return MSTModel(encoder, order, parents, cpts, n_hat, privacy, rules)
 
     def _triple_plans(
         self, order: list[int], parent: list[int], sizes: list[int]
@@ -539,13 +554,22 @@ def _pool_one_way(
     return out
 
 
-def _rake(table: np.ndarray, margins: list[np.ndarray], axes: list[tuple[int, ...]], iters: int = 30) -> np.ndarray:
+def _rake(
+    table: np.ndarray,
+    margins: list[np.ndarray],
+    axes: list[tuple[int, ...]],
+    iters: int = 30,
+    forbid: np.ndarray | None = None,
+) -> np.ndarray:
     """Iterative proportional fitting of a non-negative table to the given margins (on the given axes).
 
     Slices that are all zero but whose margin asks for mass are first filled with the product of the margins, so
-    the result agrees with them wherever it can.
+    the result agrees with them wherever it can. `forbid` marks structural zeros (cells the standard's rules
+    forbid): they start at zero, get no fill, and IPF keeps them at zero.
     """
     t = np.clip(np.asarray(table, dtype=float), 0, None)
+    if forbid is not None:
+        t = np.where(forbid, 0.0, t)
     total = float(np.asarray(margins[0]).sum())
     # Fill empty slices of the first margin with an independence guess built from all margins.
     guess = np.ones_like(t)
@@ -553,6 +577,8 @@ def _rake(table: np.ndarray, margins: list[np.ndarray], axes: list[tuple[int, ..
         shape = [t.shape[a] if a in ax else 1 for a in range(t.ndim)]
         mm = np.asarray(m, dtype=float).reshape(shape)
         guess = guess * (mm / max(mm.sum(), 1e-12))
+    if forbid is not None:
+        guess = np.where(forbid, 0.0, guess)
     guess *= total / max(guess.sum(), 1e-12)
     for m, ax in zip(margins, axes):
         other = tuple(a for a in range(t.ndim) if a not in ax)
@@ -597,7 +623,13 @@ def _conditional_family(t: np.ndarray, cond2: np.ndarray) -> np.ndarray:
     return cond / cond.sum(axis=-1, keepdims=True)
 
 
-def _draw(cpt: np.ndarray, parent_codes: list[np.ndarray], rng: np.random.Generator, n: int | None = None) -> np.ndarray:
+def _draw(
+    cpt: np.ndarray,
+    parent_codes: list[np.ndarray],
+    rng: np.random.Generator,
+    n: int | None = None,
+    mask: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
     """Draw a column given its parents' codes by *systematic* sampling within each parent combination.
 
     Rows sharing a parent combination are put in random order and the r-th of m gets the category whose cumulative
@@ -605,6 +637,10 @@ def _draw(cpt: np.ndarray, parent_codes: list[np.ndarray], rng: np.random.Genera
     times: the counts follow the model without the multinomial noise of independent draws (which would otherwise
     dominate the error of the released marginals), and the rows are still random. Vectorized with one
     `searchsorted` over the cumulative tables, each row offset by its combination's index.
+
+    `mask` = (pattern id per row, allowed categories per pattern) from the structural rules (`Structure.mask`):
+    each row draws from its conditional restricted to the allowed categories (a structural zero given the values
+    the row already has), so no row can break a rule; the pattern is part of the combination rows are ranked in.
     """
     k = cpt.shape[-1]
     table = cpt.reshape(-1, k)
@@ -618,6 +654,16 @@ def _draw(cpt: np.ndarray, parent_codes: list[np.ndarray], rng: np.random.Genera
         n = len(combo)
     if n == 0:
         return np.zeros(0, dtype=np.int32)
+    if mask is not None:
+        ids, allowed = mask
+        m = allowed.shape[0]
+        restricted = table[:, None, :] * allowed[None, :, :]
+        mass = restricted.sum(axis=-1, keepdims=True)
+        uniform = allowed / np.maximum(allowed.sum(axis=-1, keepdims=True), 1)
+        # No model mass on any allowed category: draw the allowed ones evenly (never a forbidden one).
+        fallback = np.where(allowed.any(axis=-1)[None, :, None], uniform[None, :, :], table[:, None, :])
+        table = np.where(mass > 0, restricted / np.where(mass > 0, mass, 1), fallback).reshape(-1, k)
+        combo = combo * m + ids
     counts = np.bincount(combo, minlength=len(table))
     starts = np.cumsum(counts) - counts
     perm = rng.permutation(n)
@@ -640,11 +686,19 @@ def _sample_codes(
     sizes: list[int],
     n: int,
     rng: np.random.Generator,
+    struct: Structure | None = None,
 ) -> np.ndarray:
     out = np.zeros((n, len(sizes)), dtype=np.int32)
-    for c in order:
-        out[:, c] = _draw(cpts[c], [out[:, p] for p in parents[c]], rng, n)
+    for position, c in enumerate(order):
+        mask = struct.mask(c, out, set(order[:position])) if struct else None
+        out[:, c] = _draw(cpts[c], [out[:, p] for p in parents[c]], rng, n, mask=mask)
     return out
+
+
+def _structure(encoder: Encoder, rules: list[dict[str, Any]]) -> Structure:
+    """The rules over the encoder's codes (a merged group holds no single value, so it holds no clause)."""
+    values = [[g[0] if len(g) == 1 else "\x00merged" for g in codec.groups] + [None] for codec in encoder.codecs]
+    return Structure(rules, encoder.columns, values)
 
 
 class MSTModel(Model):
@@ -660,8 +714,11 @@ class MSTModel(Model):
         cpts: dict[int, np.ndarray],
         n_hat: float,
         privacy: dict[str, Any],
+        rules: list[dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(encoder.columns, privacy)
+        self.rules = list(rules or [])
+        self.structure = _structure(encoder, self.rules)
         self.encoder = encoder
         self.order = list(order)
         self.parents = {int(k): [int(p) for p in v] for k, v in parents.items()}
@@ -679,7 +736,7 @@ class MSTModel(Model):
         if n < 0:
             raise SynthError(f"cannot sample {n} rows")
         rng = np.random.default_rng(seed)
-        codes = _sample_codes(self.order, self.parents, self.cpts, self.encoder.sizes, n, rng)
+        codes = _sample_codes(self.order, self.parents, self.cpts, self.encoder.sizes, n, rng, self.structure)
         return self.encoder.decode(codes, rng)
 
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -688,6 +745,7 @@ class MSTModel(Model):
             "order": self.order,
             "parents": {str(k): v for k, v in self.parents.items()},
             "n_hat": self.n_hat,
+            "rules": self.rules,
         }
         return meta, {f"cpt_{k}": v for k, v in self.cpts.items()}
 
@@ -695,4 +753,6 @@ class MSTModel(Model):
     def _from_state(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> "MSTModel":
         cpts = {int(k.removeprefix("cpt_")): v for k, v in arrays.items() if k.startswith("cpt_")}
         parents = {int(k): v for k, v in meta["parents"].items()}
-        return cls(Encoder.from_json(meta["encoder"]), meta["order"], parents, cpts, meta["n_hat"], {})
+        return cls(
+            Encoder.from_json(meta["encoder"]), meta["order"], parents, cpts, meta["n_hat"], {}, meta.get("rules")
+        )
