@@ -6,7 +6,6 @@ do; none quotes the file's contents.
 from __future__ import annotations
 
 import csv
-import io
 import os
 import uuid
 import zipfile
@@ -96,33 +95,25 @@ def sniff_kind(head: bytes) -> str:
     return "csv"
 
 
-def _csv_shape(path: Path) -> tuple[int, int]:
-    from cthub.ingest.readers import sniff_delimiter
+def _counted(path: Path, limits: UploadLimits) -> tuple[int, int]:
+    """Columns and rows as the importer reads them (`cthub.ingest.readers.table_shape`), stopping at the first row
+    or column past a limit: a byte count of line ends misses '\r'-only files, `splitlines` cuts a header at U+2028,
+    and a sheet's `<dimension>` may be absent (0 rows) or lie."""
+    from cthub.ingest.errors import IngestError
+    from cthub.ingest.readers import TooLarge, table_shape
 
-    with path.open("rb") as fh:
-        head = fh.read(CHUNK)
-    for enc in ("utf-8-sig", "utf-16", "cp1252", "latin-1"):
-        try:
-            text = head.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    lines = text.splitlines()
-    first = lines[0] if lines else ""
-    delimiter = sniff_delimiter(text[:65536])
-    columns = len(next(csv.reader(io.StringIO(first), delimiter=delimiter), []))
-    rows = 0
-    last = b""
-    with path.open("rb") as fh:
-        while chunk := fh.read(CHUNK):
-            rows += chunk.count(b"\n")
-            last = chunk[-1:]
-    if last and last != b"\n":
-        rows += 1
-    return columns, max(rows - 1, 0)
+    try:
+        return table_shape(path, max_rows=limits.max_rows, max_columns=limits.max_columns)
+    except TooLarge as exc:
+        raise UploadRefused(str(exc)) from None
+    except IngestError as exc:
+        raise UploadRefused(str(exc).replace(path.name, "the file")) from None
+    except csv.Error:
+        raise UploadRefused("the file could not be read as CSV (a quote left open, or a cell too long?); export "
+                            "it again as CSV UTF-8") from None
 
 
-def _xlsx_shape(path: Path, size: int) -> tuple[int, int]:
+def _xlsx_shape(path: Path, size: int, limits: UploadLimits) -> tuple[int, int]:
     from cthub.ingest.readers import check_zip
 
     try:
@@ -142,21 +133,7 @@ def _xlsx_shape(path: Path, size: int) -> tuple[int, int]:
         check_zip(path)
     except IngestError as exc:
         raise UploadRefused(str(exc).replace(path.name, "the file")) from None
-    import openpyxl
-
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - openpyxl raises many types for broken workbooks
-        raise UploadRefused("the workbook could not be opened; re-save it as .xlsx in Excel or LibreOffice") from None
-    try:
-        worst_cols, worst_rows = 0, 0
-        for ws in wb.worksheets:
-            header = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), ())
-            worst_cols = max(worst_cols, len(header), ws.max_column or 0)
-            worst_rows = max(worst_rows, (ws.max_row or 1) - 1)
-    finally:
-        wb.close()
-    return worst_cols, worst_rows
+    return _counted(path, limits)
 
 
 def inspect(path: Path, size: int, limits: UploadLimits) -> SavedUpload:
@@ -164,13 +141,12 @@ def inspect(path: Path, size: int, limits: UploadLimits) -> SavedUpload:
     with path.open("rb") as fh:
         head = fh.read(8192)
     kind = sniff_kind(head)
-    columns, rows = _xlsx_shape(path, size) if kind == "xlsx" else _csv_shape(path)
-    if columns > limits.max_columns:
-        raise UploadRefused(f"the file has {columns:,} columns; the hub accepts at most {limits.max_columns:,}. "
-                            "Remove the columns the mapping does not use")
-    if rows > limits.max_rows:
-        raise UploadRefused(f"the file has about {rows:,} rows; the hub accepts at most {limits.max_rows:,} per upload. "
-                            "Split it into several files")
+    # the suffix first: openpyxl refuses to open a workbook whose name does not end in .xlsx
     final = path.with_name(path.name + "." + kind)
     path.rename(final)
+    try:
+        columns, rows = _xlsx_shape(final, size, limits) if kind == "xlsx" else _counted(final, limits)
+    except BaseException:
+        final.unlink(missing_ok=True)
+        raise
     return SavedUpload(path=final, kind=kind, size=size, columns=columns, rows=rows)
