@@ -85,3 +85,17 @@ def test_malformed_rules_are_refused_naming_the_rule(tmp_path: Path, rules: str,
     with pytest.raises(StandardError, match=message) as info:
         load_standard(_standard(tmp_path, rules + "\n"))
     assert "people.yaml" in str(info.value)
+
+
+def test_rule_notes_give_counts_and_the_rule_never_a_record() -> None:
+    table = load_standard().table("victims")
+    df = pd.DataFrame({"typeOfLabourBegging": ["1", "1", "0"], "isForcedLabour": ["0", "1", "0"],
+                       "ageBroad": ["9--17", "9--17", None], "majorityStatus": ["Minor", "Minor", "Adult"]},
+                      dtype="string")
+    from cthub.standard.rules import rule_notes
+
+    notes = rule_notes(table, df)
+    assert notes == ["1 record(s) break the standard's rule 'labour-begging' (if typeOfLabourBegging = 1 then "
+                     "isForcedLabour = 1); they were kept: check how the mapping fills typeOfLabourBegging and "
+                     "isForcedLabour"]
+    assert rule_notes(table, df.iloc[1:]) == []

@@ -177,6 +177,7 @@ def ingest_file(
     home = store.home
     mapping_obj, mapping_ref = resolve_mapping(contributor, mapping, home)
     from cthub.standard import load_standard
+    from cthub.standard.rules import rule_notes
 
     std = load_standard()
     check_against_standard(mapping_obj, std)
@@ -220,6 +221,7 @@ def ingest_file(
     result = transform(frame, rows, mapping_obj, std, today=today, reference_date=_reference_date(home),
                        strict=strict)
     notes += result.notes
+    notes += rule_notes(std.table(mapping_obj.table), result.table)  # the standard's structural rules (counts)
     for column, found in result.unrecognized.items():
         notes.append(f"column {column!r}: {sum(int(f['count']) for f in found):,} cell(s) in {len(found):,} distinct "
                      "value(s) match no flag's `match:` or `no:` list and were left missing (see `unrecognized`)")

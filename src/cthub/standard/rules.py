@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from cthub.standard.model import Variable
 
-__all__ = ["MISSING", "Clause", "Rule", "count_violations", "parse_rules"]
+__all__ = ["MISSING", "Clause", "Rule", "count_violations", "parse_rules", "rule_notes"]
 
 MISSING = ""  # how a clause names the empty cell
 RULE_KEYS = {"name", "description", "if", "then"}
@@ -92,6 +92,19 @@ def count_violations(rules: list[Rule] | tuple[Rule, ...], df: pd.DataFrame) -> 
             hit = mask if hit is None else hit & mask
         out[rule.name] = int(hit.sum()) if hit is not None else 0
     return out
+
+
+def rule_notes(table: Any, df: pd.DataFrame) -> list[str]:
+    """One sentence per rule of `table` that records of `df` break (how many, the rule, what to check), for
+    ingest's report: the records are kept, since the contributor's data is what it is, but a mapping that sends a
+    value to the wrong column shows up here first. Counts and codes only, never record contents."""
+    notes = []
+    for rule in getattr(table, "rules_", ()):
+        n = count_violations([rule], df).get(rule.name, 0)
+        if n:
+            notes.append(f"{n:,} record(s) break the standard's rule {rule.name!r} ({rule.text()}); they were kept: "
+                         f"check how the mapping fills {' and '.join(dict.fromkeys(rule.columns))}")
+    return notes
 
 
 def _codes(raw: Any, var: Variable, where: str, allow_missing: bool) -> frozenset[str]:
