@@ -197,3 +197,18 @@ def test_cr_only_csv_and_u2028_header_are_counted_as_imported(tmp_path: Path) ->
     assert read_table(sep).frame.shape == (1, 2)
     frame = pd.read_csv(sep)  # the importer and the counter agree with a plain CSV reader
     assert frame.shape == (1, 2)
+
+
+# Writing a mapping: every target variable in the README, generated from the standard ------------------------------
+def test_mappings_readme_lists_every_target_variable() -> None:
+    from cthub.ingest.targets import current_section, readme_path, targets_markdown
+    from cthub.standard import load_standard
+
+    text = readme_path().read_text(encoding="utf-8")
+    section = current_section(text)
+    assert section is not None, "run `python -m cthub.ingest.targets` to add the generated section"
+    assert section == targets_markdown(), "the standard changed: run `python -m cthub.ingest.targets`"
+    std = load_standard()
+    for name in std.tables:
+        for var in std.table(name).variables:
+            assert f"| `{var.name}` |" in section
