@@ -105,6 +105,28 @@ def combination_counts(df: pd.DataFrame, columns: list[str], length: int) -> dic
     return out
 
 
+def _read_counts(selections: list[Any], counts: list[Any], order: dict[str, int]) -> dict[Filter, int]:
+    """{filter: count} of an aggregates file; fills `order` with attribute names in order of first appearance.
+
+    A wide table's file has hundreds of thousands of rows, so the common case (every ";" starts a `name:value`, as
+    the aggregates write it, with a multi-valued set joined by "|") takes a split instead of parse_selections."""
+    out: dict[Filter, int] = {}
+    valid = re.compile(r"[A-Za-z_][A-Za-z0-9_]*").fullmatch
+    known: set[str] = set()
+    for sel, count in zip(selections, counts):
+        pieces = [p.partition(":") for p in str(sel).split(";")]
+        if all(sep and (name in known or valid(name)) for name, sep, _ in pieces):
+            pairs = [(name, value) for name, _, value in pieces]
+        else:  # an older file with ";" inside a value
+            pairs = parse_selections(str(sel))
+        for name, _ in pairs:
+            if name not in known:
+                known.add(name)
+                order.setdefault(name, len(order))
+        out[frozenset(pairs)] = int(count)
+    return out
+
+
 def _created_year(meta: dict[str, Any]) -> int | None:
     created = str(meta.get("created") or "")
     return int(created[:4]) if created[:4].isdigit() else None
@@ -125,11 +147,7 @@ class TableCube:
         agg = release.aggregates(table)
         self.counts: dict[Filter, int] = {}
         order: dict[str, int] = {}
-        for sel, count in zip(agg["selections"].tolist(), agg["count"].tolist()):
-            pairs = parse_selections(str(sel))
-            for name, _ in pairs:
-                order.setdefault(name, len(order))
-            self.counts[frozenset(pairs)] = int(count)
+        self.counts = _read_counts(agg["selections"].tolist(), agg["count"].tolist(), order)
         self.length = int(agg["length"].max()) if len(agg) else 0
         self.synthetic: pd.DataFrame | None = None
         if release.data_name(table, "synthetic") in public:  # an undeclared file is never read

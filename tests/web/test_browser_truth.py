@@ -1,0 +1,178 @@
+"""Numbers that must never mislead (issue 15 items 2, 3, 5, 6), in a real browser (Debian's Chromium).
+
+Every number a page shows is checked against the published aggregates file, read here independently of the web
+code: a sum is labelled as a sum of the cells it adds (and those cells are the published ones), values only the
+synthetic file has never reach a filter, a protected count and a synthetic estimate are told apart by one legend,
+and a table with multi-valued cells and no countries reads as labels, with no empty map and no failed request.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+
+import pandas as pd
+import pytest
+
+from cthub.release.reader import latest_published
+from cthub.web.cube import parse_selections
+from tests.web.conftest import _free_port
+from tests.web.release_fixture import SYNTHETIC_ONLY, write_release
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
+
+BASE = "/api/releases/latest/tables/victims"
+
+
+def _open(page, url: str, ready: str | None) -> None:
+    page.goto(url)
+    if ready:
+        page.wait_for_selector(ready, timeout=15000)
+    page.wait_for_load_state("networkidle")
+
+
+def _published(home) -> dict[frozenset, int]:
+    df = pd.read_csv(latest_published(home).path / "data" / "victims_aggregates.csv", dtype=str,
+                     keep_default_na=False)
+    return {frozenset(parse_selections(s)): int(c) for s, c in zip(df["selections"], df["count"])}
+
+
+def _rows(page, card: str) -> list[tuple[str, list[str]]]:
+    return page.evaluate(
+        """(card) => Array.from(document.querySelectorAll('#card-' + card + ' details tbody tr')).map(tr =>
+             [tr.querySelector('th').textContent, Array.from(tr.querySelectorAll('td')).map(td => td.textContent)])""",
+        card)
+
+
+def test_dashboard_sums_say_what_they_add_and_match_the_published_cells(page, live_server, client, web_home):
+    """Item 2: a one-sided year range showed "at least 15,660"; a sum of suppressed cells showed "fewer than 11"."""
+    published = _published(web_home)
+    meta = client.get(f"{BASE}/meta.json").json()
+    years = meta["variables"]["yearOfRegistration"]["values"]
+    chosen = years[len(years) // 2:]  # a one-sided range: from the middle year to the last
+    _open(page, live_server + "/dashboards/", "#card-age .chart svg")
+    page.select_option("#f-gender", "Female")
+    page.select_option("#f-from", chosen[0])
+    page.wait_for_selector("#filter-status:has-text('published counts is')", timeout=15000)
+    status = page.inner_text("#filter-status")
+    assert "at least" not in status
+    cells = [published.get(frozenset({("gender", "Female"), ("yearOfRegistration", y)})) for y in chosen]
+    shown = [c for c in cells if c is not None]
+    expected = f"the sum of {len(shown)} published counts is {sum(shown):,}"
+    assert expected in status, status
+    if len(shown) < len(cells):
+        assert f"{len(cells) - len(shown)} more counts are suppressed" in status
+    # every age bar under this filter: the sum of exactly the published 3-way cells, or "all N suppressed"
+    page.wait_for_selector("#card-age .chart svg")
+    code_of = {lab: code for code, lab in meta["variables"]["ageBroad"]["value_labels"].items()}
+    rows = _rows(page, "age")
+    assert rows
+    saw_all_suppressed = False
+    for label, (text, *_rest) in rows:
+        parts = [published.get(frozenset({("gender", "Female"), ("yearOfRegistration", y), ("ageBroad", code_of[label])}))
+                 for y in chosen]
+        got = [p for p in parts if p is not None]
+        assert "at least" not in text and "fewer than" not in text, (label, text)
+        if not got:
+            assert text == f"all {len(parts)} counts suppressed", (label, text)
+            saw_all_suppressed = True
+        else:
+            tail = f" ({len(parts) - len(got)} suppressed, not included)" if len(got) < len(parts) else ""
+            assert text == f"sum of {len(got)} counts: {sum(got):,}{tail}", (label, text)
+    # each card names its source and says that protected counts need not add up
+    source = page.inner_text("#card-age .source")
+    assert f"release {meta['version']}" in source and "not prevalence" in source and "need not add up" in source
+    assert page.problems == []
+    del saw_all_suppressed  # reported by the data; the label rule above holds either way
+
+
+def test_a_single_filter_shows_the_published_count_itself(page, live_server, web_home):
+    """With one filter the total is a published cell: shown exactly, not as a sum."""
+    published = _published(web_home)
+    _open(page, live_server + "/dashboards/", "#card-age .chart svg")
+    page.select_option("#f-gender", "Female")
+    page.wait_for_selector("#filter-status:has-text('Matching records')")
+    assert page.inner_text("#filter-status") == f"Matching records: {published[frozenset({('gender', 'Female')})]:,}."
+    assert page.problems == []
+
+
+def test_filters_offer_only_the_published_span(page, live_server, client, web_home):
+    """Item 3: years 2025-2034 (only in the synthetic data) were options of the year range and ticks on the axis."""
+    published = _published(web_home)
+    years = {v for k in published for a, v in k if a == "yearOfRegistration"}
+    created = int(client.get("/api/releases/latest").json()["created"][:4])
+    _open(page, live_server + "/dashboards/", "#card-year .chart svg")
+    options = page.eval_on_selector_all("#f-from option", "os => os.map(o => o.value)")
+    assert options and set(options) <= years and all(int(y) <= created for y in options)
+    assert not {y for y, _ in SYNTHETIC_ONLY} & set(options)
+    assert page.input_value("#f-from") == options[0] and page.input_value("#f-to") == options[-1]
+    axis = [r[0] for r in _rows(page, "year")]
+    assert set(axis) <= set(options)
+    regions = page.eval_on_selector_all("#f-region option", "os => os.map(o => o.value)")
+    from cthub.web.geo import region_of
+
+    countries = {v for k in published for a, v in k if a == "citizenship"}
+    assert set(regions) - {""} <= {region_of(c) for c in countries}  # regions of published countries only
+    assert page.problems == []
+
+
+def test_explorer_tells_a_protected_count_from_a_synthetic_estimate(page, live_server, client):
+    """Item 5: "fewer than 11 (suppressed)" stood beside a synthetic estimate of 34 with nothing to reconcile them."""
+    # under a filter, many citizenship x gender cells are not published while the synthetic file has such rows
+    _open(page, live_server + "/explorer/?attrs=citizenship&f=gender:Male", "#card-citizenship .chart svg")
+    legend = page.inner_text("#card-citizenship .legend")
+    assert "Bar: protected count" in legend and "Tick: synthetic estimate" in legend
+    assert "artificial" in legend and "not a count of real cases" in legend
+    meta = client.get(f"{BASE}/meta.json").json()
+    page.click("#card-citizenship summary")
+    rows = _rows(page, "citizenship")
+    suppressed = [(label, cells) for label, cells in rows if cells[0] == meta["rule"]["missing"] and cells[1]]
+    assert suppressed, "the fixture should have a suppressed count with a synthetic estimate beside it"
+    assert all(cells[1].endswith("(estimate, see legend)") for _, cells in suppressed)
+    published = [(label, cells) for label, cells in rows if cells[0] != meta["rule"]["missing"]]
+    assert published and not any("estimate" in cells[1] for _, cells in published)
+    assert page.problems == []
+
+
+@pytest.fixture(scope="module")
+def vp_server(tmp_path_factory):
+    """A live server over a release with a victim-perpetrator table."""
+    import uvicorn
+
+    from cthub.web.app import create_app
+
+    home = tmp_path_factory.mktemp("vpbrowser")
+    write_release(home, n=1500, victim_perpetrator=True)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(home=home), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_victim_perpetrator_pages_show_labels_and_no_empty_map(page, vp_server):
+    """Item 6: raw codes (`FamilyIntimatePartner;Friend…`, mixed separators), an empty map and a 404 on flows.json."""
+    statuses: list[tuple[int, str]] = []
+    page.on("response", lambda r: statuses.append((r.status, r.url)))
+    _open(page, vp_server + "/dashboards/?table=victim_perpetrator", "#card-recruiter .chart svg")
+    page.click("#card-recruiter summary")
+    labels = [r[0] for r in _rows(page, "recruiter")]
+    assert "Family member or intimate partner + Friend or acquaintance" in labels
+    text = page.inner_text("#charts")
+    assert not re.search(r"FamilyIntimatePartner|FriendAcquaintance|StrangerUnknownOther", text)
+    assert not re.search(r"\w\|\w", text)
+    page.goto(vp_server + "/map/?table=victim_perpetrator")
+    page.wait_for_selector("#map[data-ready=none]", state="attached", timeout=15000)
+    page.wait_for_load_state("networkidle")
+    assert "no country attribute" in page.inner_text("#map-status")
+    assert page.locator(".map-card:visible").count() == 0
+    assert not [u for s, u in statuses if s >= 400], statuses
+    assert not any("flows.json" in u for _, u in statuses)
+    assert page.problems == []
