@@ -400,6 +400,72 @@ def contributor_list(
         console.print(t)
 
 
+mapping_app = typer.Typer(help="Write and try mapping files (how a contributor's export becomes the standard).",
+                          no_args_is_help=True)
+
+
+@mapping_app.command("draft")
+def mapping_draft(
+    file: Path = typer.Argument(..., help="A contributor's CSV or XLSX export."),
+    table: str = typer.Option("victims", "--table", help="The standard table the file fills."),
+    out: Path = typer.Option(None, "--out", "-o", help="Write the draft here (default: print it)."),
+    name: str = typer.Option(None, "--name", help="The mapping's name (default: from the file name)."),
+) -> None:
+    """Propose a commented mapping for a file: columns matched to standard variables, values: maps from its
+    distinct values, flags from multi-select columns, likely identifiers listed so they are never read.
+
+    Example: cthub mapping draft shelter-export.xlsx --table victims -o mappings/shelter.yaml
+    """
+    from cthub.ingest.drafting import draft_mapping
+
+    with _friendly_errors():
+        text = draft_mapping(file, table_name=table, name=name)
+        if out is None:
+            typer.echo(text, nl=False)
+        else:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(text, encoding="utf-8")
+            console.print(f"wrote {out}; check the lines marked CHECK, then: cthub mapping check {file} {out}")
+
+
+@mapping_app.command("check")
+def mapping_check(
+    file: Path = typer.Argument(..., help="A contributor's CSV or XLSX export."),
+    mapping: str = typer.Argument(..., help="Mapping YAML or builtin:NAME."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+    home: Path = typer.Option(None, "--home", help="Hub folder, to resolve relative mapping paths (optional)."),
+) -> None:
+    """Dry run of a mapping on a file; nothing is stored: per variable the share of rows that get a value and the
+    values that do not map (with counts), and what would be quarantined.
+
+    Example: cthub mapping check shelter-export.xlsx mappings/shelter.yaml
+    """
+    import json
+
+    from cthub.ingest.drafting import check_mapping
+
+    with _friendly_errors():
+        res = check_mapping(file, mapping, home=hub_home(home) if home else None)
+    if as_json:
+        typer.echo(json.dumps(res, indent=2, default=str))
+        return
+    console.print(f"{res['file']} with mapping {res['mapping']} ({res['table']}): {res['rows']:,} rows, "
+                  f"{res['accepted']:,} would be accepted, {res['quarantined']:,} quarantined")
+    t = RichTable(title="Variables")
+    for col in ("Variable", "Column", "Rows with a value", "Values that do not map (count)"):
+        t.add_column(col, overflow="fold")
+    for var, info in res["variables"].items():
+        bad = "; ".join(f"{u['value']} ({u['count']:,})" for u in info["unmapped"][:5])
+        t.add_row(var, str(info["column"] or "missing"), f"{info['share']:.0%}", bad or "-")
+    console.print(t)
+    for reason, n in res["quarantine_reasons"].items():
+        console.print(f"[yellow]quarantined:[/] {n:,} row(s): {reason}")
+    for note in res["notes"]:
+        console.print(f"[yellow]note:[/] {note}")
+    if res["columns_unmapped"]:
+        console.print("[yellow]columns nothing reads:[/] " + ", ".join(map(repr, res["columns_unmapped"])))
+
+
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to the `cthub` app."""
     app.command("init")(init)
@@ -408,3 +474,4 @@ def register(app: typer.Typer) -> None:
     app.command("withdraw")(withdraw)
     app.command("compact")(compact)
     app.add_typer(contributor_app, name="contributor")
+    app.add_typer(mapping_app, name="mapping")
