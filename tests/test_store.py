@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -263,3 +264,25 @@ def test_withdraw_case_and_old_stores(hub_home: Path) -> None:
     people = s.records("victims", with_person=True)["_person"]
     assert people.notna().all() and people.nunique() == 2 and people.str.fullmatch(r"[0-9a-f]{64}").all()
     assert s.batches()[0].cases == {}
+
+
+# -- file modes (issue 14, item 8) --------------------------------------------------------------------------------
+def test_hub_files_are_private_whatever_the_umask(tmp_path):
+    import stat
+
+    from cthub.config import HubConfig, save_config
+
+    old = os.umask(0o022)
+    try:
+        home = tmp_path / "hub"
+        save_config(HubConfig(name="t"), home)  # written before the store, as `cthub init` does
+        store = Store.open(home)
+        store.audit("admin", "x", None, {})
+        for path, want in [(home, 0o700), (home / "store.duckdb", 0o600), (home / "cthub.yaml", 0o600),
+                           (home / "reports", 0o700), (home / "uploads", 0o700), (home / "evaluations", 0o700)]:
+            assert stat.S_IMODE(path.stat().st_mode) == want, path.name
+        (home / "store.duckdb").chmod(0o644)  # a hub made by an older version is tightened when opened
+        Store.open(home)
+        assert stat.S_IMODE((home / "store.duckdb").stat().st_mode) == 0o600
+    finally:
+        os.umask(old)

@@ -243,6 +243,25 @@ class Batch:
         return out
 
 
+PRIVATE_FOLDERS = ("reports", "uploads", "evaluations")  # validation reports, uploads, internal evaluations
+PRIVATE_FILES = (STORE_FILE, STORE_FILE + ".wal", "cthub.yaml")
+
+
+def make_private(folder: Path) -> None:
+    """Owner-only modes for the hub folder (700), its private folders (700) and files (600), whatever the umask:
+    the store holds records and password hashes, the reports describe bad cells. Releases stay as they are (public
+    by design). Files of another owner, or a file system without modes, are left alone."""
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    for path, mode in [(folder, 0o700), *((folder / d, 0o700) for d in PRIVATE_FOLDERS),
+                       *((folder / f, 0o600) for f in PRIVATE_FILES)]:
+        try:
+            st = path.stat()
+            if (uid is None or st.st_uid == uid) and st.st_mode & 0o777 != mode:
+                path.chmod(mode)
+        except OSError:
+            continue
+
+
 class Store:
     """The hub's DuckDB file. Create with `Store.open(home)`; every method opens and closes its own connection."""
 
@@ -256,6 +275,8 @@ class Store:
         folder = hub_home(home)
         try:
             folder.mkdir(parents=True, exist_ok=True)
+            for sub in PRIVATE_FOLDERS:
+                (folder / sub).mkdir(mode=0o700, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create the hub folder {folder}: {exc}; choose another with --home") from exc
         store = cls(folder / STORE_FILE)
@@ -264,6 +285,7 @@ class Store:
             con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', '1')")
             for column in ("export", "cases"):  # stores made before cases were keyed
                 con.execute(f"ALTER TABLE batches ADD COLUMN IF NOT EXISTS {column} VARCHAR")
+        make_private(folder)
         return store
 
     def meta_get(self, key: str) -> str | None:
