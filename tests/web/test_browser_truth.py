@@ -176,3 +176,60 @@ def test_victim_perpetrator_pages_show_labels_and_no_empty_map(page, vp_server):
     assert not [u for s, u in statuses if s >= 400], statuses
     assert not any("flows.json" in u for _, u in statuses)
     assert page.problems == []
+
+
+def test_dashboard_filters_live_in_the_url(page, live_server, client):
+    """A dashboard view can be shared and reloaded, and back/forward walk the filters."""
+    years = client.get(f"{BASE}/meta.json").json()["variables"]["yearOfRegistration"]["values"]
+    _open(page, live_server + "/dashboards/", "#card-age .chart svg")
+    page.select_option("#f-gender", "Female")
+    page.wait_for_url(re.compile(r"gender=Female"))
+    page.select_option("#f-from", years[1])
+    page.wait_for_url(re.compile(rf"from={years[1]}"))
+    page.wait_for_selector("#filter-status:has-text('published counts is')")
+    status = page.inner_text("#filter-status")
+    shared = page.url
+    page.go_back()
+    page.wait_for_url(lambda u: "from=" not in u)
+    page.wait_for_function("document.getElementById('f-from').value === %r" % years[0])
+    assert page.input_value("#f-gender") == "Female"
+    page.goto(shared)  # the shared link restores the same view
+    page.wait_for_selector("#filter-status:has-text('published counts is')")
+    assert page.input_value("#f-gender") == "Female" and page.input_value("#f-from") == years[1]
+    assert page.inner_text("#filter-status") == status
+    page.goto(live_server + "/dashboards/?gender=Nope&from=2031")  # values the release does not offer are ignored
+    page.wait_for_selector("#card-age .chart svg")
+    assert page.input_value("#f-gender") == "" and page.input_value("#f-from") == years[0]
+    assert page.problems == []
+
+
+def test_map_view_lives_in_the_url(page, live_server):
+    _open(page, live_server + "/map/?which=destination&region=Asia", "#map[data-ready=true] svg")
+    assert page.is_checked("input[name=which][value=destination]")
+    assert page.input_value("#region-select") == "Asia"
+    page.select_option("#region-select", "Europe")
+    page.wait_for_url(re.compile(r"region=Europe"))
+    page.go_back()
+    page.wait_for_function("document.getElementById('region-select').value === 'Asia'")
+    assert page.problems == []
+
+
+def test_chart_downloads_carry_their_source(page, live_server, client):
+    """Every chart: PNG and SVG downloads, and a CSV named for its filter that says where its numbers come from."""
+    meta = client.get(f"{BASE}/meta.json").json()
+    _open(page, live_server + "/explorer/?attrs=ageBroad&f=gender:Female", "#card-ageBroad .image-download")
+    for fmt, magic in (("svg", b"<svg"), ("png", b"\x89PNG")):
+        with page.expect_download() as info:
+            page.click(f"#card-ageBroad .image-download[data-format={fmt}]")
+        d = info.value
+        assert d.suggested_filename == f"victims_ageBroad_gender_3a_Female.{fmt}"
+        assert magic in open(d.path(), "rb").read(64)
+    with page.expect_download() as info:
+        page.click("#card-ageBroad a.csv")
+    d = info.value
+    assert d.suggested_filename == "victims_ageBroad_gender_3a_Female.csv"
+    frame = pd.read_csv(d.path(), dtype=str, keep_default_na=False)
+    assert {"release", "table", "filter", "protection", "source"} <= set(frame.columns)
+    assert set(frame["release"]) == {meta["version"]} and set(frame["filter"]) == {"gender:Female"}
+    assert set(frame["protection"]) == {meta["rule"]["text"]} and all("not prevalence" in s for s in frame["source"])
+    assert page.problems == []

@@ -71,7 +71,14 @@
     return /[",\n;]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
   }
 
-  CT.csvLink = function (filename, header, rows) {
+  // `about` (optional): {release, table, filter, protection, source} added as columns of every row, so a CSV taken
+  // out of the site still says where its numbers come from and how they are protected.
+  CT.csvLink = function (filename, header, rows, about) {
+    if (about) {
+      var keys = ['release', 'table', 'filter', 'protection', 'source'];
+      header = header.concat(keys);
+      rows = rows.map(function (r) { return r.concat(keys.map(function (k) { return about[k] || ''; })); });
+    }
     var text = [header].concat(rows).map(function (r) { return r.map(csvCell).join(','); }).join('\n') + '\n';
     var a = CT.el('a', { class: 'button csv', download: filename }, 'Download CSV');
     a.href = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
@@ -173,6 +180,7 @@
       };
       if (opts.temporal) spec.height = 180; else { spec.height = { step: 20 }; spec.autosize = { type: 'fit-x', contains: 'padding' }; }
       CT.embed(chartEl, spec).then(function (res) {
+        CT.imageLinks(card, res.view, (opts.filename || opts.id).replace(/\.csv$/, ''));
         if (!opts.onSelect) return;
         res.view.addEventListener('click', function (event, item) {
           var d = item && item.datum;
@@ -216,14 +224,37 @@
     table.appendChild(tbody); wrap.appendChild(table); details.appendChild(wrap); card.appendChild(details);
     var header = ['value', 'label', 'protected_count', 'status'];
     if (opts.synthetic) header.push('synthetic_estimate');
-    card.appendChild(CT.csvLink(opts.filename || (opts.id + '.csv'), header, rows.map(function (r) {
+    var downloads = CT.el('div', { class: 'downloads-row' });
+    downloads.appendChild(CT.csvLink(opts.filename || (opts.id + '.csv'), header, rows.map(function (r) {
       var row = [r.value, r.label, r.protected, r.status];
       if (opts.synthetic) row.push(r.synthetic);
       return row;
-    })));
+    }), opts.about));
+    card.appendChild(downloads);
     if (opts.source) card.appendChild(CT.el('p', { class: 'source' }, opts.source));
     parent.appendChild(card);
     return card;
+  };
+
+  // "Download PNG" / "Download SVG" of a drawn chart, made on click from the Vega view (no server round trip).
+  CT.imageLinks = function (card, view, stem) {
+    var row = card.querySelector('.downloads-row') || card;
+    [['svg', 'Download SVG'], ['png', 'Download PNG']].forEach(function (f) {
+      var b = CT.el('button', { type: 'button', class: 'button small image-download', 'data-format': f[0] }, f[1]);
+      b.addEventListener('click', function () {
+        view.toImageURL(f[0], f[0] === 'png' ? 2 : 1).then(function (url) {
+          var a = CT.el('a', { download: stem + '.' + f[0], href: url });
+          document.body.appendChild(a); a.click(); a.remove();
+        }).catch(function (err) { b.textContent = 'Could not make the image: ' + err.message; });
+      });
+      row.appendChild(b);
+    });
+  };
+
+  // What a chart's CSV says about itself.
+  CT.about = function (meta, filterText) {
+    return { release: meta.version, table: meta.table, filter: filterText || 'none',
+             protection: (meta.rule && meta.rule.text) || '', source: CT.sourceText(meta) };
   };
 
   // The one legend of a chart that shows both sources: what a bar is, what a tick is, and why they can disagree.

@@ -21,7 +21,7 @@
     wrap.appendChild(CT.el('label', { for: id }, text));
     var s = CT.el('select', { id: id, name: id });
     options.forEach(function (o) { var op = CT.el('option', { value: o[0] }, o[1]); s.appendChild(op); });
-    s.addEventListener('change', update);
+    s.addEventListener('change', changed);
     wrap.appendChild(s);
     bar.appendChild(wrap);
     return s;
@@ -52,8 +52,54 @@
     bar.appendChild(reset);
     bar.addEventListener('reset', function () { window.setTimeout(function () {
       if (controls.from) { var vs = meta.variables[controls.yearAttr].values; controls.from.value = vs[0]; controls.to.value = vs[vs.length - 1]; }
-      update();
+      changed();
     }, 0); });
+  }
+
+  // The filters live in the URL (?gender=Female&from=2015&to=2020&region=Asia), so a view can be shared, reloaded
+  // and walked with back/forward. Only values the controls offer are taken from a link.
+  var PARAMS = ['from', 'to', 'region'];
+  function controlFor(name) { return controls[name] && controls[name].tagName ? controls[name] : null; }
+  function paramNames() {
+    return PARAMS.concat(dash.filters.filter(function (f) { return !f.range && !f.regions; }).map(function (f) { return f.id; }));
+  }
+  function readURL() {
+    var q = new URLSearchParams(window.location.search);
+    paramNames().forEach(function (name) {
+      var c = controlFor(name);
+      if (!c) return;
+      var v = q.get(name);
+      var ok = v !== null && Array.prototype.some.call(c.options, function (o) { return o.value === v; });
+      if (ok) c.value = v;
+      else if (name === 'from') c.value = c.options[0].value;
+      else if (name === 'to') c.value = c.options[c.options.length - 1].value;
+      else c.value = '';
+    });
+  }
+  function writeURL(replace) {
+    var q = new URLSearchParams(window.location.search);
+    paramNames().forEach(function (name) {
+      var c = controlFor(name);
+      if (!c) return;
+      var dflt = name === 'from' ? c.options[0].value : name === 'to' ? c.options[c.options.length - 1].value : '';
+      if (c.value && c.value !== dflt) q.set(name, c.value); else q.delete(name);
+    });
+    var text = q.toString();
+    var url = window.location.pathname + (text ? '?' + text : '');
+    if (replace) window.history.replaceState(null, '', url); else window.history.pushState(null, '', url);
+  }
+  function changed() { writeURL(false); update(); }
+
+  // "gender Female, year 2015–2020" for a CSV's filter column, "gender-Female_from-2015" for its file name
+  function filterWords(sep, join) {
+    var out = [];
+    paramNames().forEach(function (name) {
+      var c = controlFor(name);
+      if (!c) return;
+      var dflt = name === 'from' ? c.options[0].value : name === 'to' ? c.options[c.options.length - 1].value : '';
+      if (c.value && c.value !== dflt) out.push(name + sep + c.value);
+    });
+    return out.join(join);
   }
 
   // groups: [{attr, values[]}]
@@ -170,8 +216,8 @@
           id: r.chart.id, title: r.chart.title, rows: chartRows(r.chart, r.data, r.selected),
           missing: CT.missingText(meta), tooDeep: r.data.tooDeep, synthetic: false, temporal: !!r.chart.temporal,
           note: r.chart.kind === 'flags' ? 'Records where each item is recorded as yes; one record can have several.' : null,
-          source: CT.sourceText(meta),
-          filename: meta.table + '_' + r.chart.id + '.csv'
+          source: CT.sourceText(meta), about: CT.about(meta, filterWords(' ', ', ')),
+          filename: meta.table + '_' + r.chart.id + (filterWords('-', '_') ? '_' + filterWords('-', '_').replace(/[^A-Za-z0-9_.-]/g, '-') : '') + '.csv'
         });
       });
       chartsEl.setAttribute('aria-busy', 'false');
@@ -181,6 +227,9 @@
   CT.fetchJSON(CT.api + 'meta.json').then(function (m) {
     meta = m; dash = m.dashboards;
     buildBar();
+    readURL();
+    writeURL(true);
+    window.addEventListener('popstate', function () { readURL(); update(); });
     if (dash.unavailable.length) {
       document.getElementById('unavailable').textContent = 'Not published in this release: ' + dash.unavailable.join(', ') + '.';
     }

@@ -107,7 +107,7 @@
         CT.barChart(chartsEl, {
           id: attr, title: v.label, rows: rows, missing: CT.missingText(meta), tooDeep: slice.too_deep,
           synthetic: meta.has_synthetic, temporal: v.type === 'year', ruleText: meta.rule && meta.rule.text,
-          source: CT.sourceText(meta),
+          source: CT.sourceText(meta), about: CT.about(meta, slice.filter),
           filename: meta.table + '_' + attr + (slice.filter ? '_' + CT.slug(slice.filter) : '') + '.csv',
           clickable: function (r) { return depth < meta.max_filters && r.protected !== null; },
           onSelect: function (r) {

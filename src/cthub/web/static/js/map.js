@@ -50,7 +50,9 @@
     document.getElementById('map-title').textContent = 'Records by ' + meta.variables[attr].label.toLowerCase() +
       (region ? ' (' + region + ')' : '');
     mapEl.setAttribute('aria-busy', 'true');
-    CT.embed(mapEl, spec).then(function () {
+    CT.embed(mapEl, spec).then(function (res) {
+      mapEl.parentNode.querySelectorAll('.image-download').forEach(function (b) { b.remove(); });
+      CT.imageLinks(document.getElementById('map-table'), res.view, meta.table + '_' + attr + '_map' + (region ? '_' + region : ''));
       mapEl.setAttribute('aria-busy', 'false');
       mapEl.setAttribute('data-ready', 'true');
     }).catch(function (err) { CT.showError(statusEl, err); });
@@ -80,8 +82,31 @@
     tr.appendChild(CT.el('td', { class: 'num' }, below));
     tb.appendChild(tr);
     t.appendChild(tb); wrap.appendChild(t); details.appendChild(wrap); holder.appendChild(details);
-    holder.appendChild(CT.csvLink(meta.table + '_' + attr + '_by_country.csv', ['iso2', 'country', 'protected_count'],
-      rows.map(function (f) { return [f.id, f.properties.name, f.properties.count]; })));
+    holder.appendChild(CT.csvLink(meta.table + '_' + attr + '_by_country' + (region ? '_' + region : '') + '.csv',
+      ['iso2', 'country', 'protected_count'],
+      rows.map(function (f) { return [f.id, f.properties.name, f.properties.count]; }),
+      CT.about(meta, region ? 'region ' + region : '')));
+    holder.appendChild(CT.el('p', { class: 'source' }, CT.sourceText(meta)));
+  }
+
+  // ?which=destination&region=Asia keeps the view in the URL (shared links, reload, back/forward)
+  function readURL() {
+    var q = new URLSearchParams(window.location.search);
+    var which = form.querySelector('input[name=which][value="' + (q.get('which') === 'destination' ? 'destination' : 'origin') + '"]');
+    if (which && !which.disabled) which.checked = true;
+    var region = document.getElementById('region-select');
+    var want = q.get('region') || '';
+    region.value = Array.prototype.some.call(region.options, function (o) { return o.value === want; }) ? want : '';
+  }
+  function writeURL(replace) {
+    var q = new URLSearchParams(window.location.search);
+    var which = form.querySelector('input[name=which]:checked').value;
+    var region = document.getElementById('region-select').value;
+    if (which === 'destination') q.set('which', which); else q.delete('which');
+    if (region) q.set('region', region); else q.delete('region');
+    var text = q.toString();
+    var url = window.location.pathname + (text ? '?' + text : '');
+    if (replace) window.history.replaceState(null, '', url); else window.history.pushState(null, '', url);
   }
 
   function drawFlows() {
@@ -121,7 +146,7 @@
     });
     t.appendChild(tb); wrap.appendChild(t); details.appendChild(wrap); holder.appendChild(details);
     holder.appendChild(CT.csvLink(meta.table + '_corridors.csv', ['origin', 'destination', 'protected_count'],
-      rows.map(function (r) { return [r.origin_code, r.destination_code, r.count]; })));
+      rows.map(function (r) { return [r.origin_code, r.destination_code, r.count]; }), CT.about(meta, '')));
   }
 
   CT.fetchJSON(CT.api + 'meta.json').then(function (m) {
@@ -144,8 +169,10 @@
         form.querySelector('input[value=origin]').disabled = true;
         form.querySelector('input[value=destination]').checked = true;
       }
-      form.addEventListener('change', drawMap);
+      readURL();
+      form.addEventListener('change', function () { writeURL(false); drawMap(); });
       form.addEventListener('submit', function (e) { e.preventDefault(); });
+      window.addEventListener('popstate', function () { readURL(); drawMap(); });
       drawMap();
       drawFlows();
     });
