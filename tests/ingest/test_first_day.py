@@ -212,3 +212,20 @@ def test_mappings_readme_lists_every_target_variable() -> None:
     for name in std.tables:
         for var in std.table(name).variables:
             assert f"| `{var.name}` |" in section
+
+
+# Tests on a bare clone: ../shared absent -> a skip that says where the files come from; under CI, a failure ---------
+def test_shared_files_skip_on_a_bare_clone_and_fail_in_ci(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ..conftest import shared_file
+
+    missing = tmp_path / "shared" / "reference" / "htcds" / "template.xlsx"
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="shared") as skipped:
+        shared_file(missing)
+    assert "next to the repository" in str(skipped.value)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="template.xlsx"):
+        shared_file(missing)
+    present = tmp_path / "here.csv"
+    present.write_text("a\n", encoding="utf-8")
+    assert shared_file(present) == present

@@ -12,6 +12,7 @@ import pytest
 from cthub.ingest import ingest_file
 from cthub.store import Store
 
+from ..conftest import shared_file
 from .conftest import all_bytes
 
 HTCDS = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "htcds"
@@ -28,9 +29,7 @@ CASES = [  # (gender, birthdate, citizenship, control, exploitation, industry, r
 
 
 def _template_with_cases(path: Path) -> None:
-    if not TEMPLATE.exists():
-        pytest.fail(f"the shared HTCDS reference is missing: {TEMPLATE}")
-    shutil.copy(TEMPLATE, path)
+    shutil.copy(shared_file(TEMPLATE), path)
     wb = openpyxl.load_workbook(path)
     ws = wb.worksheets[0]
     col = {c.value: c.column for c in ws[1] if c.value}
@@ -82,7 +81,7 @@ def test_htcds_excel_template(hub_home: Path, tmp_path: Path) -> None:
 
 def test_htcds_xlsform_csv_export(hub_home: Path, tmp_path: Path) -> None:
     """An ODK/Kobo export: field names from the XLSForm (with group paths), select_multiple space-separated."""
-    wb = openpyxl.load_workbook(XLSFORM, read_only=True)
+    wb = openpyxl.load_workbook(shared_file(XLSFORM), read_only=True)
     names = [r[1] for r in wb["survey"].iter_rows(min_row=2, values_only=True) if r[1]]
     assert "vic_Methods_of_Control" in names  # the XLSForm spells it differently from the template
     header = [f"grp/{n}" if n.startswith("prs_") else n for n in names]
