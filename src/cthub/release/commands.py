@@ -110,6 +110,10 @@ def release_command(
     """
     from cthub.release.pipeline import run_release
 
+    from cthub.config import require_hub
+
+    with _friendly():
+        require_hub(home)  # only `cthub init` creates a hub
     with _friendly(), _progress_bar() as update:
         res = run_release(home, config, draft=draft, seed=seed, progress=update, membership_check=membership,
                           override_reason=override_reason)

@@ -28,11 +28,12 @@ def _fail(message: str) -> None:
 
 
 def _store(home: Optional[Path]):
+    from cthub.config import ConfigError, require_hub
     from cthub.store import Store, StoreError
 
     try:
-        return Store.open(home)
-    except StoreError as exc:
+        return Store.open(require_hub(home))  # only `cthub init` creates a hub
+    except (StoreError, ConfigError) as exc:
         _fail(str(exc))
 
 
