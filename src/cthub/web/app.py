@@ -23,7 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from cthub import __version__ as cthub_version
-from cthub.config import hub_home, load_config
+from cthub.config import ConfigError, hub_home, load_config
 from cthub.web.catalog import ReleaseCatalog
 from cthub.web.security import SecurityHeaders
 
@@ -33,14 +33,32 @@ STATIC_DIR = WEB_DIR / "static"
 SECRET_FILE = ".web-secret"
 
 
+MIN_SECRET_CHARS = 32
+
+
+class SecretKeyError(ConfigError):
+    """A secret key too short to keep CSRF tokens, session cookies and terms cookies unforgeable."""
+
+
+def _checked(key: str, where: str) -> str:
+    if len(key) < MIN_SECRET_CHARS:
+        raise SecretKeyError(
+            f"the web secret key in {where} has {len(key)} characters; it needs at least {MIN_SECRET_CHARS} "
+            f"(random). Delete {SECRET_FILE} in the hub folder to have a new one made, or set CTHUB_SECRET_KEY to "
+            "the output of `python -c 'import secrets; print(secrets.token_urlsafe(32))'`. Everyone signs in again."
+        )
+    return key
+
+
 def _secret_key(home: Path) -> str:
-    """`CTHUB_SECRET_KEY`, else a random key kept in the hub folder (so cookies survive a restart)."""
+    """`CTHUB_SECRET_KEY`, else a random key kept in the hub folder (so cookies survive a restart). A short or
+    empty key is refused rather than used: with it every CSRF token and cookie signature could be forged."""
     env = os.environ.get("CTHUB_SECRET_KEY")
-    if env:
-        return env
+    if env is not None and env.strip():
+        return _checked(env.strip(), "CTHUB_SECRET_KEY")
     file = home / SECRET_FILE
     try:
-        return file.read_text(encoding="utf-8").strip()
+        return _checked(file.read_text(encoding="utf-8").strip(), str(file.name))
     except FileNotFoundError:
         pass
     key = secrets.token_urlsafe(32)
@@ -50,7 +68,7 @@ def _secret_key(home: Path) -> str:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(key)
     except FileExistsError:
-        return file.read_text(encoding="utf-8").strip()
+        return _checked(file.read_text(encoding="utf-8").strip(), str(file.name))
     except OSError:
         pass  # read-only hub folder: a per-process key (cookies reset on restart)
     return key

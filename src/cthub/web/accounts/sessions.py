@@ -142,13 +142,26 @@ def start_session(request: Request, response: Response, username: str) -> str:
     token = new_token()
     expires = datetime.now(UTC) + timedelta(hours=SESSION_HOURS)
     _store(request).token_add(token_hash(token), username, purpose="session", expires=expires)
-    response.set_cookie(SESSION_COOKIE, token, max_age=SESSION_HOURS * 3600, **cookie_args(request))
+    response.set_cookie(SESSION_COOKIE, _signed(request, token), max_age=SESSION_HOURS * 3600, **cookie_args(request))
     response.delete_cookie(PRE_COOKIE, path="/")
     return token
 
 
+def _signed(request: Request, token: str) -> str:
+    """The session cookie: the token and its HMAC under the app's secret key, so a new key ends every session."""
+    return f"{token}.{_hmac(request, 'cookie:' + token)[:32]}"
+
+
+def _unsigned(request: Request, cookie: str) -> str | None:
+    token, _, sig = cookie.rpartition(".")
+    if not token or not hmac.compare_digest(sig, _hmac(request, "cookie:" + token)[:32]):
+        return None
+    return token
+
+
 def end_session(request: Request, response: Response) -> None:
-    token = request.cookies.get(SESSION_COOKIE)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    token = _unsigned(request, cookie) if cookie else None
     if token:
         _store(request).token_revoke(token_hash(token))
         forget(request, token_hash(token))
@@ -203,8 +216,9 @@ def current_user(request: Request) -> User | None:
         user = _lookup(request, auth[7:].strip(), "api")
     else:
         cookie = request.cookies.get(SESSION_COOKIE)
-        if cookie:
-            user = _lookup(request, cookie, "session")
+        token = _unsigned(request, cookie) if cookie and len(cookie) <= 300 else None
+        if token:
+            user = _lookup(request, token, "session")
     request.scope["cthub_user"] = user
     return user
 
