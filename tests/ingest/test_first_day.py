@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cthub.cli import app
-from cthub.ingest import MissingColumnsError, ingest_file, parse_mapping
+from cthub.ingest import MissingColumnsError, ingest_file
 from cthub.ingest.parsers import parse_country
 from cthub.store import Store
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -43,14 +42,6 @@ CASE_ID_WORDS = ("caseid", "caseno", "casenumber", "caseref", "casereference", "
                  "clientid", "fileno", "filenumber")
 DOB_WORDS = ("dateofbirth", "birthdate", "dob", "birthday")
 MAX_DISTINCT = 60  # a categorical column has at most this many distinct values
-
-
-@dataclass
-class Column:
-    name: str
-    target: str | None = None  # standard variable
-    how: str = ""  # why it was matched
-    role: str = ""  # "identifier", "case_id", "dob", "flags", ""
 
 
 def _fields(var: Any) -> list[str]:

@@ -85,6 +85,9 @@ def print_report(summary: dict[str, Any], problems: pd.DataFrame, console: Conso
     console.print(t)
     for note in summary.get("notes", []):
         console.print(f"[yellow]note:[/] {note}")
+    if summary.get("columns_unmapped"):
+        console.print("[yellow]note:[/] columns nothing in the mapping names (read by no rule, not identifiers): "
+                      + ", ".join(repr(c) for c in summary["columns_unmapped"]))
     if summary.get("columns_missing"):
         missing = ", ".join(f"{var} (from {' / '.join(cols)})" for var, cols in summary["columns_missing"].items())
         console.print(f"[yellow]note:[/] not in the file, left empty: {missing}")
