@@ -233,3 +233,15 @@ def test_chart_downloads_carry_their_source(page, live_server, client):
     assert set(frame["release"]) == {meta["version"]} and set(frame["filter"]) == {"gender:Female"}
     assert set(frame["protection"]) == {meta["rule"]["text"]} and all("not prevalence" in s for s in frame["source"])
     assert page.problems == []
+
+
+def test_a_country_on_the_map_opens_the_explorer_filtered_by_it(page, live_server):
+    _open(page, live_server + "/map/", "#map[data-ready=true] svg")
+    page.click("#map-table summary")
+    link = page.locator("#map-table tbody a").first
+    name = link.inner_text()
+    link.click()
+    page.wait_for_url(re.compile(r"/explorer/\?table=victims&f=citizenship"))
+    page.wait_for_selector(".chip")
+    assert name in page.inner_text("#filter-chips")
+    assert page.problems == []

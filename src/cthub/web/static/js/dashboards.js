@@ -180,7 +180,9 @@
     });
   }
 
+  var generation = 0;  // an update whose data arrives after a newer one started draws nothing
   function update() {
+    var mine = ++generation;
     var gs = groups();
     chartsEl.setAttribute('aria-busy', 'true');
     if (gs.length > meta.max_filters) {
@@ -200,6 +202,7 @@
       return summed(gsx).then(function (d) { return { chart: ch, data: d, selected: sel ? sel.values : null, depth: gsx.length }; });
     });
     Promise.all([summed(gs)].concat(jobs)).then(function (res) {
+      if (mine !== generation) return;
       var all = res[0];
       chartsEl.textContent = '';
       if (all.tooBroad) {

@@ -51,6 +51,12 @@
       (region ? ' (' + region + ')' : '');
     mapEl.setAttribute('aria-busy', 'true');
     CT.embed(mapEl, spec).then(function (res) {
+      // a click on a country with a published count opens the explorer filtered by it
+      res.view.addEventListener('click', function (event, item) {
+        var d = item && item.datum;
+        var props = d && (d.properties || (d.datum && d.datum.properties));
+        if (props && props.count !== null && props.count !== undefined) window.location.href = explorerURL(attr, props.iso2);
+      });
       mapEl.parentNode.querySelectorAll('.image-download').forEach(function (b) { b.remove(); });
       CT.imageLinks(document.getElementById('map-table'), res.view, meta.table + '_' + attr + '_map' + (region ? '_' + region : ''));
       mapEl.setAttribute('aria-busy', 'false');
@@ -73,7 +79,9 @@
     var tb = CT.el('tbody');
     rows.forEach(function (f) {
       var tr = CT.el('tr');
-      tr.appendChild(CT.el('th', { scope: 'row' }, f.properties.name));
+      var th = CT.el('th', { scope: 'row' });
+      th.appendChild(CT.el('a', { href: explorerURL(attr, f.id) }, f.properties.name));
+      tr.appendChild(th);
       tr.appendChild(CT.el('td', { class: 'num' }, CT.fmt(f.properties.count)));
       tb.appendChild(tr);
     });
@@ -87,6 +95,10 @@
       rows.map(function (f) { return [f.id, f.properties.name, f.properties.count]; }),
       CT.about(meta, region ? 'region ' + region : '')));
     holder.appendChild(CT.el('p', { class: 'source' }, CT.sourceText(meta)));
+  }
+
+  function explorerURL(attr, code) {
+    return CT.root + 'explorer/?table=' + encodeURIComponent(meta.table) + '&f=' + encodeURIComponent(attr + ':' + code);
   }
 
   // ?which=destination&region=Asia keeps the view in the URL (shared links, reload, back/forward)
