@@ -68,6 +68,25 @@ def _overview_error(request: Request, message: str, form: dict[str, str]) -> Res
     return page(request, "admin.html", ctx, status_code=400, active="admin")
 
 
+MAPPINGS_DIR = "mappings"
+
+
+def mapping_in_folder(home: Path, typed: str) -> str | None:
+    """`mappings/NAME.yaml` when `typed` names an existing YAML file inside the hub's mappings/ folder, else None.
+    The web form reads nothing else: an absolute or `../` path would let an admin session read server files (or
+    probe which exist), and a file outside is refused the same way whether or not it exists."""
+    name = typed.strip().replace("\\", "/")
+    if name.startswith(MAPPINGS_DIR + "/"):
+        name = name[len(MAPPINGS_DIR) + 1:]
+    if not name or name.startswith("/") or ".." in name.split("/") or not name.endswith((".yaml", ".yml")):
+        return None
+    folder = (home / MAPPINGS_DIR).resolve()
+    target = (folder / name).resolve()
+    if not target.is_relative_to(folder) or not target.is_file():
+        return None
+    return f"{MAPPINGS_DIR}/{target.relative_to(folder).as_posix()}"
+
+
 @router.post("/contributors")
 def add_contributor(request: Request, csrf_token: str = Form("", max_length=200),
                     contributor_id: str = Form("", max_length=100), name: str = Form("", max_length=300),
@@ -76,7 +95,7 @@ def add_contributor(request: Request, csrf_token: str = Form("", max_length=200)
     """The same checks and file as `cthub contributor add` (cthub.ingest.commands.add_contributor)."""
     from cthub.config import ConfigError
     from cthub.ingest.commands import add_contributor as add
-    from cthub.ingest.errors import IngestError
+    from cthub.ingest.errors import IngestError, MappingError
 
     check_csrf(request, csrf_token)
     form = {"contributor_id": contributor_id, "name": name, "builtin_mapping": builtin_mapping,
@@ -85,12 +104,22 @@ def add_contributor(request: Request, csrf_token: str = Form("", max_length=200)
     if builtin_mapping and path:
         return _overview_error(request, "Contributor not added: choose a built-in mapping or give a mapping file "
                                         "path, not both.", form)
+    if path:
+        inside = mapping_in_folder(request.app.state.home, path)
+        if inside is None:
+            return _overview_error(request, "Contributor not added: the mapping file must be a .yaml file in the "
+                                            "hub's mappings/ folder, given by its name (for example "
+                                            "'shelter.yaml'); put the file there first.", form)
+        path = inside
     mapping = f"builtin:{builtin_mapping}" if builtin_mapping else path
     if not cid or not name or not mapping:
         return _overview_error(request, "Contributor not added: an id, a name and a mapping (built-in or a file "
                                         "path) are all needed.", form)
     try:
         request.app.state.config = add(request.app.state.home, cid, name, mapping)
+    except MappingError:  # its text can quote the file's lines: name the check that shows them to the operator
+        return _overview_error(request, f"Contributor {cid!r} not added: {mapping} is not a valid mapping; run "
+                                        f"`cthub mapping check FILE {mapping}` on the server to see why.", form)
     except (ConfigError, IngestError) as exc:
         return _overview_error(request, f"Contributor {cid!r} not added: {exc}", form)
     _store(request).audit(user.username, "contributor-add", cid, {"mapping": mapping})
