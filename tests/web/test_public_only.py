@@ -34,6 +34,7 @@ T = f"/api/releases/{VERSION}/tables/victims"
 # Example requests per public GET route (path template -> concrete URLs). `{file}` expands to every declared file.
 EXAMPLES: dict[str, list[str]] = {
     "/api/openapi.json": ["/api/openapi.json"],
+    "/api/": ["/api/"],
     "/api/releases": ["/api/releases"],
     "/api/releases/{version}": [f"/api/releases/{VERSION}", "/api/releases/latest"],
     "/api/releases/{version}/privacy": [f"/api/releases/{VERSION}/privacy", "/api/releases/latest/privacy"],

@@ -113,3 +113,10 @@ def test_a_table_without_countries_tells_the_map_so_and_flows_are_documented(vp_
     spec = vp_client.get("/api/openapi.json").json()
     op = spec["paths"]["/api/releases/{version}/tables/{table}/flows.json"]["get"]
     assert "origin_attribute" in op["description"] and "404" in op["responses"]
+
+
+def test_api_root_links_to_the_docs_and_the_spec(client):
+    """`/api/` answered 404 (issue 15)."""
+    body = client.get("/api/").json()
+    for key in ("docs", "openapi", "releases", "latest"):
+        assert client.get(body[key]).status_code == 200, key

@@ -54,6 +54,23 @@ def _filter(cube: TableCube, text: str | None):
         raise HTTPException(400, str(exc)) from None
 
 
+@router.get("/", summary="Where to start: links to the documentation, the OpenAPI spec and the releases")
+def index(request: Request) -> dict[str, Any]:
+    """`/api/` answered 404; a client that lands here learns where the docs and the data are."""
+    root = str(request.scope.get("root_path") or "")
+    latest = _catalog(request).latest()
+    return {
+        "name": "cthub public API",
+        "description": "Protected counts and synthetic estimates of the published releases, answered only from "
+                       "published files.",
+        "docs": f"{root}/api/docs",
+        "openapi": f"{root}/api/openapi.json",
+        "releases": f"{root}/api/releases",
+        "latest": f"{root}/api/releases/latest" if latest is not None else None,
+        "codebook": f"{root}/api/codebook",
+    }
+
+
 @router.get("/releases", summary="Published releases, newest first")
 def releases(request: Request) -> list[dict[str, Any]]:
     cat = _catalog(request)
