@@ -3,7 +3,6 @@ from it, the effective threshold stated, resolution 1 refused, and no release of
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from cthub.config import AggregatesConfig, ReleaseConfig, load_config
+from cthub.release.manage import PublishRefused, discard_release, publish_release
 from cthub.release.pipeline import ReleaseError, run_release
 from cthub.release.reader import Release
 from cthub.standard import load_standard
@@ -58,17 +58,40 @@ def test_classic_release_from_cthub_yaml(classic_hub: Path) -> None:
         true = int(mask.sum())
         assert count == (true // 10) * 10, sel
 
-    # an almost identical second classic release would let anyone difference the two: refused, unless a reason
-    # is given, which goes to the audit log
-    with pytest.raises(ReleaseError, match="fewer than 11 records changed"):
+    # one more person: a second classic release would let anyone difference the two; refused, unless a reason is
+    # given, which goes to the audit log
+    store = Store.open(classic_hub)
+    store.add_batch(contributor="ngo", sha256="c" * 64, tables={"victims": _person(1)}, file_name="one.csv")
+    with pytest.raises(ReleaseError, match="only 1 person"):
         run_release(classic_hub, seed=2, membership_check=False)
     again = run_release(classic_hub, seed=2, membership_check=False, override_reason="annual report, reviewed",
                         actor="alice")
     assert again.status == "published"
-    audit = Store.open(classic_hub).audit_log(20)
-    entries = [a for a in audit if a["action"] == "release.override"]
-    assert entries and entries[0]["actor"] == "alice"
-    assert json.dumps(entries[0]["detail"]).count("annual report") == 1
+    entries = [a for a in Store.open(classic_hub).audit_log(20) if a["action"] == "release.override"]
+    assert entries and entries[0]["actor"] == "alice" and entries[0]["detail"]["reason"] == "annual report, reviewed"
+
+    # a draft made with an override is checked again when published, against every classic release that is or was
+    # public, discarded ones included (the reviewer's two bypasses)
+    store.add_batch(contributor="ngo", sha256="d" * 64, tables={"victims": _person(2)}, file_name="two.csv")
+    draft = run_release(classic_hub, seed=3, membership_check=False, draft=True, override_reason="preview")
+    assert draft.status == "draft"
+    with pytest.raises(PublishRefused, match="differs too little"):
+        publish_release(classic_hub, draft.version)
+    discard_release(classic_hub, again.version)
+    with pytest.raises(PublishRefused, match=again.version):
+        publish_release(classic_hub, draft.version)
+    publish_release(classic_hub, draft.version, override_reason="board approved", actor="bob")
+    assert [a["actor"] for a in Store.open(classic_hub).audit_log(5) if a["action"] == "publish.override"] == ["bob"]
+
+    # the fingerprints are internal, keyed and private to the hub's owner
+    prints = res.evaluation / "fingerprints.json"
+    assert prints.is_file() and prints.stat().st_mode & 0o077 == 0
+
+
+def _person(seed: int) -> pd.DataFrame:
+    from cthub.sample.benchmark_table import make_benchmark_table
+
+    return make_benchmark_table(1, seed=1000 + seed)
 
 
 def test_resolution_one_and_threshold_aggregates_in_dp_are_refused() -> None:

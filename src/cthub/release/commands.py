@@ -125,6 +125,10 @@ def release_command(
 def publish_command(
     version: str = typer.Argument(..., help="Release version, e.g. 2026.11.22"),
     home: Optional[Path] = HOME_OPTION,
+    override_reason: Optional[str] = typer.Option(
+        None, "--override-reason",
+        help="classic profile: publish although another classic release differs from it by fewer than k persons; "
+             "the reason is written to the audit log."),
 ) -> None:
     """Publish a draft release (it must have passed its gates and its checksums must verify).
 
@@ -134,7 +138,7 @@ def publish_command(
 
     with _friendly():
         try:
-            _, note = publish_release(home, version)
+            _, note = publish_release(home, version, override_reason=override_reason)
         except PublishRefused as exc:
             err.print(f"[red]refused:[/] {exc}")
             raise typer.Exit(1) from None

@@ -29,9 +29,17 @@ def _index(home: str | os.PathLike[str] | None, version: str, status: str) -> st
     return None
 
 
-def publish_release(home: str | os.PathLike[str] | None, version: str) -> tuple[Release, str | None]:
-    """Add a release to `published.json`. Returns the release and a note (None when the store index agreed)."""
-    rel = get_release(home, version)
+def check_publishable(home: str | os.PathLike[str] | None, rel: Release, override_reason: str | None = None) -> None:
+    """Every check a publication must pass, for the CLI and the admin area alike; PublishRefused says which failed.
+
+    Gates passed, checksums intact, and (classic) enough persons changed since every other classic release that is
+    or was public: two drafts made from nearly the same data must not both go out. `override_reason` lets the last
+    check through; the caller writes it to the audit log.
+    """
+    from cthub.config import hub_home, load_config
+    from cthub.release import changes
+
+    version = rel.version
     if not rel.gates_passed:
         raise PublishRefused(f"release {version} failed its gates; a failed release is never published. Fix the "
                              "configuration and run `cthub release` again.")
@@ -39,6 +47,30 @@ def publish_release(home: str | os.PathLike[str] | None, version: str) -> tuple[
     if bad:
         raise PublishRefused(f"files of release {version} do not match its SHA256SUMS: {', '.join(bad)}. "
                              "Do not publish it; make a new release.")
+    if rel.meta.get("profile") == "classic" and not override_reason:
+        home_path = hub_home(home)
+        prints = changes.load_fingerprints(home_path, version)
+        deid = load_config(home_path).release.deid
+        needed = deid.min_changed_records if deid.min_changed_records is not None else deid.k
+        problems = (["its fingerprints are missing"] if prints is None else
+                    changes.guard_violations(home_path, prints, needed, exclude=version))
+        if problems:
+            raise PublishRefused(
+                f"classic release {version} differs too little from another classic release ({'; '.join(problems)});"
+                " publishing both would let anyone difference them. Discard one, or publish with a reason "
+                "(`cthub publish --override-reason \"...\"`), which goes to the audit log."
+            )
+
+
+def publish_release(home: str | os.PathLike[str] | None, version: str, override_reason: str | None = None,
+                    actor: str = "cli") -> tuple[Release, str | None]:
+    """Add a release to `published.json`. Returns the release and a note (None when the store index agreed)."""
+    rel = get_release(home, version)
+    check_publishable(home, rel, override_reason)
+    if override_reason:
+        from cthub.store import Store
+
+        Store.open(home).audit(actor, "publish.override", version, {"reason": override_reason})
     folder.publish(home, version)
     return rel, _index(home, version, "published")
 

@@ -295,7 +295,7 @@ def run_release(
     from cthub.evaluate.gates import check_gates
     from cthub.evaluate.public import render_public_report
     from cthub.release import changes, statement
-    from cthub.release.reader import evaluation_dir
+    from cthub.release.reader import evaluation_dir, list_releases
     from cthub.release.stages import stages_for
     from cthub.standard import load_standard
     from cthub.store import Store
@@ -315,7 +315,11 @@ def run_release(
             if len(df) == 0:
                 skipped[table] = "no records in the store"
                 continue
-            bounded, keys, c, dropped = _bound(table, df, persons, rc, _seed(seed, 100 * i + 50))
+            # the kept rows of a person must be the same in every release (else successive releases together carry
+            # more than the bound): without a test seed, the choice is keyed by the hub key
+            bound_seed = _seed(seed, 100 * i + 50) if seed is not None else changes.stable_seed(
+                home_path, f"row-bound:{table}")
+            bounded, keys, c, dropped = _bound(table, df, persons, rc, bound_seed)
             ctx = TableContext(table, bounded, cfg, _seed(seed, 100 * i), c, keys)
             ctx.results["rows_sampled_away"] = dropped
             contexts.append(ctx)
@@ -327,19 +331,21 @@ def run_release(
         stages = stages_for(rc)
         planned = [s for ctx in contexts for stage in stages for s in stage.plan(ctx)]
         plan: BudgetPlan = plan_release(rc, planned, store.ledger_spent_rho())
-        fingerprints: dict[str, list[str]] = {}
+        fingerprints: dict[str, dict[str, str]] = {}
         if rc.profile == "classic":
-            fingerprints = changes.fingerprints({ctx.name: (ctx.records, ctx.persons) for ctx in contexts})
-            changed = changes.changed_since_last_classic(home_path, store, fingerprints)
+            fingerprints = changes.fingerprints({ctx.name: (ctx.records, ctx.persons) for ctx in contexts},
+                                                changes.hub_secret(home_path, "fingerprints"))
             needed = rc.deid.min_changed_records if rc.deid.min_changed_records is not None else rc.deid.k
-            if changed is not None and changed < needed:
+            problems = changes.guard_violations(home_path, fingerprints, needed)
+            if problems:
                 if not override_reason:
                     raise ReleaseError(
-                        f"fewer than {needed} records changed since the last classic release: comparing the two "
-                        "would reveal the changed records. Wait for more changes, or give a reason "
-                        "(`cthub release --override-reason \"...\"`), which goes to the audit log"
+                        f"fewer than {needed} records changed since an earlier classic release ({'; '.join(problems)})"
+                        ": comparing the two would reveal the changed persons. Wait for more changes, or give a "
+                        "reason (`cthub release --override-reason \"...\"`), which goes to the audit log"
                     )
-                store.audit(actor, "release.override", "classic", {"reason": override_reason, "needed": needed})
+                store.audit(actor, "release.override", "classic", {"reason": override_reason, "needed": needed,
+                                                                                                           "comparisons": len(problems)})
 
         total = len(stages) * len(contexts) + 3
         done = 0
@@ -383,7 +389,7 @@ def run_release(
             step("public documents and the privacy statement")
             title = f"{cfg.name}: release {version}"
             outputs += statement.docs_outputs(_write_docs(temp, contexts, title))
-            release_epsilon = plan.epsilon(release_rho) if spends else None
+            release_epsilon = statement.composed_epsilon(spends, rc.budget.delta) if spends else None
             budget = {
                 "total_epsilon": rc.budget.total_epsilon, "delta": rc.budget.delta,
                 "spent_epsilon_before": plan.epsilon(plan.spent_rho),
@@ -398,8 +404,10 @@ def run_release(
                 "computed from the public outputs listed, their declared counts and the configuration only")})
             meta_outputs = [Output("release.json", "metadata", derived), Output("report.html", "report", derived),
                             Output("report.json", "report", derived)]
+            earlier = [r.version for r in list_releases(home_path, include_discarded=True)
+                       if r.status != "failed" and r.meta.get("profile") != "dp"]
             privacy = statement.compose(rc.profile, outputs + meta_outputs, spends, rc.budget.delta, tables_records,
-                                        unit, budget)
+                                        unit, budget, earlier_non_dp=earlier)
             render_public_report(
                 temp, privacy,
                 synthetic={c.name: c.results["synthetic"] for c in contexts if c.results.get("synthetic") is not None},

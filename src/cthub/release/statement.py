@@ -28,8 +28,20 @@ def unit_statement(profile: str, max_rows_per_person: int, has_persons: bool) ->
         text = ("one person (a victim): each person's rows are bounded before any mechanism (at most "
                 f"{max_rows_per_person} victim-perpetrator rows per victim; one row per victim in the victims table), "
                 "and every DP mechanism's epsilon is stated for the whole person. A person recorded by two "
-                "contributors cannot be linked without identifiers and counts as two persons.")
+                "contributors cannot be linked without identifiers and counts as two persons; rows a contributor "
+                "sent without a case ID cannot be grouped by person either, so each counts as a person of its own "
+                "(a victim sent as m such rows is protected as a group of m).")
     return {"kind": "person", "max_rows_per_person": max_rows_per_person, "statement": text}
+
+
+def composed_epsilon(spends: list[Spend], delta: float) -> float:
+    """epsilon of the whole release at total `delta`: zCDP composes the rhos by addition; the deltas that private
+    value selection spent are not conversion deltas, so they come off the delta the conversion may use
+    ((eps(sum rho, delta - sum delta_sel), delta)-DP)."""
+    selection = sum(s.delta_selection for s in spends)
+    if selection >= delta:
+        raise ValueError(f"value selection spent delta {selection:g}, all of the release's delta {delta:g}")
+    return epsilon_from_rho(sum(s.rho for s in spends), delta - selection)
 
 
 def docs_outputs(names: list[str]) -> list[Output]:
@@ -45,13 +57,15 @@ def compose(
     tables: dict[str, dict[str, Any]],
     unit: dict[str, Any],
     budget: dict[str, Any],
+    earlier_non_dp: list[str] | None = None,
 ) -> dict[str, Any]:
     """The statement: profile, unit, composed (epsilon, delta, rho) over every DP spend, per-table counts, outputs."""
     rho = sum(s.rho for s in spends)
     dp_used = any(o.guarantee.type == "dp" for o in outputs) or bool(spends)
-    composed = ({"epsilon": epsilon_from_rho(rho, delta), "delta": delta, "rho": rho,
+    composed = ({"epsilon": composed_epsilon(spends, delta), "delta": delta, "rho": rho,
+                 "delta_selection": sum(s.delta_selection for s in spends),
                  "spends": [{"table": s.table, "mechanism": s.mechanism, "epsilon": s.epsilon, "delta": s.delta,
-                             "rho": s.rho} for s in spends]}
+                             "rho": s.rho, "delta_selection": s.delta_selection} for s in spends]}
                 if dp_used else {"epsilon": None, "delta": None, "rho": None, "spends": []})
     return {
         "profile": profile,
@@ -60,15 +74,27 @@ def compose(
         "budget": budget,
         "tables": tables,
         "outputs": [o.as_dict() for o in outputs],
-        "not_promised": not_promised(profile),
+        "not_promised": not_promised(profile) + history_caveat(profile, earlier_non_dp or []),
+        "earlier_non_dp_releases": list(earlier_non_dp or []),
     }
+
+
+def history_caveat(profile: str, earlier: list[str]) -> list[str]:
+    """A dp release's promise covers its own outputs; earlier classic (or pre-statement) releases of the same people
+    published exact counts, and the reader must know that the two together are not covered."""
+    if profile != "dp" or not earlier:
+        return []
+    return [f"This hub has also published releases without differential privacy ({', '.join(earlier)}: "
+            "k-anonymized microdata and exact or threshold counts of overlapping records). The epsilon stated here "
+            "does not cover what those releases reveal, nor what they reveal together with this one."]
 
 
 def not_promised(profile: str) -> list[str]:
     """What the profile does not promise, in plain words (shown on the site and in the report)."""
     common = [
         "A person recorded by two contributing organizations counts as two persons: without identifiers the hub "
-        "cannot link them, so such a person's protection is that of two people (epsilon doubles for them).",
+        "cannot link them, so such a person is protected as a group of two (rho four times as large: epsilon 4 "
+        "at delta 1e-6 becomes about 8.8 for them).",
     ]
     if profile == "classic":
         return common + [

@@ -65,6 +65,7 @@ class Spend:
     epsilon: float | None
     delta: float
     rho: float
+    delta_selection: float = 0.0  # the part of delta private value selection spent (not a zCDP conversion delta)
 
     @classmethod
     def planned(cls, table: str, mechanism: str, epsilon: float, delta: float) -> "Spend":
@@ -79,7 +80,8 @@ class Spend:
         """What a mechanism's privacy dict says it spent (its total delta, selection steps included)."""
         from cthub.release.budget import actual_rho
 
-        return cls(table, mechanism, privacy.get("epsilon"), float(privacy.get("delta") or delta), actual_rho(privacy))
+        return cls(table, mechanism, privacy.get("epsilon"), float(privacy.get("delta") or delta), actual_rho(privacy),
+                   float(privacy.get("delta_selection") or 0.0))
 
 
 @dataclass

@@ -297,13 +297,14 @@ def publish(request: Request, version: str, csrf_token: str = Form("", max_lengt
     from cthub.release import folder
     from cthub.store import StoreError
 
+    from cthub.release.manage import PublishRefused, check_publishable
+
     check_csrf(request, csrf_token)
     rel = _get_release(request, version)
-    if not rel.gates_passed:
-        raise HTTPException(409, f"release {version} failed its gates; a failed release is never published")
-    bad = rel.verify()
-    if bad:
-        raise HTTPException(409, f"files of {version} do not match SHA256SUMS ({len(bad)} file(s)); not published")
+    try:
+        check_publishable(request.app.state.home, rel)  # the same checks as `cthub publish`
+    except PublishRefused as exc:
+        raise HTTPException(409, str(exc)) from None
     folder.publish(request.app.state.home, version)
     try:
         _store(request).release_set_status(version, "published")
