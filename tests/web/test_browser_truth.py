@@ -245,3 +245,33 @@ def test_a_country_on_the_map_opens_the_explorer_filtered_by_it(page, live_serve
     page.wait_for_selector(".chip")
     assert name in page.inner_text("#filter-chips")
     assert page.problems == []
+
+
+OVERLAPS = """() => { const out = [];
+  document.querySelectorAll('.chart svg').forEach((svg) => {
+    svg.querySelectorAll('g.role-axis').forEach((ax, ai) => {
+      const boxes = Array.from(ax.querySelectorAll('g.role-axis-label text'))
+        .filter(t => t.textContent && t.getAttribute('opacity') !== '0' && getComputedStyle(t).opacity !== '0')
+        .map(t => t.getBoundingClientRect());
+      for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+        const a = boxes[i], b = boxes[j];
+        if (a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5)
+          out.push((svg.closest('[id]') || {}).id + ' axis ' + ai + ': labels ' + i + ' and ' + j);
+      }
+    });
+  });
+  return out; }"""
+
+
+def test_no_two_tick_labels_overlap_at_phone_width(browser, live_server):
+    """Issue 15: year ticks (-45 degrees) overlapped at 390 px."""
+    context = browser.new_context(viewport={"width": 390, "height": 800}, is_mobile=True)
+    pg = context.new_page()
+    try:
+        for path in ("/dashboards/", "/explorer/", "/map/"):
+            _open(pg, live_server + path, ".chart svg g.role-axis")
+            labels = pg.evaluate("document.querySelectorAll('.chart svg g.role-axis-label text').length")
+            assert labels > 20, path
+            assert pg.evaluate(OVERLAPS) == [], path
+    finally:
+        context.close()

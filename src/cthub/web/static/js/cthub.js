@@ -154,7 +154,9 @@
     if (!rows.length) {
       chartEl.appendChild(CT.el('p', { class: 'muted' }, 'No published counts for this selection.'));
     } else {
-      var axis = opts.temporal ? { field: 'label', type: 'ordinal', sort: null, title: null, axis: { labelAngle: -45 } }
+      // vertical year labels on narrow screens (no two label boxes overlap at phone width); overlapping ones hidden
+      var narrow = (parent.clientWidth || window.innerWidth) < 700;
+      var axis = opts.temporal ? { field: 'label', type: 'ordinal', sort: null, title: null, axis: { labelAngle: narrow ? -90 : -45, labelOverlap: 'greedy' } }
                                : { field: 'label', type: 'nominal', sort: null, title: null, axis: { labelLimit: 160 } };
       var domain = rows.map(function (r) { return r.label; });
       axis.scale = { domain: domain };  // keep the code order even when some bars are suppressed

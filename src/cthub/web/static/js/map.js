@@ -135,7 +135,8 @@
       mark: { type: 'rect' },
       encoding: {
         y: { field: 'origin', type: 'nominal', title: 'Citizenship', sort: '-color' },
-        x: { field: 'destination', type: 'nominal', title: 'Country of exploitation', axis: { labelAngle: -45 } },
+        x: { field: 'destination', type: 'nominal', title: 'Country of exploitation',
+             axis: { labelAngle: el.clientWidth < 700 ? -90 : -45, labelOverlap: 'greedy' } },
         color: { field: 'count', type: 'quantitative', title: 'Records', scale: { scheme: 'oranges' } },
         tooltip: [{ field: 'origin', title: 'From' }, { field: 'destination', title: 'To' }, { field: 'count', title: 'Records', format: ',' }]
       }
