@@ -41,7 +41,7 @@ def _xlsx(path: Path, rows: int, drop_dimension: bool = False) -> Path:
 def test_xlsx_upload_without_suffix_is_opened(tmp_path: Path) -> None:
     path = _xlsx(tmp_path / ".incoming-0123abcd", 10)  # as save_stream names it: no .xlsx suffix
     saved = inspect(path, path.stat().st_size, LIMITS)
-    assert (saved.kind, saved.columns, saved.rows) == ("xlsx", 3, 10)
+    assert (saved.kind, saved.columns) == ("xlsx", 3)
     assert saved.path.suffix == ".xlsx" and saved.path.exists()
 
 
@@ -53,14 +53,30 @@ def test_demo_workbook_upload_is_opened(tmp_path: Path) -> None:
     incoming.write_bytes(Path(book).read_bytes())
     saved = inspect(incoming, incoming.stat().st_size, UploadLimits(max_bytes=10**9, max_rows=10**6,
                                                                     max_columns=500))
-    assert saved.kind == "xlsx" and saved.rows > 0
+    assert saved.kind == "xlsx" and saved.columns > 5
 
 
-def test_sheet_without_dimension_is_counted_row_by_row(tmp_path: Path) -> None:
+def test_sheet_without_dimension_is_counted_row_by_row(hub: Path, tmp_path: Path) -> None:
+    from cthub.ingest import ingest_file
+    from cthub.ingest.readers import TooLarge, read_table, table_shape
+    from cthub.store import Store
+
     path = _xlsx(tmp_path / ".incoming-nodim", 300, drop_dimension=True)
-    with pytest.raises(UploadRefused, match="at most 250"):
-        inspect(path, path.stat().st_size, LIMITS)
-    assert not list(tmp_path.glob(".incoming-nodim*"))  # nothing left behind
+    saved = inspect(path, path.stat().st_size, LIMITS)  # the header passes; the rows are counted while importing
+    assert table_shape(saved.path) == (3, 300)  # what the importer reads, whatever the sheet claims
+    with pytest.raises(TooLarge, match="at most 250") as exc:
+        read_table(saved.path, max_rows=250)
+    assert exc.value.count == 251  # stopped at the first row past the limit, not after reading them all
+    with pytest.raises(TooLarge, match="at most 250"):
+        ingest_file(Store.open(), "line", saved.path, max_rows=250, max_columns=5)
+    assert Store.open().batches() == []
+
+
+def test_workbook_header_past_the_column_limit_is_refused(tmp_path: Path) -> None:
+    path = _xlsx(tmp_path / ".incoming-wide", 2)
+    with pytest.raises(UploadRefused, match="3 columns"):
+        inspect(path, path.stat().st_size, UploadLimits(max_bytes=10**7, max_rows=10, max_columns=2))
+    assert not list(tmp_path.glob(".incoming-wide*"))  # nothing left behind
 
 
 def test_cr_only_csv_is_counted_by_records(tmp_path: Path) -> None:

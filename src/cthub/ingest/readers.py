@@ -54,11 +54,14 @@ def detect_kind(path: Path, head: bytes) -> str:
 
 
 def read_table(path: str | Path, sheet: str | int | None = None, header_row: int = 1,
-               progress: Callable[[int], None] | None = None, wanted: set[str] | None = None) -> RawTable:
+               progress: Callable[[int], None] | None = None, wanted: set[str] | None = None,
+               max_rows: int | None = None, max_columns: int | None = None) -> RawTable:
     """Read a CSV or XLSX file into raw cells. Raises FileFormatError/EmptyFileError with a message saying why.
 
     `wanted` (folded column names the mapping reads) lets a workbook without `sheet:` be read whole: every sheet
-    whose header has one of them."""
+    whose header has one of them. `max_rows`/`max_columns` (web uploads) raise TooLarge as soon as a sheet row or
+    header passes them, while reading, so a workbook whose `<dimension>` lies is stopped at the limit."""
+    limits = Limits(max_rows, max_columns)
     path = Path(path)
     if not path.is_file():
         raise FileFormatError(f"{path}: no such file")
@@ -68,8 +71,27 @@ def read_table(path: str | Path, sheet: str | int | None = None, header_row: int
     with path.open("rb") as fh:
         head = fh.read(8)
     if detect_kind(path, head) == "xlsx":
-        return _read_xlsx(path, sheet, header_row, progress, wanted)
-    return _read_csv(path, header_row, progress)
+        return _read_xlsx(path, sheet, header_row, progress, wanted, limits)
+    table = _read_csv(path, header_row, progress)
+    limits.columns(len(table.frame.columns))
+    limits.rows(len(table.frame))
+    return table
+
+
+@dataclass
+class Limits:
+    """Row and column limits counted across every sheet read (None: no limit)."""
+
+    max_rows: int | None = None
+    max_columns: int | None = None
+    seen: int = 0
+
+    def columns(self, n: int) -> None:
+        check_limit("columns", n, self.max_columns)
+
+    def rows(self, n: int = 1) -> None:
+        self.seen += n
+        check_limit("rows", self.seen, self.max_rows)
 
 
 # -- CSV ---------------------------------------------------------------------------------------------------------
@@ -279,7 +301,8 @@ def split_row(number: int, sheets: list[str]) -> tuple[str | None, int]:
 
 
 def _read_xlsx(path: Path, sheet: str | int | None, header_row: int,
-               progress: Callable[[int], None] | None, wanted: set[str] | None = None) -> RawTable:
+               progress: Callable[[int], None] | None, wanted: set[str] | None = None,
+               limits: Limits | None = None) -> RawTable:
     """One sheet when `sheet` is given; else every sheet whose header has a column the mapping reads (`wanted`,
     folded names), so a workbook with a sheet per year loses none, and a 'Read me' sheet is named and skipped."""
     import openpyxl
@@ -304,7 +327,7 @@ def _read_xlsx(path: Path, sheet: str | int | None, header_row: int,
                 raise FileFormatError(f"{path.name} has no sheet {sheet!r}; sheets: {', '.join(wb.sheetnames)}")
             chosen = [wb[sheet]]
         if len(chosen) == 1 or wanted is None:
-            table = _read_sheet(path, chosen[0], header_row, progress)
+            table = _read_sheet(path, chosen[0], header_row, progress, limits)
             if len(chosen) > 1:
                 table.notes.append(f"read sheet {chosen[0].title!r}, the first of {len(chosen)}; to read another "
                                    "set `sheet: NAME` in the mapping")
@@ -319,13 +342,13 @@ def _read_xlsx(path: Path, sheet: str | int | None, header_row: int,
                 skipped.append(ws.title)
                 continue
             try:
-                parts.append(_read_sheet(path, ws, header_row, progress))
+                parts.append(_read_sheet(path, ws, header_row, progress, limits))
             except EmptyFileError:
                 skipped.append(ws.title)
                 continue
             parts[-1].sheets = [ws.title]
         if not parts:  # no sheet has a mapped column: the first sheet, whose columns the error will describe
-            table = _read_sheet(path, chosen[0], header_row, progress)
+            table = _read_sheet(path, chosen[0], header_row, progress, limits)
             table.sheets, table.sheet_rows = [chosen[0].title], [len(table.frame)]
             table.notes.append(f"no sheet has a column the mapping reads; read the first, {chosen[0].title!r} "
                                "(to choose one, set `sheet: NAME` in the mapping)")
@@ -346,7 +369,8 @@ def _read_xlsx(path: Path, sheet: str | int | None, header_row: int,
                     sheets=[p.sheets[0] for p in parts], sheet_rows=[len(p.frame) for p in parts])
 
 
-def _read_sheet(path: Path, ws: object, header_row: int, progress: Callable[[int], None] | None) -> RawTable:
+def _read_sheet(path: Path, ws: object, header_row: int, progress: Callable[[int], None] | None,
+                limits: Limits | None = None) -> RawTable:
     """One worksheet's header and records (blank rows skipped), numbered by sheet row."""
     rows_iter = ws.iter_rows(values_only=True)  # type: ignore[attr-defined]
     header: tuple[object, ...] | None = None
@@ -357,6 +381,8 @@ def _read_sheet(path: Path, ws: object, header_row: int, progress: Callable[[int
     if header is None or all(c is None or str(c).strip() == "" for c in header):
         raise EmptyFileError(f"{path.name}: sheet {ws.title!r} has no header in row {header_row}")  # type: ignore[attr-defined]
     width = max((i + 1 for i, c in enumerate(header) if c is not None and str(c).strip()), default=0)
+    if limits:
+        limits.columns(width)
     columns, notes = unique_headers(list(header[:width]))
     # a column without a header (the HTCDS template numbers its rows in column A) does not make a row non-blank
     named = [i for i, c in enumerate(header[:width]) if c is not None and str(c).strip()]
@@ -371,6 +397,8 @@ def _read_sheet(path: Path, ws: object, header_row: int, progress: Callable[[int
             continue
         records.append(cells)
         numbers.append(n)
+        if limits:
+            limits.rows()
         if progress and len(records) % 5_000 == 0:
             progress(5_000)
     if not records:
@@ -415,15 +443,15 @@ def table_shape(path: str | Path, sheet: str | int | None = None, header_row: in
             continue
         if n == header_row:
             columns = len(record)
-            _check_limit("columns", columns, max_columns)
+            check_limit("columns", columns, max_columns)
             continue
         if any(c.strip() for c in record):
             rows += 1
-            _check_limit("rows", rows, max_rows)
+            check_limit("rows", rows, max_rows)
     return columns, rows
 
 
-def _check_limit(what: str, count: int, limit: int | None) -> None:
+def check_limit(what: str, count: int, limit: int | None) -> None:
     if limit is None or count <= limit:
         return
     todo = "remove the columns the mapping does not use" if what == "columns" else "split it into several files"
@@ -458,11 +486,11 @@ def _xlsx_shape(path: Path, sheet: str | int | None, header_row: int, max_rows: 
                 if n == header_row:
                     width = max((i + 1 for i, c in enumerate(row) if c is not None and str(c).strip()), default=0)
                     columns = max(columns, width)
-                    _check_limit("columns", columns, max_columns)
+                    check_limit("columns", columns, max_columns)
                     continue
                 if any(c is not None and str(c).strip() for c in row[:width]):
                     rows += 1
-                    _check_limit("rows", rows, max_rows)
+                    check_limit("rows", rows, max_rows)
     finally:
         wb.close()
     return columns, rows

@@ -154,6 +154,8 @@ def ingest_file(
     export: str | None = None,
     remove_missing: bool = False,
     strict: bool = False,
+    max_rows: int | None = None,
+    max_columns: int | None = None,
 ) -> BatchResult:
     """Import one contributor file into the store and write its validation report under `reports/<batch>/`.
 
@@ -170,7 +172,8 @@ def ingest_file(
     mapping reads (by default an optional one only empties its variable, with a note naming the closest column).
 
     A workbook is read whole unless the mapping names a `sheet:`: every sheet whose header has a mapped column,
-    each problem naming its sheet and sheet row.
+    each problem naming its sheet and sheet row. `max_rows`/`max_columns` (the web's upload limits) stop the read
+    at the first row or header past them (readers.TooLarge, an IngestError).
     """
     step = progress or (lambda _s, **_k: None)
     path = Path(path)
@@ -206,7 +209,8 @@ def ingest_file(
 
     wanted = {fold_header(c) for r in mapping_obj.variables.values() for c in r.source}
     raw = read_table(path, sheet=mapping_obj.sheet, header_row=mapping_obj.header_row,
-                     progress=lambda n: step("reading", rows=n), wanted=wanted)
+                     progress=lambda n: step("reading", rows=n), wanted=wanted, max_rows=max_rows,
+                     max_columns=max_columns)
     frame, rows = raw.frame, raw.row_numbers
     notes = list(raw.notes)
     if mapping_obj.label_row and len(frame):

@@ -88,7 +88,9 @@ def do_upload(request: Request, user: User, file: UploadFile, mapping_choice: st
         saved = inspect(path, size, state.limits)
         path = saved.path
         try:
-            res = ingest_file(_store(request), org.id, saved.path, mapping, display_name=display)
+            # the limits are enforced again while the importer reads (a workbook's rows are counted only there)
+            res = ingest_file(_store(request), org.id, saved.path, mapping, display_name=display,
+                              max_rows=state.limits.max_rows, max_columns=state.limits.max_columns)
         except AlreadyImported as exc:
             raise UploadRefused(f"this exact file is already imported as batch {exc.batch_id}; nothing changed", 409,
                                 kind="AlreadyImported")

@@ -46,7 +46,7 @@ class SavedUpload:
     kind: str  # "csv" | "xlsx"
     size: int
     columns: int
-    rows: int
+    rows: int  # -1 for a workbook: its rows are counted (and limited) by the importer while it reads
 
 
 def safe_name(name: str | None) -> str:
@@ -133,7 +133,32 @@ def _xlsx_shape(path: Path, size: int, limits: UploadLimits) -> tuple[int, int]:
         check_zip(path)
     except IngestError as exc:
         raise UploadRefused(str(exc).replace(path.name, "the file")) from None
-    return _counted(path, limits)
+    return _header_width(path, limits), -1
+
+
+def _header_width(path: Path, limits: UploadLimits) -> int:
+    """The widest first row of any sheet (cheap); the rows are counted by the importer as it reads, which stops at
+    the row limit (a sheet's `<dimension>` may be absent or lie, so it is not trusted)."""
+    import openpyxl
+
+    from cthub.ingest.readers import TooLarge, check_limit
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - openpyxl raises many types for broken workbooks
+        raise UploadRefused("the workbook could not be opened; re-save it as .xlsx in Excel or LibreOffice") from None
+    try:
+        width = 0
+        for ws in wb.worksheets:
+            header = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), ())
+            width = max(width, max((i + 1 for i, c in enumerate(header) if c is not None and str(c).strip()),
+                                   default=0))
+            check_limit("columns", width, limits.max_columns)
+    except TooLarge as exc:
+        raise UploadRefused(str(exc)) from None
+    finally:
+        wb.close()
+    return width
 
 
 def inspect(path: Path, size: int, limits: UploadLimits) -> SavedUpload:
