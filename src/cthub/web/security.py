@@ -28,8 +28,28 @@ Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 
+HSTS = (b"strict-transport-security", b"max-age=31536000")
+NO_STORE = (b"cache-control", b"no-store")
+PRIVATE_PREFIXES = ("/contribute/", "/admin/", "/login", "/logout")
+
+
+def _over_tls(scope: Scope) -> bool:
+    """HTTPS to the browser: this server's own TLS, or a trusted proxy's `X-Forwarded-Proto: https` (trusted by
+    `CTHUB_TRUSTED_PROXIES`, the same rule as sign-in); a client's own header counts for nothing."""
+    if scope.get("scheme") == "https":
+        return True
+    from cthub.web.accounts.sessions import _is_trusted, trusted_proxies
+
+    nets = trusted_proxies()
+    client = scope.get("client") or ("", 0)
+    if not nets or not _is_trusted(str(client[0]), nets):
+        return False
+    return any(k == b"x-forwarded-proto" and v.strip().lower() == b"https" for k, v in scope.get("headers", []))
+
+
 class SecurityHeaders:
-    """Adds the CSP and friends to every HTTP response (docs pages included)."""
+    """Adds the CSP and friends to every HTTP response (docs pages included); HSTS when the browser came over TLS;
+    `Cache-Control: no-store` on the signed-in areas, whose answers must not stay in shared or browser caches."""
 
     def __init__(self, app: Callable[..., Awaitable[None]]) -> None:
         self.app = app
@@ -39,10 +59,16 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        extras = list(HEADERS)
+        if _over_tls(scope):
+            extras.append(HSTS)
+        if str(scope.get("path", "")).startswith(PRIVATE_PREFIXES):
+            extras.append(NO_STORE)
+
         async def send_with_headers(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 names = {k.lower() for k, _ in message.get("headers", [])}
-                extra = [(k, v) for k, v in HEADERS if k not in names]
+                extra = [(k, v) for k, v in extras if k not in names]
                 message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
 

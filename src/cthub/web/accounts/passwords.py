@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+from pathlib import Path
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -36,9 +37,48 @@ class WeakPassword(ValueError):
     """A password too short to protect an account that can read validation reports or publish releases."""
 
 
+MIN_DISTINCT = 5
+_LEET = str.maketrans({"@": "a", "4": "a", "0": "o", "1": "i", "!": "i", "3": "e", "$": "s", "5": "s", "7": "t"})
+_SEQUENCES = ("01234567890123456789", "98765432109876543210", "abcdefghijklmnopqrstuvwxyz",
+              "zyxwvutsrqponmlkjihgfedcba", "qwertyuiopasdfghjklzxcvbnm", "qazwsxedcrfvtgbyhnujmikolp")
+
+
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The shipped blocklist (`common-passwords.txt`, offline): frequent passwords and stems, lowercase."""
+    text = (Path(__file__).with_name("common-passwords.txt")).read_text(encoding="utf-8")
+    return frozenset(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
+
+
+def _is_repetition(text: str) -> bool:
+    """'abcabcabcabc', 'qwertyqwerty': one short unit repeated."""
+    n = len(text)
+    return any(n % k == 0 and text[:k] * (n // k) == text for k in range(1, n // 2 + 1))
+
+
 def check_strength(password: str) -> None:
+    """Length alone let `aaaaaaaaaaaa` and `password1234` through: refuse repeated characters, repetitions,
+    keyboard and number runs, and common passwords with digits or symbols around them (ASVS 2.1.7). Messages never
+    repeat the password."""
     if len(password) < MIN_LENGTH:
         raise WeakPassword(f"the password must have at least {MIN_LENGTH} characters (a passphrase of a few words works)")
+    low = password.casefold()
+    compact = "".join(low.split())
+    if len(set(compact)) < MIN_DISTINCT or _is_repetition(compact):
+        raise WeakPassword("the password repeats too few characters; choose a passphrase of a few unrelated words")
+    if any(compact in seq for seq in _SEQUENCES):
+        raise WeakPassword("the password is a keyboard or number run; choose a passphrase of a few unrelated words")
+    common = common_passwords()
+    stem = compact.strip("0123456789!@#$%^&*()_+-=.,;:?/\\|~`'\"[]{}<>")
+    candidates = {compact, stem, stem.translate(_LEET), compact.translate(_LEET)}
+    if any(c in common or (c and _is_repetition(c) and _unit(c) in common) for c in candidates):
+        raise WeakPassword("the password is too common (it is on the list of passwords attackers try first); "
+                           "choose a passphrase of a few unrelated words")
+
+
+def _unit(text: str) -> str:
+    n = len(text)
+    return next(text[:k] for k in range(1, n + 1) if n % k == 0 and text[:k] * (n // k) == text)
 
 
 def hash_password(password: str) -> str:

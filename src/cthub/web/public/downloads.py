@@ -1,7 +1,11 @@
 """Downloads behind a terms-of-use gate.
 
 Accepting the terms (a form POST) sets a signed cookie; a file URL without it redirects to the terms page and comes
-back after acceptance. Only files the release's privacy statement declares public are listed and served
+back after acceptance. The cookie holds a random id, is timed (`TERMS_MAX_AGE`) and is bound to a hash of the
+current terms, so it is one value per acceptance, expires, and changed terms need a new acceptance. A cross-site
+POST (by `Origin` or `Sec-Fetch-Site`) cannot accept on a visitor's behalf. The gate covers the release files; the
+JSON API and the dashboards' chart CSVs carry the same published aggregates and are public by design, like the pages
+that show them. Only files the release's privacy statement declares public are listed and served
 (`cthub.web.catalog.public_path`), each with its guarantee, so no URL can reach an undeclared file or outside a
 release folder.
 """
@@ -9,12 +13,14 @@ release folder.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import secrets
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from cthub.release.reader import Release, ReleaseNotFound
 from cthub.web.catalog import public_files, public_meta, public_path
@@ -35,19 +41,36 @@ DESCRIPTIONS = {
 }
 
 
-def _serializer(request: Request) -> URLSafeSerializer:
-    return URLSafeSerializer(request.app.state.secret_key, salt="cthub-terms")
+def _serializer(request: Request) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(request.app.state.secret_key, salt="cthub-terms-v2")
+
+
+def _terms_hash(request: Request) -> str:
+    return hashlib.sha256(str(request.app.state.config.terms_of_use).encode("utf-8")).hexdigest()[:16]
 
 
 def accepted(request: Request) -> bool:
-    """Whether this browser has accepted the terms of use (a cookie we signed)."""
+    """Whether this browser accepted the current terms of use within `TERMS_MAX_AGE` (a cookie we signed)."""
     raw = request.cookies.get(TERMS_COOKIE)
-    if not raw:
+    if not raw or len(raw) > 500:
         return False
     try:
-        return _serializer(request).loads(raw) == {"accepted": True}
-    except BadSignature:
+        data = _serializer(request).loads(raw, max_age=TERMS_MAX_AGE)
+    except BadSignature:  # includes SignatureExpired
         return False
+    return isinstance(data, dict) and data.get("terms") == _terms_hash(request) and bool(data.get("id"))
+
+
+def _same_site(request: Request) -> bool:
+    """A form POST from this site: browsers send `Sec-Fetch-Site` and `Origin`; a missing header (old browsers,
+    scripts) is allowed, a cross-site one is not."""
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    host = request.headers.get("host", "")
+    return origin.split("://", 1)[-1].rstrip("/") == host
 
 
 def _safe_next(target: str | None) -> str:
@@ -122,7 +145,10 @@ def terms(request: Request, next: str | None = None) -> HTMLResponse:
 
 
 @router.post("/downloads/terms")
-def accept_terms(request: Request, accept: str = Form(""), next: str = Form("/downloads/")) -> Response:
+def accept_terms(request: Request, accept: str = Form("", max_length=10),
+                 next: str = Form("/downloads/", max_length=500)) -> Response:
+    if not _same_site(request):
+        raise HTTPException(403, "the terms of use can only be accepted on this site's terms page")
     if accept != "yes":
         return render(request, "terms.html", {
             "terms": request.app.state.config.terms_of_use,
@@ -132,7 +158,8 @@ def accept_terms(request: Request, accept: str = Form(""), next: str = Form("/do
         }, status_code=400, active="downloads")
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
-        TERMS_COOKIE, _serializer(request).dumps({"accepted": True}), max_age=TERMS_MAX_AGE,
+        TERMS_COOKIE, _serializer(request).dumps({"id": secrets.token_urlsafe(12), "terms": _terms_hash(request)}),
+        max_age=TERMS_MAX_AGE,
         httponly=True, samesite="lax", secure=request.url.scheme == "https", path="/",
     )
     return response
