@@ -229,3 +229,19 @@ def test_shared_files_skip_on_a_bare_clone_and_fail_in_ci(tmp_path: Path, monkey
     present = tmp_path / "here.csv"
     present.write_text("a\n", encoding="utf-8")
     assert shared_file(present) == present
+
+
+def test_withdrawing_a_case_scrubs_its_row_from_a_several_sheet_report(hub_home: Path, tmp_path: Path) -> None:
+    from cthub.ingest import withdraw_case
+
+    from .conftest import MAPPING
+
+    _hub_with(hub_home, tmp_path, MAPPING + "case_id: Call ID\n")
+    bad = ["", "", "2022-01-02", "X?", "30", "UA", "", ""]
+    f = _workbook(tmp_path / "two.xlsx", {"2022": [HEADER, ["a1", *bad]], "2023": [HEADER, ["b1", *bad]]})
+    res = ingest_file(Store.open(), "line", f, today=TODAY)
+    problems = pd.read_csv(res.report_dir / "problems.csv", dtype=str)
+    assert sorted(zip(problems["sheet"], problems["row"], strict=True)) == [("2022", "2"), ("2023", "2")]
+    withdraw_case(Store.open(), "line", "b1")
+    problems = pd.read_csv(res.report_dir / "problems.csv", dtype=str)
+    assert list(zip(problems["sheet"], problems["row"], strict=True)) == [("2022", "2")]

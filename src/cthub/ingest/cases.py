@@ -176,9 +176,27 @@ def _scrub_reports(store: Store, rows: list[tuple[str, int]]) -> None:
             df = pd.read_csv(path, dtype="string", keep_default_na=False)
             if "row" not in df or df.empty:
                 continue
-            keep = ~pd.to_numeric(df["row"], errors="coerce").isin(numbers)
+            sheets = _report_sheets(Path(folder))
+            if "sheet" in df and len(sheets) > 1:  # several sheets: rows are (sheet, sheet row)
+                from cthub.ingest.readers import split_row
+
+                wanted = {split_row(n, sheets) for n in numbers}
+                pairs = zip(df["sheet"], pd.to_numeric(df["row"], errors="coerce"), strict=True)
+                keep = pd.Series([(sh, int(r) if pd.notna(r) else -1) not in wanted for sh, r in pairs])
+            else:
+                keep = ~pd.to_numeric(df["row"], errors="coerce").isin(numbers)
             if not keep.all():
                 _write_csv(df[keep.to_numpy()], path)
+
+
+def _report_sheets(folder: Path) -> list[str]:
+    """The sheets a batch read, in order (report.json), to map stored row numbers to (sheet, sheet row)."""
+    import json
+
+    try:
+        return [s["sheet"] for s in json.loads((folder / "report.json").read_text(encoding="utf-8")).get("sheets", [])]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
 
 
 __all__ = ["FileCases", "file_cases", "hub_key_for", "withdraw_case"]
