@@ -47,6 +47,8 @@ def test_release_lifecycle(small_hub: Path) -> None:
     assert meta["gates"] == {"passed": True} and meta["parameters"]["seed"] == 7
     assert "records" not in meta["summary"] and meta["summary"]["contributors"] == len(load_config(home).contributors)
     assert len(rel.synthetic("victims")) == max(records["value"], 1)  # the synthetic row count is that estimate
+    years = rel.synthetic("victims")["yearOfRegistration"].dropna().astype(int)
+    assert years.max() <= int(meta["reference_date"][:4])  # no published year after the release's reference date
 
     # the dp profile publishes no k-anonymized file and no raw-data metrics; every file has a declared guarantee
     for kind in ("synthetic", "aggregates"):

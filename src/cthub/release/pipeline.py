@@ -219,7 +219,8 @@ def _evaluate(ctx: TableContext, membership_check: bool) -> Any:
         members, non_members = df.iloc[order[:half]], df.iloc[order[half : 2 * half]]
         shadow = get_synthesizer(rc.synth.method).fit(
             members[eval_cols], epsilon=rc.synth.epsilon, delta=rc.synth_delta,
-            domain=domain_from_standard(ctx.std_table, eval_cols), max_rows_per_person=ctx.max_rows_per_person)
+            domain=domain_from_standard(ctx.std_table, eval_cols, max_year=ctx.reference_year),
+            max_rows_per_person=ctx.max_rows_per_person)
         membership = Membership(members[eval_cols], non_members[eval_cols], shadow.sample(half, seed=_seed(ctx.seed, 3)))
     qi = ctx.results.get("quasi_identifiers") or [c for c in ctx.std_table.quasi_identifiers if c in df.columns]
     evaluation = evaluate_table(
@@ -310,6 +311,8 @@ def run_release(
         store = Store.open(home_path)
         contexts: list[TableContext] = []
         skipped: dict[str, str] = {}
+        reference = (dt.date.fromisoformat(rc.reference_date) if rc.reference_date
+                     else today or dt.datetime.now(dt.timezone.utc).date())
         for i, table in enumerate(rc.tables):
             df, persons = _read(store, table)
             if len(df) == 0:
@@ -320,7 +323,7 @@ def run_release(
             bound_seed = _seed(seed, 100 * i + 50) if seed is not None else changes.stable_seed(
                 home_path, f"row-bound:{table}")
             bounded, keys, c, dropped = _bound(table, df, persons, rc, bound_seed)
-            ctx = TableContext(table, bounded, cfg, _seed(seed, 100 * i), c, keys)
+            ctx = TableContext(table, bounded, cfg, _seed(seed, 100 * i), c, keys, reference_year=reference.year)
             ctx.results["rows_sampled_away"] = dropped
             contexts.append(ctx)
         if not contexts:
@@ -445,6 +448,7 @@ def run_release(
                 "cthub_version": cthub.__version__,
                 "standard_version": load_standard().version,
                 "profile": rc.profile,
+                "reference_date": reference.isoformat(),  # public: no published year lies after it
                 "parameters": rc.model_dump(mode="json") | {"seed": seed, "draft": draft},
                 "privacy": {
                     "profile": rc.profile, "unit": unit["kind"],

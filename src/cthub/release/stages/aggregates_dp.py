@@ -29,7 +29,7 @@ class DpAggregates:
         frame = mask_no(ctx.records[cols], yes_only)
         aggregates, privacy = dp_aggregates(
             frame, rc.aggregates.length, epsilon=float(rc.aggregates.epsilon or 0), delta=rc.aggregates_delta,
-            domain=domain_from_standard(ctx.std_table, cols), columns=cols,
+            domain=domain_from_standard(ctx.std_table, cols, max_year=ctx.reference_year), columns=cols,
             max_rows_per_person=ctx.max_rows_per_person,
         )
         ctx.results["aggregates"] = aggregates

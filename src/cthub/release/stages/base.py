@@ -98,6 +98,7 @@ class TableContext:
     seed: int | None
     max_rows_per_person: int  # the bound applied to `records` (1 for a table with one row per person)
     persons: pd.Series | None = None  # person key per row of `records` (internal), when the store has one
+    reference_year: int | None = None  # public: no published year may lie after the release's reference date
     results: dict[str, Any] = field(default_factory=dict)
     mechanisms: dict[str, dict[str, Any]] = field(default_factory=dict)  # kind -> the mechanism's privacy dict
     spends: list[Spend] = field(default_factory=list)  # what was actually spent

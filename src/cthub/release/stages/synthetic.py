@@ -26,7 +26,8 @@ class Synthetic:
         cols = synth_columns(ctx)
         model = get_synthesizer(rc.synth.method).fit(
             ctx.records[cols], epsilon=rc.synth.epsilon, delta=rc.synth_delta,
-            domain=domain_from_standard(ctx.std_table, cols), max_rows_per_person=ctx.max_rows_per_person,
+            domain=domain_from_standard(ctx.std_table, cols, max_year=ctx.reference_year),
+            max_rows_per_person=ctx.max_rows_per_person,
         )
         # The row count is public: the configured one, else the table's DP noisy count (never len(records)).
         n_rows = rc.synth.rows or int(ctx.results["records"]["value"])
