@@ -78,3 +78,35 @@ def test_multi_valued_cells_and_errors() -> None:
         get_synthesizer("aggregate-seeded", fabrication_mode="never")
     with pytest.raises(SynthError, match="n must be"):
         m.sample(-1)
+
+
+def test_one_way_counts_follow_the_released_ones_within_a_stated_bound() -> None:
+    """Issue 16: the sampler drifted from the released 1-way counts (1-way error 688 on the 80k table), mostly
+    because missing was read against the noisy record count. Now every cell of every column's 1-way table is within
+    5 s of the real count, s = sqrt(2 sd1^2 + n/4): sd1 is the released 1-way noise (the Gaussian's noise_scale,
+    once for the cell and once for the total it is scaled by) and n/4 bounds the variance of a count drawn as a sum
+    of n independent Bernoullis (Hoeffding). With Gaussian tails beyond 5 s at 6e-7 per cell, the test fails by
+    chance with probability below 1e-4 over the ~100 cells. The two country columns are left out: over 250 public
+    codes the DP aggregates fabricate cells whose sum exceeds the records, so their missing share is lost before
+    sampling (a gap of the released counts, stated in issue 16's report)."""
+    import warnings
+
+    from cthub.sample.benchmark_table import make_benchmark_table
+    from cthub.standard import load_standard
+    from cthub.synth import domain_from_standard
+
+    df = make_benchmark_table(5000, seed=7)
+    domain = domain_from_standard(load_standard().table("victims"), list(df.columns))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = get_synthesizer("aggregate-seeded").fit(df, epsilon=4.0, delta=1e-6, domain=domain)
+    sd1 = model.privacy["levels"][0]["noise_scale"]
+    out = model.sample(len(df), seed=0)
+    bound = 5 * math.sqrt(2 * sd1**2 + len(df) / 4)
+    worst = 0.0
+    for col in [c for c in df.columns if len(domain.get(c, [])) <= 12]:
+        real = df[col].fillna("<NA>").value_counts()
+        syn = out[col].fillna("<NA>").value_counts()
+        cells = real.index.union(syn.index)
+        worst = max(worst, float((real.reindex(cells, fill_value=0) - syn.reindex(cells, fill_value=0)).abs().max()))
+    assert worst <= bound, (worst, bound)

@@ -153,20 +153,33 @@ class AggregateSeededSynthesizer:
         )
 
 
-def _calibrate(probs: np.ndarray, target: np.ndarray, iters: int = 25) -> np.ndarray:
+def _calibrate(
+    probs: np.ndarray, target: np.ndarray, allowed: np.ndarray | None = None, iters: int = 50
+) -> np.ndarray:
     """Rake per-row distributions (rows x slots) so their column sums meet `target` scaled to the rows.
 
     Why: the sampler's per-row weights (medians over subsets of released conditionals, missing rates from
     thresholded pairs) are not the conditionals of one joint distribution, so drawn column by column the records
     drift from the released 1-way counts (1-way error 688 on the 80k benchmark table). Multiplying each slot by a
     common factor until the expected counts meet the released ones keeps every row's relative preferences and its
-    zeros (structural ones included). Post-processing of released counts only.
+    zeros (structural ones included). A row whose mass lies only on slots the released counts leave empty (e.g.
+    missing in a column no record leaves empty) takes the released distribution instead, within `allowed` (rows x
+    slots; the structural zeros): otherwise it could not move, and drawing from an empty row picked the last value.
+    Post-processing of released counts only.
     """
     rows = probs.shape[0]
     if rows == 0 or target.sum() <= 0:
         return probs
     goal = target * (rows / target.sum())
-    p = probs / np.maximum(probs.sum(axis=1, keepdims=True), 1e-300)
+    p = probs.copy()
+    dead = (p * (goal > 0)).sum(axis=1) <= 0
+    if dead.any():
+        base = np.broadcast_to(goal / goal.sum(), (int(dead.sum()), len(goal)))
+        fill = base * allowed[dead] if allowed is not None else base
+        ok = fill.sum(axis=1) > 0
+        idx = np.flatnonzero(dead)[ok]
+        p[idx] = fill[ok]
+    p = p / np.maximum(p.sum(axis=1, keepdims=True), 1e-300)
     for _ in range(iters):
         have = p.sum(axis=0)
         ratio = np.divide(goal, have, out=np.ones_like(goal), where=have > 0)
@@ -335,6 +348,7 @@ class AggregateSeededModel(Model):
                 probs = np.zeros_like(weights)
                 probs[:, 0] = np.where(has, p_miss, 1.0)  # no value has weight: missing
                 probs[has, 1:] = (1.0 - p_miss[has])[:, None] * weights[has, 1:] / wsum[has, None]
+                allowed = None
                 if struct:
                     mask = struct.mask(c, block, set(range(c)))
                     if mask is not None:  # structural zeros: what would break a rule given the row's values so far
@@ -343,11 +357,11 @@ class AggregateSeededModel(Model):
                         stuck = probs.sum(axis=1) <= 0  # all its mass was forbidden: the allowed slots evenly
                         probs[stuck] = allowed[stuck]
                 if self.calibrate:
-                    probs = _calibrate(probs, self._one_way_target(c))
+                    probs = _calibrate(probs, self._one_way_target(c), allowed)
                 totals = probs.sum(axis=1)
                 u = rng.random(rows) * totals
                 choice = np.minimum((np.cumsum(probs, axis=1) <= u[:, None]).sum(axis=1), probs.shape[1] - 1)
-                block[:, c] = choice
+                block[:, c] = np.where(totals > 0, choice, 0)  # no mass anywhere: missing
         return self._decode(codes)
 
     def _one_way_target(self, c: int) -> np.ndarray:
