@@ -10,6 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 os.environ.setdefault("CTHUB_ARGON2_PROFILE", "cheapest")
+# Uploads ingest in-process here (fast, patchable); tests/security/test_ingest_worker.py covers the worker.
+os.environ.setdefault("CTHUB_INGEST_WORKER", "0")
 
 
 @pytest.fixture()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import shutil
 from pathlib import Path
 from typing import Any
@@ -17,12 +18,14 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, Uplo
 from fastapi.responses import JSONResponse, Response
 
 from cthub.release.csv_safe import neutralize_frame
+from cthub.web.accounts import ingest_worker
 from cthub.web.accounts.deps import check_csrf, require_contributor
 from cthub.web.accounts.pages import page, see_other
 from cthub.web.accounts.sessions import User
 from cthub.web.accounts.uploads import UploadRefused, inspect, safe_name, save_stream
 
 router = APIRouter(prefix="/contribute", include_in_schema=False)
+log = logging.getLogger("cthub.web")
 REPORT_FILES = {"problems.csv": "problems.csv", "rejected.csv": "rejected.csv"}
 
 
@@ -74,6 +77,44 @@ def _batch_view(batch: Any) -> dict[str, Any]:
                               "status", "mapping", "tables", "withdrawn_at")}
 
 
+class _WorkerResult:
+    """The child's answer with the attributes `do_upload` reads from a BatchResult."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._summary = data["summary"]
+        self.batch_id, self.mapping = data["batch_id"], data["mapping"]
+        self.accepted, self.rejected, self.warned = data["accepted"], data["rejected"], data["warned"]
+
+    def summary(self) -> dict[str, Any]:
+        return dict(self._summary)
+
+
+def _ingest_in_worker(request: Request, contributor: str, path: Path, mapping: str | None, display: str,
+                      options: dict[str, Any]) -> Any:
+    """Ingest in a child process (see `ingest_worker`): the web process keeps answering while a file is checked."""
+    try:
+        outcome, data = ingest_worker.run_ingest(request.app.state.home, contributor, path, mapping, display,
+                                                 options)
+    except ingest_worker.IngestTimeout:
+        raise UploadRefused(f"checking the file took longer than the hub's limit of "
+                            f"{ingest_worker.timeout_seconds():.0f} seconds, so it was stopped and nothing was "
+                            "imported; split the file, or ask the hub admin to raise CTHUB_INGEST_TIMEOUT", 422,
+                            kind="IngestTimeout") from None
+    except ingest_worker.WorkerFailed:
+        raise UploadRefused("the import stopped unexpectedly and nothing was imported; try again, and tell the hub "
+                            "admin if it happens again", 500, kind="WorkerFailed") from None
+    if outcome == "ok":
+        return _WorkerResult(data)
+    if outcome == "already":
+        raise UploadRefused(f"this exact file is already imported as batch {data['batch_id']}; nothing changed", 409,
+                            kind="AlreadyImported")
+    if outcome == "ingest-error":
+        raise UploadRefused(data["message"].replace(path.name, display), kind=data["kind"])
+    log.error("upload import failed in the worker: %s", data.get("kind"))
+    raise UploadRefused("the import stopped with an internal error and nothing was imported; the hub admin can find "
+                        "the details in the server log", 500, kind=str(data.get("kind", "error")))
+
+
 def do_upload(request: Request, user: User, file: UploadFile, mapping_choice: str) -> dict[str, Any]:
     """Save, check and ingest one upload; returns the batch summary. Raises UploadRefused or HTTPException."""
     from cthub.ingest import AlreadyImported, IngestError, ingest_file
@@ -87,15 +128,18 @@ def do_upload(request: Request, user: User, file: UploadFile, mapping_choice: st
     try:
         saved = inspect(path, size, state.limits)
         path = saved.path
-        try:
-            # the limits are enforced again while the importer reads (a workbook's rows are counted only there)
-            res = ingest_file(_store(request), org.id, saved.path, mapping, display_name=display,
-                              max_rows=state.limits.max_rows, max_columns=state.limits.max_columns)
-        except AlreadyImported as exc:
-            raise UploadRefused(f"this exact file is already imported as batch {exc.batch_id}; nothing changed", 409,
-                                kind="AlreadyImported")
-        except IngestError as exc:
-            raise UploadRefused(str(exc).replace(saved.path.name, display), kind=type(exc).__name__)
+        # the limits are enforced again while the importer reads (a workbook's rows are counted only there)
+        options = {"max_rows": state.limits.max_rows, "max_columns": state.limits.max_columns}
+        if ingest_worker.enabled():
+            res = _ingest_in_worker(request, org.id, saved.path, mapping, display, options)
+        else:
+            try:
+                res = ingest_file(_store(request), org.id, saved.path, mapping, display_name=display, **options)
+            except AlreadyImported as exc:
+                raise UploadRefused(f"this exact file is already imported as batch {exc.batch_id}; nothing changed",
+                                    409, kind="AlreadyImported")
+            except IngestError as exc:
+                raise UploadRefused(str(exc).replace(saved.path.name, display), kind=type(exc).__name__)
     except UploadRefused as exc:
         # the kind only: the append-only log outlives withdrawal, so no message text that could describe cells
         _audit(request, user, "upload-refused", None, {"file": display, "bytes": size, "reason": exc.kind})
