@@ -371,20 +371,21 @@ class AggregateSeededModel(Model):
         return t
 
     def _total(self) -> float:
-        """The record total missing counts are read against: the largest column sum of released values.
+        """The record total missing counts are read against: the released noisy record count before the
+        consistency floor, or the largest narrow column sum of released values if that is larger.
 
-        Why not the released record count: it gets 0.5% of epsilon and is floored for consistency, so it is the
-        noisiest figure (on the 20k benchmark table at epsilon 4 it came out 780 above the truth, and every column
-        then gained ~780 spurious missing values: the bulk of the 1-way error). A column no record leaves empty (the
-        year, the data source) sums to the records up to its small noise; the count is the fallback without one.
-        Only columns of at most the median width count: a wide column's sum carries the noise and the fabricated
-        cells of all its values (the country of exploitation's came out 500 above the truth).
+        Why not `records`: the consistency step floors it by the released counts, and on the 20k benchmark table at
+        epsilon 4 that put it 780 above the truth, so every column gained ~780 spurious missing values (the bulk of
+        the old 1-way error). No column's values can add up to more records than there are, so a column sum is a
+        lower bound; only columns of at most the median width count, since a wide column's sum carries the noise
+        and the fabricated cells of all its values (the country of exploitation's came out 500 above the truth).
         """
+        noisy = float(self._privacy.get("records_noisy", self.records) or 0)
         cols = [j for j in range(len(self.values)) if (j,) in self.counts]
         widths = [len(self.values[j]) for j in cols]
         narrow = [j for j, w in zip(cols, widths) if w <= float(np.median(widths))] if cols else []
         best = max((float(self.counts[(j,)][1:].sum()) for j in narrow), default=0.0)
-        return best if best > 0 else float(self.records)
+        return max(noisy, best) if max(noisy, best) > 0 else float(self.records)
 
     def _decode(self, codes: np.ndarray) -> pd.DataFrame:
         out = {}
