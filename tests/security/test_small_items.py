@@ -54,6 +54,9 @@ def test_cross_site_terms_acceptance_is_refused(app):
             r = _accept(c, headers)
             assert r.status_code == 403 and "cthub_terms" not in r.headers.get("set-cookie", "")
         assert _accept(c, {"origin": "http://testserver", "sec-fetch-site": "same-origin"}).status_code == 303
+        # behind a proxy that rewrites Host, the browser's Sec-Fetch-Site still decides
+        assert _accept(c, {"origin": "https://hub.example", "sec-fetch-site": "same-origin"}).status_code == 303
+        assert _accept(c, {"origin": "https://evil.example", "sec-fetch-site": "same-site"}).status_code == 403
 
 
 def test_hsts_only_over_tls(app, monkeypatch):

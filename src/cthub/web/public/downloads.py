@@ -62,15 +62,17 @@ def accepted(request: Request) -> bool:
 
 
 def _same_site(request: Request) -> bool:
-    """A form POST from this site: browsers send `Sec-Fetch-Site` and `Origin`; a missing header (old browsers,
-    scripts) is allowed, a cross-site one is not."""
-    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
-        return False
+    """A form POST from this site. Browsers send `Sec-Fetch-Site`, which a page cannot forge; without it (older
+    browsers), a cross-site `Origin` is refused (compared with `Host` and a proxy's `X-Forwarded-Host`, since a
+    proxy may rewrite `Host`); with neither (scripts, curl) the POST is allowed, as no browser session is abused."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site in ("same-origin", "none")
     origin = request.headers.get("origin")
     if origin is None:
         return True
-    host = request.headers.get("host", "")
-    return origin.split("://", 1)[-1].rstrip("/") == host
+    hosts = {request.headers.get("host", ""), request.headers.get("x-forwarded-host", "").split(",")[0].strip()}
+    return origin.split("://", 1)[-1].rstrip("/") in hosts - {""}
 
 
 def _safe_next(target: str | None) -> str:
