@@ -148,6 +148,10 @@ def write_release(home: Path, n: int = 6000, seed: int = 1, version: str = VERSI
         vp = _vp_table(max(n // 3, 600), seed + 7)
         vp_agg = threshold_aggregates(vp, LENGTH, threshold=THRESHOLD, resolution=RESOLUTION)
         write_table(vp_agg, data, "victim_perpetrator_aggregates")
+        write_table(_vp_table(len(vp), seed + 8), data, "victim_perpetrator_synthetic")  # a stand-in, same shape
+        outputs += _data("victim_perpetrator_synthetic", "victim_perpetrator", "synthetic", {
+            "type": "dp", "mechanism": "mst", "epsilon": SYNTH_EPSILON, "delta": DELTA,
+            "rho": rho_from_epsilon(SYNTH_EPSILON, DELTA), "unit": "person"})
         outputs += _data("victim_perpetrator_aggregates", "victim_perpetrator", "aggregates", {
             "type": "threshold", "threshold": THRESHOLD, "resolution": RESOLUTION,
             "effective_threshold": EFFECTIVE_THRESHOLD})
@@ -155,7 +159,8 @@ def write_release(home: Path, n: int = 6000, seed: int = 1, version: str = VERSI
                                                             "note": "stand-in"}}
         vp_meta = {"victim_perpetrator": {
             "columns": {c: "string" for c in VP_COLUMNS},
-            "files": {"aggregates": "data/victim_perpetrator_aggregates.csv"},
+            "files": {"aggregates": "data/victim_perpetrator_aggregates.csv",
+                      "synthetic": "data/victim_perpetrator_synthetic.csv"},
             "records": {"value": int(len(vp)), "guarantee": "k-anonymity"}}}
     outputs += _docs(folder)
     data_files = [o["path"] for o in outputs if o["kind"] in ("synthetic", "aggregates", "kanon")]

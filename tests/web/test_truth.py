@@ -102,6 +102,21 @@ def test_multi_valued_cells_are_shown_by_their_labels(vp_client):
     assert not any("|" in r["label"] or ";" in r["label"] for r in rows)
 
 
+def test_multi_valued_estimates_count_the_synthetic_rows_of_that_set(vp_client):
+    """The synthetic file writes a set as "A;B", the aggregates as "A|B": an estimate must count the same set."""
+    from cthub.release.reader import latest_published
+
+    home = vp_client.app.state.home
+    syn = pd.read_csv(latest_published(home).path / "data" / "victim_perpetrator_synthetic.csv", dtype=str,
+                      keep_default_na=False)
+    rows = vp_client.get("/api/releases/latest/tables/victim_perpetrator/chart",
+                         params={"attribute": "IP_Relation"}).json()["rows"]
+    got = {r["value"]: r["synthetic_estimate"] for r in rows}
+    both = "FamilyIntimatePartner|FriendAcquaintance"
+    assert got[both] == int((syn["IP_Relation"] == "FamilyIntimatePartner;FriendAcquaintance").sum()) > 0
+    assert got["FriendAcquaintance"] == int((syn["IP_Relation"] == "FriendAcquaintance").sum())
+
+
 def test_a_table_without_countries_tells_the_map_so_and_flows_are_documented(vp_client):
     """The map asked for flows.json of a table with no country attributes (404) and drew an empty map."""
     meta = vp_client.get("/api/releases/latest/tables/victim_perpetrator/meta.json").json()
