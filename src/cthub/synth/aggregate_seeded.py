@@ -180,6 +180,12 @@ def _calibrate(
         idx = np.flatnonzero(dead)[ok]
         p[idx] = fill[ok]
     p = p / np.maximum(p.sum(axis=1, keepdims=True), 1e-300)
+    # A row whose mass sits on one slot (missing rates of 1 from pairs the thresholds removed) could never move:
+    # 1% of the released distribution (within the structural zeros) keeps every released slot reachable.
+    spread = np.broadcast_to(goal / goal.sum(), p.shape)
+    spread = spread * allowed if allowed is not None else spread
+    p = 0.99 * p + 0.01 * spread / np.maximum(spread.sum(axis=1, keepdims=True), 1e-300) * (spread.sum(axis=1) > 0)[:, None]
+    p = p / np.maximum(p.sum(axis=1, keepdims=True), 1e-300)
     for _ in range(iters):
         have = p.sum(axis=0)
         ratio = np.divide(goal, have, out=np.ones_like(goal), where=have > 0)
@@ -346,8 +352,12 @@ class AggregateSeededModel(Model):
                 wsum = weights.sum(axis=1)
                 has = wsum > 0
                 probs = np.zeros_like(weights)
-                probs[:, 0] = np.where(has, p_miss, 1.0)  # no value has weight: missing
+                probs[has, 0] = p_miss[has]
                 probs[has, 1:] = (1.0 - p_miss[has])[:, None] * weights[has, 1:] / wsum[has, None]
+                # No value has weight given the row's values: back off to the released 1-way distribution (it was
+                # "missing", which piled hundreds of spurious empty cells onto complete columns).
+                one_way = self._one_way_target(c)
+                probs[~has] = one_way / one_way.sum() if one_way.sum() > 0 else np.eye(len(one_way))[0]
                 allowed = None
                 if struct:
                     mask = struct.mask(c, block, set(range(c)))
