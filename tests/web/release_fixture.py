@@ -98,8 +98,9 @@ def write_release(home: Path, n: int = 6000, seed: int = 1, version: str = VERSI
         synthetic = make_benchmark_table(n=records, seed=seed + 1000)[COLUMNS]  # as many rows as the DP count
         # a synthesizer draws from the standard's domain, so it can emit values no record has: a future year, a
         # country nobody is a citizen of. The site must not show them as if they were data.
-        for i, (year, country) in enumerate(SYNTHETIC_ONLY):
-            synthetic.loc[synthetic.index[i], ["yearOfRegistration", "citizenship"]] = [year, country]
+        positions = [synthetic.columns.get_loc(c) for c in ("yearOfRegistration", "citizenship")]
+        for i, (year, country) in enumerate(SYNTHETIC_ONLY[:len(synthetic)]):
+            synthetic.iloc[i, positions] = [year, country]
         rho_syn = rho_from_epsilon(SYNTH_EPSILON, DELTA)
         rho_agg = float(agg_privacy["rho"])
         count_spend = next(s for s in agg_privacy["spends"] if "number of records" in s["what"])
