@@ -33,9 +33,11 @@ def test_values_only_in_the_synthetic_data_reach_no_filter_axis_or_region(client
     folder = latest_published(web_home).path
     synthetic = pd.read_csv(folder / "data" / "victims_synthetic.csv", dtype=str, keep_default_na=False)
     published = _published_values(folder, "victims")
-    only_synthetic = {("yearOfRegistration", y) for y, _ in SYNTHETIC_ONLY} | {("citizenship", c) for _, c in SYNTHETIC_ONLY}
-    only_synthetic = {(a, v) for a, v in only_synthetic if v not in published.get(a, set())}
-    assert only_synthetic, "the fixture must put values in the synthetic file that no aggregate publishes"
+    # future years never show (DP noise may even publish a count for one); other synthetic-only values are absent
+    # unless some aggregate happens to publish them
+    only_synthetic = {("yearOfRegistration", y) for y, _ in SYNTHETIC_ONLY}
+    only_synthetic |= {("citizenship", c) for _, c in SYNTHETIC_ONLY if c not in published["citizenship"]}
+    assert all(int(y) > 2026 for y, _ in SYNTHETIC_ONLY)
     assert all((synthetic[a] == v).any() for a, v in only_synthetic)  # they are there to leak
 
     meta = client.get(f"{BASE}/meta.json").json()
