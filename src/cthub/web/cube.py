@@ -217,12 +217,25 @@ class TableCube:
         if len(set(names)) != len(names):
             raise FilterError("a filter can select only one value per attribute")
         for n, v in pairs:
-            if v not in self._value_sets[n]:
+            if v not in self._value_sets[n] and not self._standard_value(n, v):
                 vals = self.values[n] or sorted(self._value_sets[n])
                 shown = ", ".join(vals[:12]) + (", ..." if len(vals) > 12 else "")
                 raise FilterError(f"attribute {n!r} of table {self.table!r} has no published value {v!r}; "
                                   f"values: {shown}")
         return frozenset(pairs)
+
+    def _standard_value(self, name: str, value: str) -> bool:
+        """A value the standard defines for this column (each element of a set, for a multi-valued one).
+
+        Such a value is a fair question even when the release publishes no count for it: the answer is
+        "suppressed", exactly as for a published value's small cells, so whether a rare value is in the data is never
+        told apart from whether it is merely unpublished. Values outside the standard are 400.
+        """
+        codes = set(self.variables[name].codes)
+        if not codes:
+            return True  # no list to check against (e.g. open-ended years): the release decides
+        parts = [p for p in value.replace("|", ";").split(";") if p]
+        return bool(parts) and all(p in codes for p in parts)
 
     @property
     def max_filters(self) -> int:
