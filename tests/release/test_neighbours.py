@@ -62,41 +62,59 @@ def _canary() -> pd.DataFrame:
     return row
 
 
+D_RUNS, DPRIME_RUNS = 3, 2
+
+
 @pytest.fixture(scope="module")
-def three_releases(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+def neighbour_releases(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Path], list[Path]]:
+    """Releases of D (three runs) and of D' (two runs). A value counts as deterministic when all D runs agree; a leak
+    when all D' runs agree with each other and not with D: a random value with few outcomes (a small count, a file
+    size) rarely coincides that often by chance, a deterministic function of the data always does."""
     from cthub.store import Store
 
-    paths = []
-    for name in ("d1", "d2", "dprime"):
-        home = make_hub(tmp_path_factory.mktemp(name) / "hub", n=400, seed=3)
-        if name == "dprime":
-            Store.open(home).add_batch(contributor="ngo", sha256="b" * 64, tables={"victims": _canary()},
-                                       file_name="one.csv")
-        res = run_release(home, seed=11, membership_check=False)
-        assert res.status == "published", res.gates
-        paths.append(res.path)
-    return paths[0], paths[1], paths[2]
+    runs: dict[str, list[Path]] = {"d": [], "dprime": []}
+    for name, n_runs in (("d", D_RUNS), ("dprime", DPRIME_RUNS)):
+        for i in range(n_runs):
+            home = make_hub(tmp_path_factory.mktemp(f"{name}{i}") / "hub", n=400, seed=3)
+            if name == "dprime":
+                Store.open(home).add_batch(contributor="ngo", sha256="b" * 64, tables={"victims": _canary()},
+                                           file_name="one.csv")
+            res = run_release(home, seed=11, membership_check=False)
+            assert res.status == "published", res.gates
+            runs[name].append(res.path)
+    return runs["d"], runs["dprime"]
+
+
+def _leaks(d: list[dict[str, Any]], dprime: list[dict[str, Any]], keys: set[str] | None = None) -> tuple[set, list]:
+    """(deterministic keys, leaking keys) by the rule in the fixture's docstring."""
+    keys = set(d[0]) if keys is None else keys
+    deterministic = {k for k in keys if all(k in x and x[k] == d[0][k] for x in d[1:])}
+    leaks = sorted(k for k in deterministic
+                   if all(k in x for x in dprime) and all(x[k] == dprime[0][k] for x in dprime[1:])
+                   and dprime[0][k] != d[0][k])
+    return deterministic, leaks
 
 
 @pytest.mark.slow
-def test_no_public_json_leaf_is_a_deterministic_function_of_the_data(three_releases: tuple[Path, Path, Path]) -> None:
-    d1, d2, dprime = (_public_json(p) for p in three_releases)
-    deterministic = {k for k in d1 if k in d2 and d1[k] == d2[k]}
+def test_no_public_json_leaf_is_a_deterministic_function_of_the_data(
+    neighbour_releases: tuple[list[Path], list[Path]],
+) -> None:
+    d, dprime = ([_public_json(p) for p in runs] for runs in neighbour_releases)
+    deterministic, leaks = _leaks(d, dprime)
     assert len(deterministic) > 50  # the test looks at something: parameters, statement, schemas
-    leaks = sorted(k for k in deterministic if dprime.get(k, "<missing>") != d1[k])
     assert not leaks, f"deterministic and data-dependent (a leak): {leaks[:20]}"
 
 
 @pytest.mark.slow
 def test_no_number_in_the_public_report_is_a_deterministic_function_of_the_data(
-    three_releases: tuple[Path, Path, Path],
+    neighbour_releases: tuple[list[Path], list[Path]],
 ) -> None:
-    n1, n2, nprime = (_report_numbers(p) for p in three_releases)
-    assert n1, "the public report shows numbers"
-    if len(n1) == len(n2):
-        assert len(nprime) == len(n1), "the report's structure changed with one more person"
-        leaks = [(i, a, c) for i, (a, b, c) in enumerate(zip(n1, n2, nprime)) if a == b and a != c]
-        assert not leaks, f"report numbers identical on D but different on D': {leaks[:10]}"
+    d, dprime = ([dict(enumerate(_report_numbers(p))) for p in runs] for runs in neighbour_releases)
+    assert d[0], "the public report shows numbers"
+    if len({len(x) for x in d}) == 1:  # the report's layout is fixed by the parameters
+        assert {len(x) for x in dprime} == {len(d[0])}, "the report's structure changed with one more person"
+        _, leaks = _leaks(d, dprime)
+        assert not leaks, f"report numbers identical on D but different on D': {[(i, d[0][i]) for i in leaks[:10]]}"
 
 
 API_URLS = [
@@ -131,26 +149,23 @@ def _is_number(v: Any) -> bool:
 
 @pytest.mark.slow
 def test_no_number_in_an_api_answer_is_a_deterministic_function_of_the_data(
-    three_releases: tuple[Path, Path, Path],
+    neighbour_releases: tuple[list[Path], list[Path]],
 ) -> None:
     """The API's numbers (counts, estimates, limits), as the reviewer compared them. Which charts and attributes an
-    answer lists follows the synthetic data (post-processing of DP output): such low-entropy random structure can
-    coincide on the two D runs by chance, so only numbers are compared here (lengths of lists excepted)."""
-    d1, d2, dprime = (_api_leaves(p) for p in three_releases)
-    bad = {u: d1[f"{u}:http"] for u in API_URLS if d1[f"{u}:http"] >= 500}
+    answer lists follows the synthetic data (post-processing of DP output), so only numbers are compared here
+    (lengths of lists and file sizes excepted: they follow content that is compared itself)."""
+    d, dprime = ([_api_leaves(p) for p in runs] for runs in neighbour_releases)
+    bad = {u: d[0][f"{u}:http"] for u in API_URLS if d[0][f"{u}:http"] >= 500}
     assert not bad, bad
-    assert sum(d1[f"{u}:http"] == 200 for u in API_URLS) >= len(API_URLS) - 1  # flows need both country columns
-    numbers = {k for k, v in d1.items() if _is_number(v) and not k.endswith("#len") and not k.endswith(":http")}
-    deterministic = {k for k in numbers if k in d2 and d1[k] == d2[k]}
+    assert sum(d[0][f"{u}:http"] == 200 for u in API_URLS) >= len(API_URLS) - 1  # flows need both country columns
+    numbers = {k for k, v in d[0].items() if _is_number(v) and not k.endswith(("#len", ":http", ".size"))}
+    deterministic, leaks = _leaks(d, dprime, numbers)
     assert len(deterministic) > 5  # the limits and parameters the answers repeat
-    leaks = sorted(k for k in deterministic if k in dprime and dprime[k] != d1[k])
     assert not leaks, f"deterministic and data-dependent API answers (a leak): {leaks[:20]}"
 
 
-def test_the_check_catches_an_exact_count(tmp_path: Path) -> None:
-    """The comparison above can fail: an exact count is deterministic on D and moves on D'."""
-    d1 = _leaves({"tables": {"victims": {"records": 400}}, "epsilon": 4.0})
-    d2 = dict(d1)
-    dprime = _leaves({"tables": {"victims": {"records": 401}}, "epsilon": 4.0})
-    deterministic = {k for k in d1 if d1[k] == d2[k]}
-    assert sorted(k for k in deterministic if dprime[k] != d1[k]) == ["tables.victims.records"]
+def test_the_check_catches_an_exact_count() -> None:
+    """The rule above can fail: an exact count is the same in every D run and moves on D'."""
+    d = [_leaves({"tables": {"victims": {"records": 400}}, "epsilon": 4.0, "noisy": 400 + i}) for i in range(3)]
+    dprime = [_leaves({"tables": {"victims": {"records": 401}}, "epsilon": 4.0, "noisy": 7 + i}) for i in range(2)]
+    assert _leaks(d, dprime)[1] == ["tables.victims.records"]
