@@ -16,6 +16,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -300,21 +301,26 @@ def split_row(number: int, sheets: list[str]) -> tuple[str | None, int]:
     return sheets[int(number) // SHEET_ROW_BASE], int(number) % SHEET_ROW_BASE
 
 
+def _open_workbook(path: Path) -> Any:
+    """A read-only workbook after the zip-bomb check, or FileFormatError saying to re-save it."""
+    import openpyxl
+
+    check_zip(path)
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for broken workbooks
+        raise FileFormatError(f"{path.name} could not be opened as a workbook ({type(exc).__name__}); re-save it "
+                              "as .xlsx or export CSV") from exc
+
+
 def _read_xlsx(path: Path, sheet: str | int | None, header_row: int,
                progress: Callable[[int], None] | None, wanted: set[str] | None = None,
                limits: Limits | None = None) -> RawTable:
     """One sheet when `sheet` is given; else every sheet whose header has a column the mapping reads (`wanted`,
     folded names), so a workbook with a sheet per year loses none, and a 'Read me' sheet is named and skipped."""
-    import openpyxl
-
     from cthub.ingest.mapping import fold_header
 
-    check_zip(path)
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for broken workbooks
-        raise FileFormatError(f"{path.name} could not be opened as a workbook ({type(exc).__name__}); re-save it "
-                              "as .xlsx or export CSV") from exc
+    wb = _open_workbook(path)
     try:
         if sheet is None:
             chosen = list(wb.worksheets)
@@ -462,14 +468,7 @@ def check_limit(what: str, count: int, limit: int | None) -> None:
 
 def _xlsx_shape(path: Path, sheet: str | int | None, header_row: int, max_rows: int | None,
                 max_columns: int | None) -> tuple[int, int]:
-    import openpyxl
-
-    check_zip(path)
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for broken workbooks
-        raise FileFormatError(f"{path.name} could not be opened as a workbook ({type(exc).__name__}); re-save it "
-                              "as .xlsx or export CSV") from exc
+    wb = _open_workbook(path)
     try:
         if sheet is None:
             sheets = list(wb.worksheets)

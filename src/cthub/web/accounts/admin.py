@@ -268,27 +268,27 @@ def report(request: Request, version: str, user: User = Depends(require_admin)) 
     return FileResponse(file, media_type="text/html; charset=utf-8", headers={"cache-control": "no-store"})
 
 
+def _evaluation_response(request: Request, version: str, name: str, media_type: str, what: str,
+                         headers: dict[str, str]) -> Response:
+    if not re.match(VERSION_PATTERN, version):
+        raise HTTPException(404, "no such release")
+    file = _evaluation_file(request, version, name)
+    if file is None:
+        raise HTTPException(404, f"release {version} has no internal evaluation {what}")
+    return FileResponse(file, media_type=media_type, headers={"cache-control": "no-store", **headers})
+
+
 @router.get("/releases/{version}/evaluation")
 def evaluation(request: Request, version: str, user: User = Depends(require_admin)) -> Response:
     """The internal evaluation report (computed against the raw records: admins only, never public)."""
-    if not re.match(VERSION_PATTERN, version):
-        raise HTTPException(404, "no such release")
-    file = _evaluation_file(request, version, "report.html")
-    if file is None:
-        raise HTTPException(404, f"release {version} has no internal evaluation report")
-    return FileResponse(file, media_type="text/html; charset=utf-8",
-                        headers={"cache-control": "no-store", "x-robots-tag": "noindex"})
+    return _evaluation_response(request, version, "report.html", "text/html; charset=utf-8", "report",
+                                {"x-robots-tag": "noindex"})
 
 
 @router.get("/releases/{version}/evaluation/metrics.json")
 def evaluation_metrics(request: Request, version: str, user: User = Depends(require_admin)) -> Response:
     """The internal evaluation metrics as JSON (admins only)."""
-    if not re.match(VERSION_PATTERN, version):
-        raise HTTPException(404, "no such release")
-    file = _evaluation_file(request, version, "metrics.json")
-    if file is None:
-        raise HTTPException(404, f"release {version} has no internal evaluation metrics")
-    return FileResponse(file, media_type="application/json", headers={"cache-control": "no-store"})
+    return _evaluation_response(request, version, "metrics.json", "application/json", "metrics", {})
 
 
 @router.post("/releases/{version}/publish")
