@@ -14,19 +14,11 @@ from typing import Any
 from cthub.config import ReleaseConfig
 from cthub.privacy import epsilon_from_rho
 from cthub.privacy.accounting import rho_bounds, rho_from_epsilon  # re-exported: plans and tests use them from here
+from cthub.release.stages.base import Spend
 
 
 class BudgetRefused(Exception):
     """This release would take the hub past its lifetime privacy budget; nothing was spent."""
-
-
-@dataclass
-class Spend:
-    table: str
-    mechanism: str
-    epsilon: float
-    delta: float
-    rho: float
 
 
 @dataclass
@@ -47,19 +39,6 @@ class BudgetPlan:
     def epsilon(self, rho: float) -> float:
         return epsilon_from_rho(rho, self.delta)
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "total_epsilon": self.epsilon(self.total_rho),
-            "delta": self.delta,
-            "spent_epsilon_before": self.epsilon(self.spent_rho),
-            "planned_epsilon": self.epsilon(self.planned_rho),
-            "spent_epsilon_after": self.epsilon(self.spent_rho + self.planned_rho),
-            "total_rho": self.total_rho,
-            "spent_rho_before": self.spent_rho,
-            "planned_rho": self.planned_rho,
-        }
-
-
 
 def planned_rho(epsilon: float, delta: float) -> tuple[float, float]:
     """(rho, delta) a mechanism asked for (epsilon, delta) may spend at most. delta is always given (the hub's or
@@ -67,15 +46,14 @@ def planned_rho(epsilon: float, delta: float) -> tuple[float, float]:
     return rho_bounds(float(epsilon), float(delta))[1], float(delta)
 
 
-def plan_release(cfg: ReleaseConfig, spends: list[Any], spent_rho: float) -> BudgetPlan:
+def plan_release(cfg: ReleaseConfig, spends: list[Spend], spent_rho: float) -> BudgetPlan:
     """The DP spends the release's stages plan (each a `Spend`), checked against the hub's lifetime budget.
 
     Raises BudgetRefused, saying what is left and what to change, when the release does not fit.
     """
     total = rho_from_epsilon(cfg.budget.total_epsilon, cfg.budget.delta)
     plan = BudgetPlan(total_rho=total, spent_rho=spent_rho, delta=cfg.budget.delta)
-    for s in spends:
-        plan.planned.append(Spend(s.table, s.mechanism, s.epsilon, s.delta, s.rho))
+    plan.planned.extend(spends)
     if plan.spent_rho + plan.planned_rho > total * (1 + 1e-9):
         raise BudgetRefused(
             f"this release would spend epsilon {plan.epsilon(plan.planned_rho):.3g} but only "

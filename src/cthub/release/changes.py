@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cthub.release.reader import Release, evaluation_dir, list_releases
+from cthub.release.reader import evaluation_dir, list_releases
 
 FILE = "fingerprints.json"
 HUB_KEY_FILE = ".hub-key"
@@ -122,8 +122,3 @@ def guard_violations(home: Path, prints: dict[str, dict[str, str]], needed: int,
             if 0 < changed < needed:
                 problems.append(f"{table}: only {changed} person(s) changed since classic release {rel.version}")
     return problems
-
-
-def release_fingerprints(release: Release) -> dict[str, dict[str, str]] | None:
-    return load_fingerprints(release.path.parent.parent if not release.discarded else release.path.parent.parent.parent,
-                             release.version)
