@@ -16,6 +16,7 @@ from cthub.privacy import epsilon_from_rho
 from cthub.release.budget import BudgetRefused
 from cthub.release.pipeline import ReleaseError, run_release
 from cthub.release.reader import Release, latest_published, list_releases, published_versions
+from cthub.standard import load_standard
 from cthub.store import Store
 
 RELEASE_KEYS = {"version", "created", "hub", "cthub_version", "standard_version", "profile", "parameters", "privacy",
@@ -47,7 +48,19 @@ def test_release_lifecycle(small_hub: Path) -> None:
     assert meta["gates"] == {"passed": True} and meta["parameters"]["seed"] == 7
     assert "records" not in meta["summary"] and meta["summary"]["contributors"] == len(load_config(home).contributors)
     assert len(rel.synthetic("victims")) == max(records["value"], 1)  # the synthetic row count is that estimate
-    years = rel.synthetic("victims")["yearOfRegistration"].dropna().astype(int)
+    # the public aggregates are counts of the public synthetic file (post-processing), never of the raw records
+    from cthub.aggregates import exact_aggregates
+    from cthub.release.stages.columns import mask_no
+
+    synthetic = rel.synthetic("victims")
+    cols = meta["tables"]["victims"]["columns"]["aggregates"]
+    explore = load_standard().table("victims").explore_columns
+    recount = exact_aggregates(mask_no(synthetic[cols], [c for c in cols if c not in explore]), 3, columns=cols)
+    recount = recount[recount["count"] >= 10]
+    published = rel.aggregates("victims")
+    assert dict(zip(published["selections"], published["count"])) == dict(zip(recount["selections"].astype(str),
+                                                                             recount["count"].astype(int)))
+    years = synthetic["yearOfRegistration"].dropna().astype(int)
     assert years.max() <= int(meta["reference_date"][:4])  # no published year after the release's reference date
 
     # the dp profile publishes no k-anonymized file and no raw-data metrics; every file has a declared guarantee
