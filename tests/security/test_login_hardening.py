@@ -47,6 +47,7 @@ def test_trusted_proxy_header_gives_each_client_its_own_address(app, monkeypatch
     from cthub.web.accounts.sessions import client_address
 
     client = TestClient(app, base_url="https://hub.example")  # secure cookies come back over https
+    app.state.accounts.throttle.clock = Clock()  # frozen time: a slow machine must not let the delay run out
 
     monkeypatch.setenv("CTHUB_TRUSTED_PROXIES", "testclient,10.0.0.0/8")
     tls = {"x-forwarded-proto": "https"}
