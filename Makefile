@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install browser clean
+.PHONY: demo test lint install browser clean
 
 $(BIN)/python:
 	$(shell command -v $(PY) >/dev/null 2>&1 && echo $(PY) || echo python3) -m venv $(VENV)
@@ -22,6 +22,11 @@ browser:
 
 demo: install
 	$(BIN)/cthub demo
+
+# Lint and type checks (configured in pyproject.toml); `make test` runs them first, so CI does.
+lint: install
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/mypy
 
 test: install browser
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
