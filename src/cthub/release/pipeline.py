@@ -157,8 +157,14 @@ def _summary(contexts: list[TableContext], config: HubConfig) -> dict[str, Any]:
     }
 
 
-def _write_docs(temp: Path, contexts: list[TableContext], title: str) -> list[str]:
-    """Codebook, dictionary and datapackage.json: generated from the standard and the list of public files."""
+def _write_docs(temp: Path, contexts: list[TableContext], title: str, version: str | None = None) -> list[str]:
+    """Codebook, dictionary and datapackage.json: generated from the standard and the list of public files.
+
+    The package describes THIS release (its version, terms of use as the licence, the files it holds, CSV and
+    Parquet alike, each with its size and SHA-256) because catalogues such as CKAN index a package by those fields;
+    every value comes from the configuration, the standard and the public files, so the descriptor stays
+    data-independent metadata of declared outputs.
+    """
     from cthub.standard import load_standard
     from cthub.standard.codebook import render_codebook
     from cthub.standard.datapackage import field_descriptor, render_datapackage
@@ -176,21 +182,47 @@ def _write_docs(temp: Path, contexts: list[TableContext], title: str) -> list[st
         "missingValues": [""],
     }
     resources = []
+    holdings = []
     for ctx in contexts:
         table = std.table(ctx.name)
+        held = []
         for kind, generalized in (("kanon", True), ("synthetic", False)):
             frame = ctx.results.get(kind)
             if frame is None:
                 continue
             schema = {"fields": [field_descriptor(table.variable(c), generalized) for c in frame.columns],
                       "missingValues": ["", "*"] if generalized else [""]}
-            resources.append({"path": f"data/{ctx.name}_{kind}.csv", "table": ctx.name, "schema": schema,
-                              "name": f"{ctx.name}_{kind}",
-                              "title": f"{table.title}: {'k-anonymized' if generalized else 'DP synthetic'} microdata"})
+            what = "k-anonymized microdata" if generalized else "DP synthetic microdata"
+            held.append(what)
+            for ext in ("csv", "parquet"):
+                if ext == "csv" or (temp / "data" / f"{ctx.name}_{kind}.{ext}").is_file():
+                    resources.append({"path": f"data/{ctx.name}_{kind}.{ext}", "table": ctx.name, "schema": schema,
+                                      "name": f"{ctx.name}_{kind}" + ("" if ext == "csv" else f"_{ext}"),
+                                      "title": f"{table.title}: {what}" + ("" if ext == "csv" else " (Parquet)")})
         if ctx.results.get("aggregates") is not None:
-            resources.append({"path": f"data/{ctx.name}_aggregates.csv", "schema": aggregates_schema,
-                              "name": f"{ctx.name}_aggregates", "title": f"{table.title}: protected aggregate counts"})
-    paths += list(render_datapackage(std, temp, resources, title=title))
+            held.append("protected aggregate counts")
+            for ext in ("csv", "parquet"):
+                if ext == "csv" or (temp / "data" / f"{ctx.name}_aggregates.{ext}").is_file():
+                    resources.append({"path": f"data/{ctx.name}_aggregates.{ext}", "schema": aggregates_schema,
+                                      "name": f"{ctx.name}_aggregates" + ("" if ext == "csv" else f"_{ext}"),
+                                      "title": f"{table.title}: protected aggregate counts"
+                                               + ("" if ext == "csv" else " (Parquet)")})
+        holdings.append(f"{table.title} ({ctx.name}): {', '.join(held)}")
+    cfg = contexts[0].config
+    profile = cfg.release.profile
+    protection = {"dp": "one differential-privacy guarantee per person covers every public number",
+                  "classic": "k-anonymized microdata and threshold aggregates counted from it"}.get(profile, profile)
+    description = (f"{cfg.name}: release {version or '(draft)'} of protected counter-trafficking case data "
+                   f"({profile} profile: {protection}), harmonized to the cthub data standard {std.version}. "
+                   f"It holds {'; '.join(holdings)}. privacy.json states the guarantee of each file; codebook.html "
+                   f"defines the variables. Terms of use: {cfg.terms_of_use}")
+    terms = cfg.terms_of_use
+    # the terms restrict use (no re-identification, citation), so no open licence applies: Open Definition's
+    # "other-closed" with the hub's own terms as the title
+    licenses = [{"name": "other-closed", "title": f"{cfg.name} terms of use"}]
+    paths += list(render_datapackage(
+        std, temp, resources, title=title, version=version, package_description=description, licenses=licenses,
+        extra={"cthub:profile": profile, "cthub:terms_of_use": terms}))
     return [Path(p).relative_to(temp).as_posix() for p in paths]
 
 
@@ -391,7 +423,7 @@ def run_release(
 
             step("public documents and the privacy statement")
             title = f"{cfg.name}: release {version}"
-            outputs += statement.docs_outputs(_write_docs(temp, contexts, title))
+            outputs += statement.docs_outputs(_write_docs(temp, contexts, title, version=version))
             release_epsilon = statement.composed_epsilon(spends, rc.budget.delta) if spends else None
             budget = {
                 "total_epsilon": rc.budget.total_epsilon, "delta": rc.budget.delta,

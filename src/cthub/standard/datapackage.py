@@ -3,10 +3,15 @@
 The release stage passes the files it wrote; each resource names the standard table whose schema describes it.
 k-anonymized files hold generalized codes and "*" for suppressed cells, so their schema (`generalized=True`)
 allows every hierarchy level's values and treats "*" as missing.
+
+Frictionless and CKAN users read a package's licence, version and description and check each file against its
+`bytes` and `hash`, so a resource whose file exists gets both (`sha256:<hex>`, the digest `SHA256SUMS` lists) and a
+release passes its own version, terms of use and a description of the files it actually holds.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -21,6 +26,19 @@ PROFILE_RESOURCE = "tabular-data-resource"
 MEDIATYPES = {".csv": "text/csv", ".parquet": "application/vnd.apache.parquet", ".json": "application/json"}
 
 ResourceSpec = Mapping[str, Any]
+BINARY_SUFFIXES = {".parquet", ".xlsx"}
+
+
+def file_integrity(path: str | Path) -> dict[str, Any]:
+    """`bytes` and `hash` of a file as the Data Package spec writes them (`sha256:` prefix, since MD5 is the
+    default), so a reader can check a download against the descriptor as well as against SHA256SUMS."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    return {"bytes": size, "hash": f"sha256:{digest.hexdigest()}"}
 
 
 def field_descriptor(var: Variable, generalized: bool = False) -> dict[str, Any]:
@@ -97,6 +115,12 @@ def datapackage_descriptor(
     resources: Mapping[str, Any] | Iterable[ResourceSpec] | None = None,
     name: str = "cthub-release",
     title: str | None = None,
+    *,
+    version: str | None = None,
+    package_description: str | None = None,
+    licenses: Iterable[Mapping[str, Any]] | None = None,
+    created: str | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The datapackage.json content (see `render_datapackage`)."""
     out = Path(out_dir)
@@ -113,29 +137,39 @@ def datapackage_descriptor(
             table_title = spec.get("title", table.title)
             description = spec.get("description", table.description)
         path = _relative(spec["path"], out)
+        suffix = Path(path).suffix.lower()
         resource: dict[str, Any] = {
             "name": name_ok,
             "path": path,
             "profile": PROFILE_RESOURCE,
             "title": table_title,
             "description": description,
-            "format": Path(path).suffix.lstrip(".") or "csv",
-            "mediatype": MEDIATYPES.get(Path(path).suffix.lower(), "application/octet-stream"),
-            "encoding": "utf-8",
-            "schema": schema,
+            "format": suffix.lstrip(".") or "csv",
+            "mediatype": MEDIATYPES.get(suffix, "application/octet-stream"),
         }
+        if suffix not in BINARY_SUFFIXES:
+            resource["encoding"] = "utf-8"
+        resource["schema"] = schema
+        if (out / path).is_file():
+            resource.update(file_integrity(out / path))
         if "table" in spec:
             resource["cthub:table"] = spec["table"]
         items.append(resource)
-    return {
+    package: dict[str, Any] = {
         "profile": PROFILE_PACKAGE,
         "name": name,
         "title": title or std.title,
-        "description": std.description,
-        "version": std.version,
-        "cthub:standard_version": std.version,
-        "resources": items,
+        "description": package_description or std.description,
+        "version": version or std.version,
     }
+    if created:
+        package["created"] = created
+    if licenses:
+        package["licenses"] = [dict(x) for x in licenses]
+    package["cthub:standard_version"] = std.version
+    package.update({k: v for k, v in (extra or {}).items() if k.startswith("cthub:")})
+    package["resources"] = items
+    return package
 
 
 def render_datapackage(
@@ -144,17 +178,29 @@ def render_datapackage(
     resources: Mapping[str, Any] | Iterable[ResourceSpec] | None = None,
     name: str = "cthub-release",
     title: str | None = None,
+    *,
+    version: str | None = None,
+    package_description: str | None = None,
+    licenses: Iterable[Mapping[str, Any]] | None = None,
+    created: str | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> list[Path]:
     """Write `datapackage.json` into `out_dir`; return [its path].
 
     `resources`: None (one `<table>.csv` per standard table), a mapping table name -> path, or a list of dicts
     with `path` and `table` (plus optional `name`, `title`, `description`, `generalized` for k-anonymized files,
     or an explicit Table Schema under `schema` for files that are not standard tables, such as aggregates).
-    Paths may be absolute inside `out_dir` or relative to it.
+    Paths may be absolute inside `out_dir` or relative to it. A resource whose file exists gets `bytes` and `hash`.
+
+    A release passes `version` (its own; default the standard's), `package_description` (what it holds; default the
+    standard's description), `licenses` (Data Package licence objects: the terms of use), `created` (ISO 8601) and
+    `extra` (`cthub:`-prefixed properties, others are ignored).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    descriptor = datapackage_descriptor(std, out, resources, name=name, title=title)
+    descriptor = datapackage_descriptor(std, out, resources, name=name, title=title, version=version,
+                                        package_description=package_description, licenses=licenses,
+                                        created=created, extra=extra)
     path = out / "datapackage.json"
     path.write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return [path]
