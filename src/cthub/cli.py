@@ -1,7 +1,8 @@
 """The `cthub` command.
 
 Each stage owns its commands in its own `commands` module, which exposes `register(app)`. This file only puts
-them together, in the order a data manager meets them, so no stage's options leak into another's module.
+them together, in the order a data manager meets them, so no stage's options leak into another's module. No other
+module imports a `commands` module; options and error handling the commands share are in `cthub.cli_options`.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ COMMAND_MODULES = (
     "cthub.synth.commands",  # synth
     "cthub.aggregates.commands",  # aggregates
     "cthub.evaluate.commands",  # evaluate
-    "cthub.release.commands",  # release, releases, diff, demo
-    "cthub.web.commands",  # serve, site, user
+    "cthub.release.commands",  # release, publish, discard, releases, diff
+    "cthub.demo.commands",  # demo
+    "cthub.web.commands",  # serve, site
+    "cthub.web.user_commands",  # user, token
     "cthub.standard.commands",  # standard codebook|dictionary|datapackage
     "cthub.sample.commands",  # sample generate
 )

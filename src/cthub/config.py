@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 CONFIG_FILE = "cthub.yaml"
 DEFAULT_HOME = "cthub-data"
+STORE_FILE = "store.duckdb"  # the store's file in the hub folder; here so that a hub is recognized without the store
 
 
 class ConfigError(Exception):
@@ -186,8 +187,6 @@ def hub_home(home: str | os.PathLike[str] | None = None) -> Path:
 def require_hub(home: str | os.PathLike[str] | None = None) -> Path:
     """The hub folder, refusing to invent one: only `cthub init` creates a hub, so a typo in --home (or a missing
     CTHUB_HOME) never leaves a second, bare hub in ./cthub-data."""
-    from cthub.store import STORE_FILE
-
     folder = hub_home(home)
     if not (folder / CONFIG_FILE).exists() and not (folder / STORE_FILE).exists():
         raise ConfigError(f"no hub at {folder}; create one with `cthub init --home {folder}`, or give the hub with "

@@ -11,55 +11,40 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
+from cthub.cli_options import HOME, JSON, MAPPING_HOME, Handled, console, fail, friendly_errors
+from cthub.cli_options import err as err_console
 from cthub.config import (
     CONFIG_FILE,
     ConfigError,
-    Contributor,
     HubConfig,
     hub_home,
     load_config,
     require_hub,
     save_config,
 )
-
-console = Console()
-err_console = Console(stderr=True)
+from cthub.ingest.contributors import DEMO_CONTRIBUTORS, add_contributor
 
 STEPS = ("hashing", "reading", "mapping", "storing", "reporting")
-DEMO_CONTRIBUTORS = (
-    Contributor(id="casesys", name="Case management system (XLSX export)", mapping="builtin:casesys"),
-    Contributor(id="hotline", name="Hotline (CSV export)", mapping="builtin:hotline"),
-    Contributor(id="htcds-ngo", name="NGO using the HTCDS template", mapping="builtin:htcds"),
-    Contributor(id="prosecutions", name="Prosecution case tracking (CSV export)", mapping="builtin:prosecutions",
-                tables=["victim_perpetrator"]),
-)
 
 
 @contextmanager
 def _friendly_errors() -> Iterator[None]:
-    """Known errors become one message and exit code 1."""
+    """Known errors become one message and exit code 1 (a file already imported: a note, exit 0)."""
     from cthub.ingest.errors import AlreadyImported, IngestError
     from cthub.store import StoreError
 
-    try:
+    with friendly_errors(Handled((AlreadyImported,), 0, notice=True), Handled((IngestError, StoreError, ConfigError))):
         yield
-    except AlreadyImported as exc:
-        console.print(f"[yellow]{exc}[/]")
-        raise typer.Exit(0) from None
-    except (IngestError, StoreError, ConfigError) as exc:
-        err_console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(1) from None
 
 
 _require_hub = require_hub  # only `init` creates a hub
 
 
 def init(
-    home: Path = typer.Option(None, "--home", help="Hub folder (default: $CTHUB_HOME, else ./cthub-data)."),
+    home: Path = HOME,
     name: str = typer.Option("cthub", "--name", help="The hub's name, shown on its web pages and releases."),
     demo: bool = typer.Option(False, "--demo", help="Register the four sample contributors (casesys, hotline, "
                                                     "htcds-ngo, prosecutions)."),
@@ -94,9 +79,9 @@ def init(
 
 
 def status(
-    home: Path = typer.Option(None, "--home", help="Hub folder (default: $CTHUB_HOME, else ./cthub-data)."),
+    home: Path = HOME,
     limit: int = typer.Option(20, "--limit", help="How many recent batches to list."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON (whole ids, no table) for scripts."),
+    as_json: bool = JSON,
 ) -> None:
     """Show contributors, batches, record counts and quarantine size.
 
@@ -196,9 +181,8 @@ def ingest(
                                         "the file lacks (they leave the current records)."),
     strict: bool = typer.Option(False, "--strict", help="Refuse a file that lacks any column the mapping reads "
                                 "(by default a missing optional column only empties its variable, with a note)."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON list of the files' summaries (whole batch "
-                                 "ids, no table) for scripts."),
-    home: Path = typer.Option(None, "--home", help="Hub folder (default: $CTHUB_HOME, else ./cthub-data)."),
+    as_json: bool = JSON,
+    home: Path = HOME,
 ) -> None:
     """Import contributor files: map them to the standard, validate, store case by case, and write a validation
     report. Cases already stored (same case ID) are updated when they changed.
@@ -212,8 +196,7 @@ def ingest(
     from cthub.store import Store, StoreError
 
     if replace and len(files) > 1:
-        err_console.print("[red]error:[/] --replace takes one file")
-        raise typer.Exit(2)
+        fail("--replace takes one file", 2)
     failures = 0
     summaries: list[dict[str, object]] = []
     with _friendly_errors():
@@ -267,7 +250,7 @@ def withdraw(
                                                   "('-' reads it from standard input, keeping it out of the shell "
                                                   "history)."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
-    home: Path = typer.Option(None, "--home", help="Hub folder (default: $CTHUB_HOME, else ./cthub-data)."),
+    home: Path = HOME,
 ) -> None:
     """Delete a batch's records, or one person's case, for good (e.g. a data-subject removal request).
 
@@ -277,18 +260,16 @@ def withdraw(
     Example: cthub withdraw hotline-20240105120000-a1b2c3 --yes
     Example: echo CS-2019-000123 | cthub withdraw --contributor casesys --case - --yes
     """
+    from cthub.ingest.contributors import withdraw_batch
     from cthub.store import Store
 
     if case is not None or contributor is not None:
         if batch_id is not None or case is None or contributor is None:
-            err_console.print("[red]error:[/] withdraw takes a BATCH_ID, or --contributor and --case together")
-            raise typer.Exit(2)
+            fail("withdraw takes a BATCH_ID, or --contributor and --case together", 2)
         _withdraw_case(contributor, case, yes, home)
         return
     if batch_id is None:
-        err_console.print("[red]error:[/] give the BATCH_ID to withdraw (cthub status lists them), or "
-                          "--contributor X --case ID for one person")
-        raise typer.Exit(2)
+        fail("give the BATCH_ID to withdraw (cthub status lists them), or --contributor X --case ID for one person", 2)
     with _friendly_errors():
         store = Store.open(_require_hub(home))
         batch = store.batch(batch_id)
@@ -297,8 +278,7 @@ def withdraw(
             f"({batch.contributor}, {batch.file_name})? This cannot be undone"
         ):
             raise typer.Exit(1)
-        n = store.withdraw(batch_id)
-        store.audit(None, "withdraw", batch_id, {"records": n, "contributor": batch.contributor})
+        n = withdraw_batch(store, batch_id, None)
         console.print(f"withdrew {batch_id}: {n:,} records deleted and the store file rewritten without them")
         console.print("releases already published still contain protected data derived from them; cut a new release")
 
@@ -327,7 +307,7 @@ def _withdraw_case(contributor: str, case: str, yes: bool, home: Path | None) ->
 
 
 def compact(
-    home: Path = typer.Option(None, "--home", help="Hub folder (default: $CTHUB_HOME, else ./cthub-data)."),
+    home: Path = HOME,
 ) -> None:
     """Drop the older versions of updated cases (kept for audit until now) and rewrite the store file without them.
 
@@ -342,25 +322,6 @@ def compact(
         console.print(f"dropped {n:,} older versions of updated cases; the store file was rewritten")
 
 
-def add_contributor(folder: Path, contributor_id: str, name: str, mapping: str) -> HubConfig:
-    """Validate and save a new contributor; shared by `cthub contributor add` and the admin web form so both refuse
-    the same things. Raises ConfigError (bad id, duplicate) or IngestError (a mapping that does not load)."""
-    from pydantic import ValidationError
-
-    from cthub.ingest.mapping import load_mapping
-
-    config = load_config(folder)
-    load_mapping(mapping, folder)  # refuse a mapping that does not load
-    try:
-        entry = Contributor(id=contributor_id, name=name, mapping=mapping)
-        config = HubConfig.model_validate({**config.model_dump(), "contributors": [
-            *[c.model_dump() for c in config.contributors], entry.model_dump()]})
-    except ValidationError as exc:
-        raise ConfigError("; ".join(e["msg"] for e in exc.errors())) from None
-    save_config(config, folder)
-    return config
-
-
 contributor_app = typer.Typer(help="Manage the hub's contributors (cthub.yaml).", no_args_is_help=True)
 
 
@@ -370,7 +331,7 @@ def contributor_add(
     name: str = typer.Option(..., "--name", help="The organization's name."),
     mapping: str = typer.Option("builtin:htcds", "--mapping", help="Mapping YAML (relative to the hub) or "
                                                                     "builtin:NAME."),
-    home: Path = typer.Option(None, "--home", help="Hub folder (default: $CTHUB_HOME, else ./cthub-data)."),
+    home: Path = HOME,
 ) -> None:
     """Register a contributor and the mapping its files use.
 
@@ -384,7 +345,7 @@ def contributor_add(
 
 @contributor_app.command("list")
 def contributor_list(
-    home: Path = typer.Option(None, "--home", help="Hub folder (default: $CTHUB_HOME, else ./cthub-data)."),
+    home: Path = HOME,
 ) -> None:
     """List contributors and their mappings.
 
@@ -432,8 +393,8 @@ def mapping_draft(
 def mapping_check(
     file: Path = typer.Argument(..., help="A contributor's CSV or XLSX export."),
     mapping: str = typer.Argument(..., help="Mapping YAML or builtin:NAME."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
-    home: Path = typer.Option(None, "--home", help="Hub folder, to resolve relative mapping paths (optional)."),
+    as_json: bool = JSON,
+    home: Path = MAPPING_HOME,
 ) -> None:
     """Dry run of a mapping on a file; nothing is stored: per variable the share of rows that get a value and the
     values that do not map (with counts), and what would be quarantined.

@@ -1,4 +1,4 @@
-"""`cthub release`, `publish`, `discard`, `releases`, `diff` and `demo`.
+"""`cthub release`, `publish`, `discard`, `releases` and `diff`.
 
 Errors a data manager can fix (no records, budget exhausted, unknown version, failed gates) print one red line and
 exit non-zero, never a traceback: a traceback could quote a record.
@@ -10,95 +10,29 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Optional
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
-console = Console()
-err = Console(stderr=True)
-
-HOME_OPTION = typer.Option(None, "--home", help="Hub folder (default: $CTHUB_HOME, else ./cthub-data).")
+from cthub.cli_options import HOME, JSON, Handled, console, err, friendly_errors
+from cthub.release.cli_output import print_result, progress_bar, release_errors
 
 
 @contextmanager
 def _friendly() -> Iterator[None]:
-    from cthub.config import ConfigError
-    from cthub.release.budget import BudgetRefused
-    from cthub.release.pipeline import ReleaseError
-    from cthub.release.reader import ReleaseNotFound
-    from cthub.release.statement import UndeclaredOutput
-    from cthub.store import StoreError
-
-    try:
+    with friendly_errors(*release_errors()):
         yield
-    except UndeclaredOutput as exc:
-        err.print(f"[red]refused:[/] {exc}")
-        raise typer.Exit(4) from None
-    except BudgetRefused as exc:
-        err.print(f"[red]refused:[/] {exc}")
-        raise typer.Exit(3) from None
-    except (ReleaseError, ReleaseNotFound, StoreError, ConfigError) as exc:
-        err.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(2) from None
-
-
-@contextmanager
-def _progress_bar() -> Iterator[Any]:
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err, transient=False) as bar:
-        task = bar.add_task("starting", total=None)
-
-        def update(what: str, done: int, total: int) -> None:
-            bar.update(task, description=what, completed=done, total=total)
-
-        yield update
-        bar.update(task, description="done", completed=bar.tasks[0].total or 1)
-
-
-def _print_result(res: Any) -> None:
-    for table, why in res.skipped.items():
-        console.print(f"[yellow]skipped[/] {table}: {why}")
-    t = RichTable(title=f"Release {res.version}: {res.status.upper()}")
-    for col in ("Gate", "Table", "Result", "Value", "Limit"):
-        t.add_column(col)
-    for c in res.gates["checks"]:
-        t.add_row(c["gate"], c["table"], "[green]pass[/]" if c["passed"] else "[red]FAIL[/]", str(c["value"]),
-                  str(c["limit"]))
-    console.print(t)
-    b = res.privacy.get("budget", {})
-    console.print(f"profile: {res.privacy.get('profile')}; unit of privacy: {res.privacy.get('unit')}")
-    if res.privacy.get("epsilon") is not None:
-        console.print(f"epsilon spent by this release: {res.privacy['epsilon']:.3g} (delta {res.privacy['delta']:g}); "
-                      f"hub budget used: {b.get('spent_epsilon_after', 0):.3g} of {b.get('total_epsilon', 0):.3g}")
-    else:
-        console.print(f"no DP mechanism (classic profile): k={res.privacy.get('k')}, counts below "
-                      f"{res.privacy.get('effective_threshold')} withheld")
-    console.print(f"release folder:      {res.path}")
-    console.print(f"public report:       {res.report}")
-    if res.evaluation is not None:
-        console.print(f"internal evaluation: {res.evaluation / 'report.html'} (raw-data metrics: admins only, "
-                      "never publish)")
-    if res.status == "failed":
-        console.print("[red]The release failed its gates and was not published;[/] what is published is unchanged. "
-                      "Read the report, adjust cthub.yaml, and run `cthub release` again.")
-    elif res.status == "draft":
-        console.print(f"Draft: review the report, then `cthub publish {res.version}` (or `cthub discard {res.version}`).")
-    else:
-        console.print("[green]Published.[/] `cthub serve` shows it.")
 
 
 def release_command(
-    home: Optional[Path] = HOME_OPTION,
-    config: Optional[Path] = typer.Option(None, "--config", help="Use this cthub.yaml instead of the hub's."),
+    home: Path | None = HOME,
+    config: Path | None = typer.Option(None, "--config", help="Use this cthub.yaml instead of the hub's."),
     draft: bool = typer.Option(False, "--draft", help="Write the release but do not publish it, even if it passes."),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Seed for the non-private random steps (tests, demos)."),
+    seed: int | None = typer.Option(None, "--seed", help="Seed for the non-private random steps (tests, demos)."),
     membership: bool = typer.Option(True, "--membership-check/--no-membership-check",
                                     help="Estimate membership-inference risk with a shadow synthesizer (slower; "
                                          "internal evaluation only)."),
-    override_reason: Optional[str] = typer.Option(
+    override_reason: str | None = typer.Option(
         None, "--override-reason",
         help="classic profile: release although fewer than k records changed since the last classic release; the "
              "reason is written to the audit log."),
@@ -108,24 +42,23 @@ def release_command(
 
     Example: [bold]cthub release --home ./cthub-data --draft[/bold]
     """
-    from cthub.release.pipeline import run_release
-
     from cthub.config import require_hub
+    from cthub.release.pipeline import run_release
 
     with _friendly():
         require_hub(home)  # only `cthub init` creates a hub
-    with _friendly(), _progress_bar() as update:
+    with _friendly(), progress_bar() as update:
         res = run_release(home, config, draft=draft, seed=seed, progress=update, membership_check=membership,
                           override_reason=override_reason)
-    _print_result(res)
+    print_result(res)
     if res.status == "failed":
         raise typer.Exit(1)
 
 
 def publish_command(
     version: str = typer.Argument(..., help="Release version, e.g. 2026.11.22"),
-    home: Optional[Path] = HOME_OPTION,
-    override_reason: Optional[str] = typer.Option(
+    home: Path | None = HOME,
+    override_reason: str | None = typer.Option(
         None, "--override-reason",
         help="classic profile: publish although another classic release differs from it by fewer than k persons; "
              "the reason is written to the audit log."),
@@ -136,12 +69,8 @@ def publish_command(
     """
     from cthub.release.manage import PublishRefused, publish_release
 
-    with _friendly():
-        try:
-            _, note = publish_release(home, version, override_reason=override_reason)
-        except PublishRefused as exc:
-            err.print(f"[red]refused:[/] {exc}")
-            raise typer.Exit(1) from None
+    with friendly_errors(Handled((PublishRefused,), 1, "refused"), *release_errors()):
+        _, note = publish_release(home, version, override_reason=override_reason)
     if note:
         err.print(f"[yellow]note:[/] {note}")
     console.print(f"[green]published[/] {version}")
@@ -149,7 +78,7 @@ def publish_command(
 
 def discard_command(
     version: str = typer.Argument(..., help="Release version, e.g. 2026.11.22.2"),
-    home: Optional[Path] = HOME_OPTION,
+    home: Path | None = HOME,
 ) -> None:
     """Withdraw a release: unpublish it and move its folder to releases/_discarded/ (kept for audit).
 
@@ -165,9 +94,9 @@ def discard_command(
 
 
 def releases_command(
-    home: Optional[Path] = HOME_OPTION,
+    home: Path | None = HOME,
     all_: bool = typer.Option(False, "--all", help="Include discarded releases."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    as_json: bool = JSON,
 ) -> None:
     """List releases with status, date, epsilon, k and records.
 
@@ -200,8 +129,8 @@ def releases_command(
 def diff_command(
     a: str = typer.Argument(..., help="Older release version."),
     b: str = typer.Argument(..., help="Newer release version."),
-    home: Optional[Path] = HOME_OPTION,
-    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
+    home: Path | None = HOME,
+    as_json: bool = JSON,
 ) -> None:
     """Show what changed between two releases: parameters, record counts, files, metrics.
 
@@ -237,45 +166,12 @@ def diff_command(
     for col in ("Table", "Metric", a, b, "Change"):
         m.add_column(col)
     for row in d["metrics"]:
-        fmt = (lambda v: "–" if v is None else (f"{v:.4g}" if isinstance(v, float) else str(v)))
-        m.add_row(row["table"], row["metric"], fmt(row["a"]), fmt(row["b"]), fmt(row["delta"]))
+        m.add_row(row["table"], row["metric"], _fmt(row["a"]), _fmt(row["b"]), _fmt(row["delta"]))
     console.print(m)
 
 
-def demo_command(
-    home: Optional[Path] = typer.Option(None, "--home", help="Hub folder for the demo (default: $CTHUB_HOME, "
-                                                             "else ./cthub-data)."),
-    serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the explorer when the release is made."),
-    seed: int = typer.Option(0, "--seed", help="Seed for the sample data and the non-private random steps."),
-    scale: float = typer.Option(1.0, "--scale", min=0.001, help="Size of the sample exports (1.0 = 38,000 records)."),
-    port: int = typer.Option(8000, "--port", help="Port for the explorer."),
-) -> None:
-    """Run the whole hub on sample data: exports -> init -> ingest -> release -> serve the explorer.
-
-    Example: [bold]cthub demo --home ./demo-hub[/bold]   (or [bold]--no-serve --scale 0.1[/bold] for a quick check)
-    """
-    from cthub.config import hub_home
-    from cthub.ingest.errors import IngestError
-    from cthub.release.demo import run_demo
-
-    with _friendly(), _progress_bar() as update:
-        try:
-            result = run_demo(home, seed=seed, scale=scale, say=lambda s: err.print(s), progress=update)
-        except IngestError as exc:
-            err.print(f"[red]error:[/] ingest failed: {exc}")
-            raise typer.Exit(2) from None
-    _print_result(result.release)
-    folder = hub_home(home)
-    if not serve:
-        console.print(f"serve it with: cthub serve --home {folder}")
-        return
-    try:
-        from cthub.web.server import serve as serve_web
-    except ImportError:
-        console.print(f"the web explorer is not installed; serve it later with: cthub serve --home {folder}")
-        return
-    console.print(f"serving the explorer on http://127.0.0.1:{port}/ (Ctrl+C to stop)")
-    serve_web(folder, port=port)
+def _fmt(v: object) -> str:
+    return "–" if v is None else (f"{v:.4g}" if isinstance(v, float) else str(v))
 
 
 def register(app: typer.Typer) -> None:
@@ -285,4 +181,3 @@ def register(app: typer.Typer) -> None:
     app.command("discard")(discard_command)
     app.command("releases")(releases_command)
     app.command("diff")(diff_command)
-    app.command("demo")(demo_command)

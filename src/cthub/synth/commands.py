@@ -21,7 +21,9 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cthub.privacy.domain import OutOfDomainWarning
-from cthub.synth.base import SynthError, get_synthesizer, load_model, methods
+from cthub.cli_options import Handled, friendly_errors
+from cthub.synth import registry
+from cthub.synth.base import SynthError, get_synthesizer, load_model
 from cthub.synth.encoding import bin_numeric, parse_multi_value
 
 console = Console(stderr=True)
@@ -87,15 +89,6 @@ def _parse_bins(specs: list[str] | None) -> dict[str, list[float]]:
     return out
 
 
-def _default_rows(model: Any) -> int:
-    """The model's noisy record count (never the true one: that would not be private); else ask for --rows."""
-    for value in (getattr(model, "default_rows", None), getattr(model, "records", None),
-                  model.privacy.get("noisy_records")):
-        if isinstance(value, (int, float)) and value > 0:
-            return int(value)
-    raise SynthError("this model does not state a noisy record count; give --rows N")
-
-
 def _write(df: pd.DataFrame, out: Path, privacy: dict[str, Any]) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(out, index=False, na_rep="")
@@ -125,7 +118,7 @@ def synth(
     max_rows_per_person: Annotated[
         int, typer.Option("--max-rows-per-person", min=1, help="At most this many rows per person (default 1).")
     ] = 1,
-    method: Annotated[str, typer.Option("--method", help=f"One of: {', '.join(methods())}.")] = "mst",
+    method: Annotated[str, typer.Option("--method", help=f"One of: {', '.join(registry.names())}.")] = "mst",
     rows: Annotated[
         int | None, typer.Option("--rows", min=0, help="Rows to write; default the model's noisy record count.")
     ] = None,
@@ -161,10 +154,10 @@ def synth(
     More rows from a saved model, at no further privacy cost:
     cthub synth --from-model model.npz --rows 50000 --out more.csv
     """
-    try:
+    with friendly_errors(Handled((SynthError,), 2)):
         if from_model is not None:
             model = load_model(from_model)
-            n = rows if rows is not None else _default_rows(model)
+            n = registry.synthetic_rows(model, rows)
             data = model.sample(n, seed=seed)
             privacy = model.privacy | {"sampled_from": str(from_model), "rows": n, "seed": seed}
             side = _write(data, out, privacy)
@@ -194,6 +187,7 @@ def synth(
         for name in _parse_bins(bins):
             edges = _parse_bins(bins)[name]
             domain[name] = list(dict.fromkeys(bin_numeric(pd.Series(edges), edges).dropna()))
+        registry.method(method)  # an unknown name is refused before anything is read or spent
         mv = parse_multi_value(multi_value)
         if method == "mst":
             params: dict[str, Any] = {"columns": cols, "multi_value": mv}
@@ -219,7 +213,7 @@ def synth(
                                         max_rows_per_person=max_rows_per_person, max_records=max_records)
             for message in sorted({str(w.message) for w in caught if issubclass(w.category, OutOfDomainWarning)}):
                 console.print(f"[yellow]warning:[/yellow] {message}")
-            n = rows if rows is not None else _default_rows(model)
+            n = registry.synthetic_rows(model, rows)
             bar.update(task, description="sampling")
             data = model.sample(n, seed=seed)
         privacy = model.privacy | {
@@ -236,9 +230,6 @@ def synth(
             f"spent epsilon={privacy['epsilon']:.4g}, delta={privacy['delta']:.3g} (rho={privacy['rho_spent']:.4g}); "
             f"details in {side}" + (f"; model saved to {save_model}" if save_model else "")
         )
-    except SynthError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(code=2) from exc
 
 
 def register(app: typer.Typer) -> None:

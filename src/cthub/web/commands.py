@@ -1,18 +1,19 @@
-"""`cthub serve` and `cthub site build`."""
+"""`cthub serve` and `cthub site build` (`cthub user`/`token` are in `user_commands`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
+
+from cthub.cli_options import HOME, Handled, friendly_errors
 
 site_app = typer.Typer(help="Build the public pages as a static site.", no_args_is_help=True)
 
 
 def serve_command(
-    home: Optional[Path] = typer.Option(None, "--home", help="Hub folder (default: $CTHUB_HOME or ./cthub-data)."),
-    release: Optional[Path] = typer.Option(None, "--release", help="Serve only this release folder (e.g. a draft)."),
+    home: Path | None = HOME,
+    release: Path | None = typer.Option(None, "--release", help="Serve only this release folder (e.g. a draft)."),
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
     port: int = typer.Option(8000, "--port", help="TCP port."),
     workers: int = typer.Option(1, "--workers", min=1, help="Worker processes (one per core is a good start)."),
@@ -32,8 +33,8 @@ def serve_command(
 @site_app.command("build")
 def site_build(
     out: Path = typer.Option(..., "--out", help="Folder to write the site into (created; must be empty or new)."),
-    home: Optional[Path] = typer.Option(None, "--home", help="Hub folder (default: $CTHUB_HOME or ./cthub-data)."),
-    release: Optional[Path] = typer.Option(None, "--release", help="Build the site of this release folder only."),
+    home: Path | None = HOME,
+    release: Path | None = typer.Option(None, "--release", help="Build the site of this release folder only."),
     with_files: bool = typer.Option(True, "--with-files/--no-files", help="Copy the release files for download."),
 ) -> None:
     """Write the public pages, their JSON data and the assets as a static site.
@@ -42,11 +43,8 @@ def site_build(
     """
     from cthub.web.site import SiteError, build_site
 
-    try:
+    with friendly_errors(Handled((SiteError,), 1)):
         stats = build_site(out, home=home, release=release, with_files=with_files)
-    except SiteError as exc:
-        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(1) from None
     typer.echo(f"wrote {stats['files']} files ({stats['bytes'] / 1e6:.1f} MB) to {out}")
 
 
@@ -54,6 +52,3 @@ def register(app: typer.Typer) -> None:
     """Add `serve` and `site` to the `cthub` app."""
     app.command("serve")(serve_command)
     app.add_typer(site_app, name="site")
-    from cthub.web.user_commands import register as register_users
-
-    register_users(app)

@@ -17,10 +17,12 @@ class Synthetic:
 
     def plan(self, ctx: TableContext) -> list[Spend]:
         rc = ctx.config.release
+        _check_method(rc.synth.method)
         return [Spend.planned(ctx.name, f"synth:{rc.synth.method}", rc.synth.epsilon, rc.synth_delta)]
 
     def run(self, ctx: TableContext, folder: Path) -> list[Output]:
         from cthub.synth import domain_from_standard, get_synthesizer
+        from cthub.synth.registry import synthetic_rows
 
         rc = ctx.config.release
         cols = synth_columns(ctx)
@@ -30,7 +32,7 @@ class Synthetic:
             max_rows_per_person=ctx.max_rows_per_person,
         )
         # The row count is public: the configured one, else the table's DP noisy count (never len(records)).
-        n_rows = rc.synth.rows or int(ctx.results["records"]["value"])
+        n_rows = synthetic_rows(model, rc.synth.rows or None, public_count=ctx.results["records"]["value"])
         synthetic = model.sample(max(n_rows, 1), seed=seed_for(ctx.seed, 1))
         ctx.results["model"] = model
         ctx.results["synthetic"] = synthetic
@@ -47,3 +49,16 @@ class Synthetic:
         title = f"{ctx.std_table.title}: DP synthetic microdata"
         return [Output(p, "synthetic", guarantee, ctx.name, title) for p in write_frame(folder, ctx.name, "synthetic",
                                                                                           synthetic)]
+
+
+def _check_method(name: str) -> None:
+    """`release.synth.method` must name a registered synthesizer; refused at planning, before any budget is spent.
+    (cthub.config is below `synth`, so it cannot check the name itself.)"""
+    from cthub.config import ConfigError
+    from cthub.synth.base import SynthError
+    from cthub.synth.registry import method
+
+    try:
+        method(name)
+    except SynthError as exc:
+        raise ConfigError(f"cthub.yaml: release.synth.method: {exc}") from None

@@ -92,9 +92,9 @@ def add_contributor(request: Request, csrf_token: str = Form("", max_length=200)
                     contributor_id: str = Form("", max_length=100), name: str = Form("", max_length=300),
                     builtin_mapping: str = Form("", max_length=100), mapping_path: str = Form("", max_length=500),
                     user: User = Depends(require_admin)) -> Response:
-    """The same checks and file as `cthub contributor add` (cthub.ingest.commands.add_contributor)."""
+    """The same checks and file as `cthub contributor add` (cthub.ingest.contributors.add_contributor)."""
     from cthub.config import ConfigError
-    from cthub.ingest.commands import add_contributor as add
+    from cthub.ingest.contributors import add_contributor as add
     from cthub.ingest.errors import IngestError, MappingError
 
     check_csrf(request, csrf_token)
@@ -130,8 +130,8 @@ def add_contributor(request: Request, csrf_token: str = Form("", max_length=200)
 def add_user(request: Request, csrf_token: str = Form("", max_length=200), username: str = Form("", max_length=300),
              role: str = Form("", max_length=20), contributor: str = Form("", max_length=100),
              password: str = Form("", max_length=1000), user: User = Depends(require_admin)) -> Response:
-    """The same checks, hashing and audit entry as `cthub user add` (cthub.web.user_commands)."""
-    from cthub.web.user_commands import AccountError, check_account, create_account
+    """The same checks, hashing and audit entry as `cthub user add` (cthub.web.accounts.users)."""
+    from cthub.web.accounts.users import AccountError, check_account, create_account
 
     check_csrf(request, csrf_token)
     form = {"username": username, "role": role, "contributor": contributor}
@@ -147,7 +147,7 @@ def add_user(request: Request, csrf_token: str = Form("", max_length=200), usern
 def disable_user(request: Request, csrf_token: str = Form("", max_length=200),
                  username: str = Form("", max_length=300), user: User = Depends(require_admin)) -> Response:
     """Lock an account out at once, as `cthub user disable` does (its sessions and API tokens end)."""
-    from cthub.web.user_commands import AccountError, set_disabled
+    from cthub.web.accounts.users import AccountError, set_disabled
 
     check_csrf(request, csrf_token)
     if username == user.username:
@@ -164,7 +164,7 @@ def disable_user(request: Request, csrf_token: str = Form("", max_length=200),
 def enable_user(request: Request, csrf_token: str = Form("", max_length=200),
                 username: str = Form("", max_length=300), user: User = Depends(require_admin)) -> Response:
     """Let a disabled account sign in again, as `cthub user enable` does."""
-    from cthub.web.user_commands import AccountError, set_disabled
+    from cthub.web.accounts.users import AccountError, set_disabled
 
     check_csrf(request, csrf_token)
     try:
@@ -294,22 +294,15 @@ def evaluation_metrics(request: Request, version: str, user: User = Depends(requ
 @router.post("/releases/{version}/publish")
 def publish(request: Request, version: str, csrf_token: str = Form("", max_length=200),
             user: User = Depends(require_admin)) -> Response:
-    from cthub.release import folder
-    from cthub.store import StoreError
-
-    from cthub.release.manage import PublishRefused, check_publishable
+    from cthub.release.manage import PublishRefused, publish_release
 
     check_csrf(request, csrf_token)
-    rel = _get_release(request, version)
+    _get_release(request, version)
     try:
-        check_publishable(request.app.state.home, rel)  # the same checks as `cthub publish`
+        # the same service as `cthub publish`; its note (a folder the store does not index) needs no answer here
+        publish_release(request.app.state.home, version, actor=user.username)
     except PublishRefused as exc:
         raise HTTPException(409, str(exc)) from None
-    folder.publish(request.app.state.home, version)
-    try:
-        _store(request).release_set_status(version, "published")
-    except StoreError:
-        pass  # a folder copied in from elsewhere is not indexed: the folder is what counts
     _store(request).audit(user.username, "publish", version, {})
     return see_other("/admin/releases")
 
@@ -317,16 +310,11 @@ def publish(request: Request, version: str, csrf_token: str = Form("", max_lengt
 @router.post("/releases/{version}/discard")
 def discard(request: Request, version: str, csrf_token: str = Form("", max_length=200),
             user: User = Depends(require_admin)) -> Response:
-    from cthub.release import folder
-    from cthub.store import StoreError
+    from cthub.release.manage import discard_release
 
     check_csrf(request, csrf_token)
     _get_release(request, version)
-    folder.move_to_discarded(request.app.state.home, version)
-    try:
-        _store(request).release_set_status(version, "discarded")
-    except StoreError:
-        pass
+    discard_release(request.app.state.home, version)  # the same service as `cthub discard`
     _store(request).audit(user.username, "discard", version, {})
     return see_other("/admin/releases")
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -137,9 +136,9 @@ def do_upload(request: Request, user: User, file: UploadFile, mapping_choice: st
                 res = ingest_file(_store(request), org.id, saved.path, mapping, display_name=display, **options)
             except AlreadyImported as exc:
                 raise UploadRefused(f"this exact file is already imported as batch {exc.batch_id}; nothing changed",
-                                    409, kind="AlreadyImported")
+                                    409, kind="AlreadyImported") from None
             except IngestError as exc:
-                raise UploadRefused(str(exc).replace(saved.path.name, display), kind=type(exc).__name__)
+                raise UploadRefused(str(exc).replace(saved.path.name, display), kind=type(exc).__name__) from None
     except UploadRefused as exc:
         # the kind only: the append-only log outlives withdrawal, so no message text that could describe cells
         _audit(request, user, "upload-refused", None, {"file": display, "bytes": size, "reason": exc.kind})
@@ -215,8 +214,10 @@ def withdraw(request: Request, batch_id: str, csrf_token: str = Form("", max_len
     batch = own_batch(request, user, batch_id)
     if batch.status == "withdrawn":
         return see_other(f"/contribute/batches/{batch_id}")
-    removed = _store(request).withdraw(batch.batch_id)
-    _audit(request, user, "withdraw", batch.batch_id, {"records_removed": removed})
+    from cthub.ingest.contributors import withdraw_batch
+
+    # the same service as `cthub withdraw`: the records go, the store file is rewritten, the audit entry says so
+    withdraw_batch(_store(request), batch.batch_id, user.username, contributor=user.contributor, via=user.via)
     return see_other(f"/contribute/batches/{batch_id}")
 
 

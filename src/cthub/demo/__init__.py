@@ -6,14 +6,17 @@ gone: ingested as a full export, so the store updates the changed cases and list
 -> (serve). Each step is the same code a real hub runs; the demo only
 chooses inputs and a release configuration sized to finish in a few minutes on two cores. Re-running it on the
 same folder is safe: files already imported are skipped and a new release version is made.
+
+It sits above every stage and the web (it drives them all, as a data manager would), so no stage imports it; its
+command (`demo.commands`) is registered by `cthub.cli`.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from cthub.config import CONFIG_FILE, HubConfig, hub_home, load_config, save_config
 
@@ -30,7 +33,7 @@ class DemoResult:
 
 def demo_config(name: str = "cthub demo") -> HubConfig:
     """The demo hub: the four sample contributors and the default (CTDC-like) release parameters."""
-    from cthub.ingest.commands import DEMO_CONTRIBUTORS
+    from cthub.ingest.contributors import DEMO_CONTRIBUTORS
 
     return HubConfig(name=name, contributors=list(DEMO_CONTRIBUTORS))
 
