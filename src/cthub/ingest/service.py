@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -227,7 +227,8 @@ def ingest_file(
     notes += result.notes
     notes += rule_notes(std.table(mapping_obj.table), result.table)  # the standard's structural rules (counts)
     for column, found in result.unrecognized.items():
-        notes.append(f"column {column!r}: {sum(int(f['count']) for f in found):,} cell(s) in {len(found):,} distinct "
+        cells = sum(cast(int, f["count"]) for f in found)  # transform counts each value with int()
+        notes.append(f"column {column!r}: {cells:,} cell(s) in {len(found):,} distinct "
                      "value(s) match no flag's `match:` or `no:` list and were left missing (see `unrecognized`)")
     if len(raw.sheets) > 1:
         _name_sheets(result, raw.sheets)
@@ -267,11 +268,12 @@ def ingest_file(
         case_id_column=cases.column,
         cases={"without_case_id": cases.without_id},
     )
+    std_columns = {t: list(table.columns) for t, table in std.tables.items()}  # the store takes them from us
     if dry_run and cases.keys.notna().all():
         res.cases = {"without_case_id": cases.without_id, **store.preview_cases(
             contributor=contributor, tables={mapping_obj.table: result.table},
             case_keys={mapping_obj.table: cases.for_rows(result.row_numbers, rows)},
-            present_keys={mapping_obj.table: cases.keys}, export=export)}
+            present_keys={mapping_obj.table: cases.keys}, export=export, columns=std_columns)}
         for gone in res.cases.get("missing", []):
             notes.append(f"{gone['cases']:,} stored case(s) from batch {gone['batch_id']} ({gone['file_name']}) are "
                          "not in this full export")
@@ -296,6 +298,8 @@ def ingest_file(
                 export=export,
                 remove_missing=remove_missing,
                 without_case_id=cases.without_id,
+                columns=std_columns,
+                standard_version=str(std.version),
             )
         except DuplicateBatch as exc:
             raise AlreadyImported(str(exc), exc.batch_id) from exc

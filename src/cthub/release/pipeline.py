@@ -22,11 +22,11 @@ import fcntl
 import os
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -101,9 +101,9 @@ def _seed(seed: int | None, offset: int) -> int | None:
     return None if seed is None else int(seed) + offset
 
 
-def _read(store: Any, table: str) -> tuple[pd.DataFrame, pd.Series | None]:
+def _read(store: Any, table: str, columns: list[str] | None) -> tuple[pd.DataFrame, pd.Series | None]:
     """Standard columns and, when the store keeps them, each row's person key (internal: never published)."""
-    df = store.records(table, with_person=True)
+    df = store.records(table, with_person=True, columns=columns)
     persons = None
     if PERSON in df.columns:
         persons = df[PERSON].astype("string")
@@ -233,9 +233,9 @@ def _evaluate(ctx: TableContext, membership_check: bool) -> Any:
     process and its figures go only to the internal evaluation, so it publishes nothing and spends no public budget.
     """
     from cthub.evaluate import Membership, evaluate_table
-    from cthub.evaluate.encoding import encode
     from cthub.evaluate.marginals import aggregate_stats
     from cthub.synth import domain_from_standard, get_synthesizer
+    from cthub.tables.shared import encode
 
     rc = ctx.config.release
     df = ctx.records
@@ -344,9 +344,10 @@ def run_release(
         contexts: list[TableContext] = []
         skipped: dict[str, str] = {}
         reference = (dt.date.fromisoformat(rc.reference_date) if rc.reference_date
-                     else today or dt.datetime.now(dt.timezone.utc).date())
+                     else today or dt.datetime.now(dt.UTC).date())
+        std = load_standard()  # the store takes the standard's columns from its caller
         for i, table in enumerate(rc.tables):
-            df, persons = _read(store, table)
+            df, persons = _read(store, table, list(std.table(table).columns) if table in std.tables else None)
             if len(df) == 0:
                 skipped[table] = "no records in the store"
                 continue
@@ -473,9 +474,9 @@ def run_release(
                 from cthub.aggregates.threshold import effective_threshold
 
                 effective = effective_threshold(a.threshold, a.resolution)
-            meta = {
+            meta: dict[str, Any] = {
                 "version": version,
-                "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 "hub": cfg.name,
                 "cthub_version": cthub.__version__,
                 "standard_version": load_standard().version,

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from cthub import store as store_module
+from cthub.store import connection
 from cthub.store import DuplicateBatch, Store, StoreError, StoreLocked, UnknownBatch
 
 
@@ -183,10 +184,10 @@ def test_locked_file_retries_then_clear_error(hub_home: Path, monkeypatch: pytes
     proc = subprocess.Popen([sys.executable, "-c", HOLD, str(s.path)], stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
-        monkeypatch.setattr(store_module, "LOCK_WAIT_SECONDS", 0.2)
+        monkeypatch.setattr(connection, "LOCK_WAIT_SECONDS", 0.2)
         with pytest.raises(StoreLocked, match="locked by another process"):
             s.batches()
-        monkeypatch.setattr(store_module, "LOCK_WAIT_SECONDS", 15.0)
+        monkeypatch.setattr(connection, "LOCK_WAIT_SECONDS", 15.0)
         assert s.batches() == []  # waits for the other process to let go
     finally:
         proc.wait(20)
