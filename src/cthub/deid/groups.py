@@ -41,7 +41,7 @@ class Diversity:
     item: np.ndarray  # item index of each distinct (item, value) pair
     value: np.ndarray  # value code of that pair
 
-    def remap(self, new_item_of_item: np.ndarray) -> "Diversity":
+    def remap(self, new_item_of_item: np.ndarray) -> Diversity:
         """Pairs for coarser items (e.g. classes made of the current items), duplicates removed."""
         items = new_item_of_item[self.item]
         key = items * (int(self.value.max(initial=0)) + 1) + self.value

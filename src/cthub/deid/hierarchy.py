@@ -43,7 +43,8 @@ class ValueHierarchy:
     value, so the top of the ladder always hides the value completely (as in the standard).
     """
 
-    def __init__(self, name: str, table: Mapping[str, Sequence[str]], levels: Sequence[str] | None = None) -> None:
+    def __init__(self, name: str, table: Mapping[str, Sequence[object]], levels: Sequence[str] | None = None) -> None:
+        # cells may be YAML numbers (a year band such as 1990): every cell is read as its string
         if not table:
             raise HierarchyError(f"hierarchy {name!r} has no values; give at least one row")
         widths = {len(v) for v in table.values()}
@@ -88,7 +89,7 @@ class ValueHierarchy:
             raise HierarchyError(f"hierarchy {self.name!r} has no row for one of the column's values") from None
 
     @classmethod
-    def suppression_only(cls, name: str) -> "ValueHierarchy":
+    def suppression_only(cls, name: str) -> ValueHierarchy:
         """The trivial ladder value -> "*" (any value generalizes to "*")."""
         h = cls.__new__(cls)
         h.name = name

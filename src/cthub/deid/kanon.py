@@ -61,7 +61,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from cthub.standard import Table
 
 MAX_NODES = 200_000
-LDiversity = Mapping[str, int] | tuple[str, int] | str | None
+LDiversity = Mapping[str, int] | tuple[str, int] | Sequence[str] | str | None
 
 
 class KAnonymityError(ValueError):
@@ -92,14 +92,13 @@ def parse_l_diversity(spec: LDiversity) -> dict[str, int]:
     """Accept {col: l}, (col, l), "col:l" or a list of such strings."""
     if spec is None:
         return {}
-    if isinstance(spec, str):
-        spec = [spec]
-    if isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[0], str) and not isinstance(spec[1], str):
-        return {spec[0]: int(spec[1])}
     if isinstance(spec, Mapping):
         return {str(c): int(l) for c, l in spec.items()}
+    if isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[0], str) and not isinstance(spec[1], str):
+        return {spec[0]: int(spec[1])}
+    items: Sequence[object] = [spec] if isinstance(spec, str) else spec
     out: dict[str, int] = {}
-    for item in spec:  # type: ignore[union-attr]
+    for item in items:
         col, sep, l = str(item).rpartition(":")
         if not sep or not col or not l.strip().isdigit():
             raise KAnonymityError(f"l-diversity must be given as COLUMN:L (e.g. isForcedLabour:2), got {item!r}")
@@ -112,6 +111,7 @@ def _resolve_hierarchies(
 ) -> tuple[dict[str, HierarchyLike | None], dict[str, str]]:
     found: dict[str, HierarchyLike | None] = {}
     source: dict[str, str] = {}
+    std: dict[str, HierarchyLike]
     if std_table is not None:
         std = {c: h for c, h in std_table.hierarchies.items() if c in columns}
     else:
@@ -242,7 +242,7 @@ def anonymize(
     rows = len(table)
     person_code, first = _persons(df, person, qis)
     work = table.iloc[first].reset_index(drop=True) if person is not None else table
-    n, m = len(work), len(qis)
+    n = len(work)
     unit = "persons" if person is not None else "records"
     if n > 0 and k > n:
         raise KAnonymityError(
@@ -264,7 +264,7 @@ def anonymize(
         out = table[out_cols].copy()
         for q in qis:
             out[q] = out[q].astype("string")
-        report = {"records": 0, "k": k, "k_achieved": None, "note": "empty table: nothing to protect"}
+        report: dict[str, Any] = {"records": 0, "k": k, "k_achieved": None, "note": "empty table: nothing to protect"}
         return KAnonResult(out, report)
 
     pinned = _pinned(enc, fixed_levels, caps)
@@ -514,10 +514,11 @@ def _search(
             sol = _Solution(tuple(int(x) for x in node), float(gen[idx]), float(gen[idx]), 0.0, natural, natural, 0, 0)
         else:
             stats["nodes_suppressed"] += 1
-            sol = _suppress_node(enc, node, cols, cards, cid, n_cls, size, base_id, natural, k, divs0, ldiv,
-                                 sens_codes, sw, float(gen[idx]), active, w)
-            if sol is None or sol.touched > budget:
+            suppressed = _suppress_node(enc, node, cols, cards, cid, n_cls, size, base_id, natural, k, divs0, ldiv,
+                                        sens_codes, sw, float(gen[idx]), active, w)
+            if suppressed is None or suppressed.touched > budget:
                 continue
+            sol = suppressed
         if best is None or sol.total < best.total - 1e-9:
             best = sol
     if progress:

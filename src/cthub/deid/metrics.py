@@ -15,7 +15,6 @@ import pandas as pd
 from cthub.deid.groups import group_ids
 
 
-
 def class_ids(table: pd.DataFrame, quasi_identifiers: Sequence[str]) -> tuple[np.ndarray, int]:
     """Equivalence class of every record, from the cell strings alone (missing is a value of its own)."""
     cols, cards = [], []
@@ -83,7 +82,7 @@ def violations(
     problems: list[str] = []
     if len(table) and ids is None:
         ids = class_ids(table, quasi_identifiers)
-    if persons is not None and len(table):
+    if persons is not None and len(table) and ids is not None:  # ids is set above whenever the table has rows
         sizes = class_person_counts(ids, persons)
         unit = "persons"
     else:

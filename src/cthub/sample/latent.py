@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 YEARS = np.arange(2002, 2025)
 
@@ -253,9 +254,9 @@ class Cases:
         return self.age_band < MINOR_BANDS
 
 
-def _norm(w: np.ndarray) -> np.ndarray:
-    w = np.asarray(w, dtype=float)
-    return w / w.sum()
+def _norm(w: ArrayLike) -> np.ndarray:
+    weights = np.asarray(w, dtype=float)
+    return weights / weights.sum()
 
 
 def _weights(names: tuple[str, ...], table: dict[str, float]) -> np.ndarray:

@@ -367,17 +367,18 @@ def _build_variable(
         raise StandardError(f"{where}: 'separator' only applies to type multi")
 
     hierarchy = None
+    raw_levels: list[Any] = []
     hname = raw.get("hierarchy")
     if hname is not None:
         if hname not in raw_hierarchies:
             raise StandardError(f"{where}: unknown hierarchy {hname!r}; known: {sorted(raw_hierarchies)}")
         hierarchy = _build_hierarchy(raw_hierarchies[hname], (name, str(path), [v.code for v in values]))
         built.setdefault(hname, hierarchy)
+        raw_levels = raw_hierarchies[hname]["levels"]
 
     explore = raw.get("explore", False)
     if not isinstance(explore, bool):
         raise StandardError(f"{where}: 'explore' must be true or false")
-    raw_levels = raw_hierarchies[hname]["levels"] if hierarchy is not None else []
     publish, weight, coarsest, l_div = _kanon(raw.get("kanon"), where, vtype, role, hierarchy, raw_levels)
     return Variable(
         name=name,

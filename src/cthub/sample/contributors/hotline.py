@@ -95,6 +95,8 @@ def _spell(code: str, pick: int) -> str:
         import pycountry
 
         country = pycountry.countries.get(alpha_2=code)
+        if country is None:  # the latent cases only draw ISO codes, so this is a bug in the generator's tables
+            raise LookupError(f"{code!r} is not an ISO 3166-1 alpha-2 code; fix the sample's country list")
         spellings = (getattr(country, "common_name", None) or country.name, country.alpha_3)
     return spellings[pick % len(spellings)]
 

@@ -143,7 +143,7 @@ def build(n: int, rng: np.random.Generator) -> tuple[list[list], dict]:
         dob = None if miss["dob"][i] else birth_date(referral[i], int(age[i]), int(age_days[i]))
         if kind == "invalid_age":
             dob = birth_date(date, INVALID_AGES[i % 2], int(age_days[i]))
-        gender = "Feminine" if female else "Masculine"
+        gender: str | None = "Feminine" if female else "Masculine"
         if u[i, 0] < 0.006:
             gender = ("TransgenderFeminine", "TransgenderMasculine", "NonConforming")[int(u[i, 1] * 3)]
         if miss["gender"][i]:

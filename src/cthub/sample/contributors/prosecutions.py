@@ -28,6 +28,7 @@ region of exploitation and offenders' region by the victim's region; recruiter a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -150,7 +151,7 @@ def _draw_given(table: dict, given: np.ndarray, rng: np.random.Generator) -> np.
     return out
 
 
-def _listed(codes: str, labels: dict[str, str | tuple[str, ...]], offenders: int, rng: np.random.Generator,
+def _listed(codes: str, labels: Mapping[str, str | tuple[str, ...]], offenders: int, rng: np.random.Generator,
             sep: str = ", ") -> str | None:
     """One label per offender, covering every code of a standard multi value ('Female;Male' -> 'M, F, M')."""
     if not codes:
@@ -204,6 +205,7 @@ def build(n: int, rng: np.random.Generator) -> tuple[list[list], dict]:
         y = int(year[i])
         counter[y] = counter.get(y, 0) + 1
         k = int(offenders[i])
+        offence: str | None
         if sexual[i] and labour[i]:
             offence = "Labour and sexual exploitation"
         elif sexual[i]:
