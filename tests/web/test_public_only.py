@@ -53,6 +53,7 @@ EXAMPLES: dict[str, list[str]] = {
     "/downloads/": ["/downloads/"],
     "/downloads/terms": ["/downloads/terms"],
     "/downloads/{version}/{name:path}": ["{file}"],
+    "/downloads/{version}.zip": [f"/downloads/{VERSION}.zip"],
     "/": ["/"],
     "/protection/": ["/protection/"],
     "/dashboards/": ["/dashboards/", "/dashboards/?table=victims"],

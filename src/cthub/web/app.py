@@ -17,10 +17,13 @@ import os
 import secrets
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cthub import __version__ as cthub_version
 from cthub.config import ConfigError, hub_home, load_config
@@ -74,6 +77,33 @@ def _secret_key(home: Path) -> str:
     return key
 
 
+def _wants_json(request: Request) -> bool:
+    """API clients get JSON; a browser (which asks for text/html) gets a page."""
+    path = request.url.path
+    if path.startswith("/api/") or path == "/api" or "/api/" in path:
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+async def not_found(request: Request, exc: StarletteHTTPException) -> Response:
+    """A 404 says where to go next: a page with links back for browsers, JSON with the API's entry points under
+    `/api/`; other HTTP errors keep FastAPI's `{"detail": ...}`."""
+    if exc.status_code != 404:
+        return await http_exception_handler(request, exc)
+    routed = exc.detail not in (None, "", "Not Found")
+    if _wants_json(request):
+        return JSONResponse({"detail": exc.detail if routed else f"no API endpoint at {request.url.path}",
+                             "api": "/api/", "docs": "/api/docs", "openapi": "/api/openapi.json"},
+                            status_code=404, headers=getattr(exc, "headers", None))
+    from cthub.web.render import render
+
+    message = str(exc.detail) if routed else "There is no page at this address. It may have moved, or the link " \
+                                             "may be mistyped."
+    return render(request, "error.html", {"title": "Page not found", "message": message, "not_found": True},
+                  status_code=404)
+
+
 def create_app(
     home: str | os.PathLike[str] | None = None,
     release: str | os.PathLike[str] | None = None,
@@ -118,6 +148,7 @@ def create_app(
         if install is not None:
             install(app)
 
+    app.add_exception_handler(StarletteHTTPException, not_found)  # type: ignore[arg-type]
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(SecurityHeaders)
     return app

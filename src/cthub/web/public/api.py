@@ -21,7 +21,8 @@ from cthub.web.catalog import ReleaseCatalog, public_files, public_meta
 from cthub.web.cube import FilterError, TableCube, unslug
 from cthub.web.labels import load_standard_or_none
 from cthub.web.protection import short_guarantee
-from cthub.web.public.downloads import describe
+from cthub.web.public.archive import archive_guarantee, archive_name
+from cthub.web.public.downloads import describe, purpose
 
 router = APIRouter(prefix="/api", tags=["public"])
 
@@ -90,12 +91,15 @@ def release(request: Request, version: str) -> dict[str, Any]:
     except ReleaseNotFound as exc:
         raise HTTPException(404, str(exc)) from None
     meta = public_meta(rel)
+    files = public_files(rel)
     meta["files"] = [
-        {"name": f.name, "size": f.size, "sha256": f.sha256, "description": describe(f.name),
+        {"name": f.name, "size": f.size, "sha256": f.sha256, "description": describe(f.name), "purpose": purpose(f),
          "guarantee": f.guarantee, "protection": short_guarantee(f.guarantee),
          "url": f"/downloads/{rel.version}/{f.name}"}
-        for f in public_files(rel)
+        for f in files
     ]
+    meta["archive"] = ({"name": archive_name(rel), "url": f"/downloads/{rel.version}.zip",
+                        "guarantee": archive_guarantee(rel)} if files else None)
     return meta
 
 

@@ -7,7 +7,8 @@ POST (by `Origin` or `Sec-Fetch-Site`) cannot accept on a visitor's behalf. The 
 JSON API and the dashboards' chart CSVs carry the same published aggregates and are public by design, like the pages
 that show them. Only files the release's privacy statement declares public are listed and served
 (`cthub.web.catalog.public_path`), each with its guarantee, so no URL can reach an undeclared file or outside a
-release folder.
+release folder. The page groups the files by what a reader uses them for (`PURPOSES`), and offers the whole release
+as one zip (`cthub.web.public.archive`: the declared files themselves, behind the same gate).
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response, StreamingResponse
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from cthub.release.reader import Release, ReleaseNotFound
-from cthub.web.catalog import public_files, public_meta, public_path
+from cthub.web.catalog import PublicFile, public_files, public_meta, public_path
+from cthub.web.public.archive import archive_guarantee, archive_name, release_zip
 from cthub.web.protection import short_guarantee
 from cthub.web.render import render
 
@@ -39,6 +41,51 @@ DESCRIPTIONS = {
     "real ones)",
     "aggregates": "protected aggregate counts (selections, length, count) as used by the dashboards and explorer",
 }
+
+
+#: (key, heading, what a reader uses it for), in the order the page lists them
+PURPOSES: tuple[tuple[str, str, str], ...] = (
+    ("synthetic", "Synthetic microdata",
+     "Artificial records with the statistical shape of the real ones, for your own tables and models. No row is a "
+     "real person; figures computed from them are estimates."),
+    ("kanon", "k-anonymized microdata",
+     "Generalized records: every combination of quasi-identifiers is shared by at least k people."),
+    ("aggregates", "Aggregate counts",
+     "The protected counts the dashboards, map and explorer show (one row per combination of values)."),
+    ("codebook", "Codebook", "What every variable and value means, and how it was collected."),
+    ("dictionary", "Data dictionary", "The variables, types and allowed values as a spreadsheet."),
+    ("report", "Report", "The release's parameters, privacy statement and the accuracy the noise allows."),
+    ("datapackage", "Data package",
+     "A Frictionless Data Package descriptor: schema, licence, size and SHA-256 of every data file, for "
+     "Frictionless, CKAN and other catalogue tools."),
+    ("metadata", "Metadata and checksums",
+     "The release's machine-readable description, its privacy statement and the checksums of every file."),
+)
+
+
+def purpose(f: PublicFile) -> str:
+    """The `PURPOSES` key of a file: data files by their declared kind, documents by name."""
+    base = f.name.rsplit("/", 1)[-1]
+    if f.kind in ("synthetic", "kanon", "aggregates"):
+        return f.kind
+    for key in ("codebook", "dictionary", "datapackage", "report"):
+        if base.startswith(key):
+            return key
+    for kind in ("synthetic", "kanon", "aggregates"):
+        if f"_{kind}." in base:
+            return kind
+    return "metadata"
+
+
+def readable_size(n: int) -> str:
+    """Bytes as a reader says them (SI: 1 kB = 1,000 bytes, as file managers on most systems show)."""
+    if n < 1000:
+        return f"{n:,} bytes"
+    if n < 1000**2:
+        return f"{n / 1000:,.1f} kB"
+    if n < 1000**3:
+        return f"{n / 1000**2:,.1f} MB"
+    return f"{n / 1000**3:,.2f} GB"
 
 
 def _serializer(request: Request) -> URLSafeTimedSerializer:
@@ -93,7 +140,8 @@ def describe(name: str) -> str:
         "codebook.md": "Codebook (Markdown)",
         "dictionary.csv": "Data dictionary (CSV)",
         "dictionary.xlsx": "Data dictionary (Excel)",
-        "datapackage.json": "Frictionless Data Package descriptor (Table Schema of every file)",
+        "datapackage.json": "Frictionless Data Package descriptor: Table Schema, licence, size and SHA-256 of every "
+                            "data file",
         "report.html": "Public report: parameters, the privacy statement and accuracy from the noise scales",
         "report.json": "Public report (JSON): the same figures as the report page",
         "release.json": "Release metadata: parameters, privacy summary, declared record counts",
@@ -110,18 +158,34 @@ def citation(request: Request, release: Release) -> str:
         return cfg.citation
 
 
+def release_url(request: Request, release: Release) -> str | None:
+    """Where this release's downloads live on this site, for the citation; None on a static site (whose address
+    the app cannot know)."""
+    if getattr(request.app.state, "static_site", False):
+        return None
+    return f"{str(request.base_url).rstrip('/')}/downloads/#release-{release.version}"
+
+
 def release_entry(request: Request, release: Release) -> dict[str, Any]:
+    declared = public_files(release)
     files = [
-        {"name": f.name, "size": f.size, "sha256": f.sha256, "description": describe(f.name),
-         "protection": short_guarantee(f.guarantee)}
-        for f in public_files(release)
+        {"name": f.name, "size": f.size, "size_text": readable_size(f.size), "sha256": f.sha256,
+         "description": describe(f.name), "protection": short_guarantee(f.guarantee), "purpose": purpose(f)}
+        for f in declared
     ]
+    groups = [{"key": key, "heading": heading, "text": text, "files": [f for f in files if f["purpose"] == key]}
+              for key, heading, text in PURPOSES]
     meta = public_meta(release)
+    total = sum(f.size for f in declared)
     return {
         "version": release.version,
         "meta": meta,
         "files": files,
+        "groups": [g for g in groups if g["files"]],
+        "archive": {"name": archive_name(release), "size_text": readable_size(total), "count": len(files),
+                    "protection": short_guarantee(archive_guarantee(release))} if files else None,
         "citation": citation(request, release),
+        "url": release_url(request, release),
         "notes": release.meta.get("notes") or "",
     }
 
@@ -167,11 +231,30 @@ def accept_terms(request: Request, accept: str = Form("", max_length=10),
     return response
 
 
+def _to_terms(target: str) -> RedirectResponse:
+    return RedirectResponse(f"/downloads/terms?next={quote(target, safe='')}", status_code=303)
+
+
+@router.get("/downloads/{version}.zip")
+def download_zip(request: Request, version: str) -> Response:
+    """Every declared file of one release in one zip, behind the same terms of use as the files."""
+    if not accepted(request):
+        return _to_terms(f"/downloads/{quote(version)}.zip")
+    try:
+        release = request.app.state.catalog.get(version)
+    except ReleaseNotFound as exc:
+        return render(request, "error.html", {"title": "Not found", "message": str(exc)}, status_code=404)
+    if not public_files(release):
+        return render(request, "error.html", {"title": "Not found", "message": f"release {release.version} "
+                      "declares no public files"}, status_code=404)
+    return StreamingResponse(release_zip(release), media_type="application/zip",
+                             headers={"content-disposition": f'attachment; filename="{archive_name(release)}"'})
+
+
 @router.get("/downloads/{version}/{name:path}")
 def download_file(request: Request, version: str, name: str) -> Response:
     if not accepted(request):
-        target = f"/downloads/{quote(version)}/{quote(name)}"
-        return RedirectResponse(f"/downloads/terms?next={quote(target, safe='')}", status_code=303)
+        return _to_terms(f"/downloads/{quote(version)}/{quote(name)}")
     try:
         release = request.app.state.catalog.get(version)
         path = public_path(release, name)
