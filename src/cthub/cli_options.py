@@ -14,6 +14,7 @@ from typing import NoReturn
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 console = Console()
 err = Console(stderr=True)
@@ -26,9 +27,15 @@ MAPPING_HOME = typer.Option(None, "--home", help="Hub folder, to resolve relativ
 JSON = typer.Option(False, "--json", help="Print JSON on stdout for scripts (whole ids, never a table).")
 
 
+def say_error(message: object, label: str = "error") -> None:
+    """`label: message` on stderr, the label in red. The message is printed as it is (never read as markup, never
+    wrapped), so a bracket in it cannot vanish and a test or a script sees it whole."""
+    err.print(Text.assemble((f"{label}:", "red"), " ", str(message)), soft_wrap=True)
+
+
 def fail(message: str, code: int = 1, label: str = "error") -> NoReturn:
-    """Print `label: message` in red on stderr and exit with `code`."""
-    err.print(f"[red]{label}:[/] {message}")
+    """Print `label: message` on stderr and exit with `code`."""
+    say_error(message, label)
     raise typer.Exit(code)
 
 
@@ -56,7 +63,7 @@ def friendly_errors(*handled: Handled) -> Iterator[None]:
         if rule is None:
             raise
         if rule.notice:
-            console.print(f"[yellow]{exc}[/]")
+            console.print(Text(str(exc), style="yellow"), soft_wrap=True)
         else:
-            err.print(f"[red]{rule.label}:[/] {rule.prefix}{exc}")
+            say_error(f"{rule.prefix}{exc}", rule.label)
         raise typer.Exit(rule.code) from None

@@ -135,7 +135,7 @@ class ReleaseConfig(_Section):
         return "threshold" if self.profile == "classic" else "synthetic"
 
     @model_validator(mode="after")
-    def _profile_fits(self) -> "ReleaseConfig":
+    def _profile_fits(self) -> ReleaseConfig:
         protection = self.aggregates_protection
         if self.profile == "dp" and protection == "threshold":
             raise ValueError(
@@ -163,7 +163,7 @@ class HubConfig(_Section):
     citation: str = "{name} ({year}). Counter-trafficking case data, release {version}."
 
     @model_validator(mode="after")
-    def _unique_contributors(self) -> "HubConfig":
+    def _unique_contributors(self) -> HubConfig:
         seen: set[str] = set()
         for c in self.contributors:
             if c.id in seen:

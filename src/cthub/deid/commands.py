@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from cthub.cli_options import Handled, friendly_errors
 from cthub.deid.hierarchy import HierarchyError, load_hierarchy_files
 from cthub.deid.kanon import KAnonymityError, anonymize, parse_l_diversity
 from cthub.deid.metrics import violations
@@ -217,7 +218,7 @@ def kanon(
     --k 11 --out victims_k11.csv --report k11.json
     """
     qis = [q.strip() for q in qi.split(",") if q.strip()]
-    try:
+    with friendly_errors(Handled((KAnonymityError, HierarchyError), 2)):
         if not input_csv.is_file():
             raise KAnonymityError(f"{input_csv} does not exist; give the path of a CSV file")
         df = read_table_csv(input_csv)
@@ -251,9 +252,6 @@ def kanon(
         if report_path is not None:
             report_path.parent.mkdir(parents=True, exist_ok=True)
             report_path.write_text(json.dumps(res.report, indent=2), encoding="utf-8")
-    except (KAnonymityError, HierarchyError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
     _summary(res.report, out)
 
 

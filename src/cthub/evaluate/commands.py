@@ -7,12 +7,13 @@ published (the public report of a release is `cthub.evaluate.public`, written by
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from cthub.cli_options import HOME
 
 console = Console(stderr=True)
 
@@ -22,23 +23,23 @@ def _read(path: Path) -> pd.DataFrame:
         raise typer.BadParameter(f"{path}: no such file")
     if path.suffix.lower() == ".parquet":
         return pd.read_parquet(path).astype("string")
-    from cthub.release.csv_safe import read_csv
+    from cthub.tables.csv_safe import read_csv
 
     return read_csv(path)
 
 
 def evaluate_command(
     real: Path = typer.Argument(..., help="Real records (CSV or Parquet, standard columns)."),
-    synthetic: Optional[Path] = typer.Argument(None, help="Synthetic microdata to evaluate (CSV or Parquet)."),
-    kanon: Optional[Path] = typer.Option(None, "--kanon", help="k-anonymized microdata to check."),
-    aggregates: Optional[Path] = typer.Option(None, "--aggregates", help="Protected aggregates (selections, length, count)."),
-    qi: Optional[list[str]] = typer.Option(None, "--qi", help="A quasi-identifier column (repeat the option)."),
+    synthetic: Path | None = typer.Argument(None, help="Synthetic microdata to evaluate (CSV or Parquet)."),
+    kanon: Path | None = typer.Option(None, "--kanon", help="k-anonymized microdata to check."),
+    aggregates: Path | None = typer.Option(None, "--aggregates", help="Protected aggregates (selections, length, count)."),
+    qi: list[str] | None = typer.Option(None, "--qi", help="A quasi-identifier column (repeat the option)."),
     k: int = typer.Option(11, "--k", min=2, help="Counts below k are rare; k the k-anonymity target."),
     length: int = typer.Option(3, "--length", min=1, max=6, help="Longest attribute combination to compare."),
-    epsilon: Optional[float] = typer.Option(None, "--epsilon", help="Epsilon the synthetic data was made with."),
-    delta: Optional[float] = typer.Option(None, "--delta", help="Delta the synthetic data was made with."),
+    epsilon: float | None = typer.Option(None, "--epsilon", help="Epsilon the synthetic data was made with."),
+    delta: float | None = typer.Option(None, "--delta", help="Delta the synthetic data was made with."),
     gates: bool = typer.Option(False, "--gates", help="Also apply the hub's release gates (from cthub.yaml)."),
-    home: Optional[Path] = typer.Option(None, "--home", help="Hub folder for --gates (default CTHUB_HOME)."),
+    home: Path | None = HOME,  # read only with --gates
     out: Path = typer.Option(Path("evaluation"), "--out",
                              help="Folder for the internal report.html and metrics.json (keep it private)."),
 ) -> None:

@@ -14,7 +14,7 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
-from cthub.cli_options import HOME, JSON, MAPPING_HOME, Handled, console, fail, friendly_errors
+from cthub.cli_options import HOME, JSON, MAPPING_HOME, Handled, console, fail, friendly_errors, say_error
 from cthub.cli_options import err as err_console
 from cthub.config import (
     CONFIG_FILE,
@@ -230,7 +230,7 @@ def ingest(
             else:
                 console.print(f"[yellow]{exc}[/]")
         except (IngestError, StoreError, ConfigError) as exc:
-            err_console.print(f"[red]error:[/] {file.name}: {exc}")
+            say_error(f"{file.name}: {exc}")
             if as_json:
                 summaries.append({"file": file.name, "error": str(exc)})
             failures += 1

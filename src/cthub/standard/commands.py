@@ -7,7 +7,9 @@ from pathlib import Path
 
 import typer
 
-from cthub.standard.model import Standard, StandardError
+from cthub.cli_options import fail
+from cthub.standard.base import StandardError
+from cthub.standard.model import Standard
 
 app = typer.Typer(
     name="standard",
@@ -37,8 +39,7 @@ def _load(schema: Path | None, table: str | None) -> Standard:
                 path=std.path,
             )
     except StandardError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        fail(str(exc), 2)
     return std
 
 
@@ -47,8 +48,7 @@ def _run(render: Callable[[Standard, Path], list[Path]], out: Path, table: str |
     try:
         paths = render(std, out)
     except StandardError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        fail(str(exc), 2)
     for path in paths:
         typer.echo(str(path))
 

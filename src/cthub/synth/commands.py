@@ -20,11 +20,12 @@ import yaml
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from cthub.privacy.domain import OutOfDomainWarning
 from cthub.cli_options import Handled, friendly_errors
+from cthub.privacy.domain import OutOfDomainWarning
 from cthub.synth import registry
 from cthub.synth.base import SynthError, get_synthesizer, load_model
-from cthub.synth.encoding import bin_numeric, parse_multi_value
+from cthub.tables.errors import TableError
+from cthub.tables.values import bin_numeric, parse_multi_value
 
 console = Console(stderr=True)
 
@@ -154,7 +155,7 @@ def synth(
     More rows from a saved model, at no further privacy cost:
     cthub synth --from-model model.npz --rows 50000 --out more.csv
     """
-    with friendly_errors(Handled((SynthError,), 2)):
+    with friendly_errors(Handled((SynthError, TableError), 2)):
         if from_model is not None:
             model = load_model(from_model)
             n = registry.synthetic_rows(model, rows)

@@ -16,7 +16,7 @@ import pandas as pd
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
-from cthub.release.csv_safe import neutralize_frame
+from cthub.tables.csv_safe import neutralize_frame
 from cthub.web.accounts import ingest_worker
 from cthub.web.accounts.deps import check_csrf, require_contributor
 from cthub.web.accounts.pages import page, see_other
