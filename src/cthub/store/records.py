@@ -20,13 +20,19 @@ from cthub.store.sql import ident, one
 PERSON = "_person"
 
 
+def _check_column_list(table: str, columns: Sequence[str] | None) -> None:
+    """A caller's column list must be names (a bare string would be read as one column per character)."""
+    if columns is not None and (isinstance(columns, str) or not all(isinstance(c, str) for c in columns)):
+        raise StoreError(f"the columns given for table {table!r} must be a list of column names (the standard's "
+                         f"`Table.columns`), not {type(columns).__name__}")
+
+
 def ensure_record_table(con: duckdb.DuckDBPyConnection, table: str, columns: list[str],
                         standard: Sequence[str] | None) -> list[str]:
     """Create `rec_<table>` with the standard's columns (or add new ones after a standard upgrade); returns the
     table's columns. `standard` is the table's column list from the caller's standard; None means the standard
     does not know the table, which then takes the frame's columns as they come."""
-    if standard is not None and (isinstance(standard, str) or not all(isinstance(c, str) for c in standard)):
-        raise StoreError(f"the columns given for table {table!r} must be a list of column names")
+    _check_column_list(table, standard)
     wanted = list(standard) if standard is not None else []
     for c in columns:
         if c not in wanted:
@@ -64,6 +70,7 @@ class Records(StoreBase):
         no record filled coming back all missing; without it the stored columns come in table order.
         `with_person` adds `_person`, the case key shared by all rows of one person (a victim's
         victim-perpetrator rows), so the pipeline can bound each person's contribution; it never goes public."""
+        _check_column_list(table, columns)
         with self._connect() as con:
             if table not in record_tables(con):
                 if columns is None:
