@@ -1,12 +1,19 @@
-"""Benchmark cthub's DP synthesizers against the anchors pac-synth 0.0.8 and SmartNoise MST 1.0.8.
+"""Benchmark cthub's DP synthesizers against the anchors: OpenDP's MST and AIM (`opendp.extras.mbi`, Private-PGM),
+pac-synth 0.0.8 and SmartNoise MST 1.0.8.
 
-Usage (from the repository root; pac-synth takes ~13 minutes on the 80k table, so run it in the background):
-    nohup .venv/bin/python benchmarks/synth.py > benchmarks/out/synth.log 2>&1 &
+Usage (from the repository root; the anchors take minutes to hours, so run it in the background):
+    nohup nice -n 10 .venv/bin/python benchmarks/synth.py --epsilon 0.5,1,4 > benchmarks/out/synth.log 2>&1 &
     .venv/bin/python benchmarks/synth.py --reuse-anchors          # re-run ours, reuse cached anchor outputs
 
-Inputs: the 80,000 x 20 table from `cthub.sample.benchmark_table.make_benchmark_table(80_000, seed=0)` and the real
-CTDC Victim-Perpetrator file. Each method runs in its own subprocess (ours in .venv, the anchors in
-benchmarks/.anchors-venv) and reports its own wall time and peak RSS (ru_maxrss). The synthetic output is then
+Inputs: the 80,000 x 20 table from `cthub.sample.benchmark_table.make_benchmark_table(80_000, seed=0)`, a 5,000-row
+sample of it (`sample5k`, rows drawn with `DataFrame.sample(5000, random_state=0)`) and the real CTDC
+Victim-Perpetrator file. Every method gets the same public domain: the standard's codes (years up to the input's
+latest), and for multi-valued cells the sets of the standard's atoms (cthub's `prepare_multi`). Each method runs in
+its own subprocess (ours in .venv; pac-synth and SmartNoise in benchmarks/.anchors-venv; OpenDP mbi in
+benchmarks/.anchors-venv/mbi, whose pins conflict with SmartNoise's) under a wall-time cap (`--cap-minutes`, stated
+in the table) and reports its own wall time and peak RSS (ru_maxrss). OpenDP runs in zCDP with the rho our
+conversion gives for (epsilon, delta): with every column's keys public it refuses a delta. AIM is not run on the 80k
+table (it did not finish in 40 minutes there): on the 5k sample and the VP file. The synthetic output is then
 compared with the input on every 1- and 2-way marginal and a fixed random sample of 3-way column triples: mean
 absolute count error over the cells either side has, total variation distance, and how many combinations the
 synthetic data fabricates (absent from the input) or suppresses (present in the input, absent from the output).
@@ -34,10 +41,13 @@ REPO = HERE.parent
 OUT = HERE / "out"
 OURS_PY = REPO / ".venv" / "bin" / "python"
 ANCHOR_PY = HERE / ".anchors-venv" / "bin" / "python"
+MBI_PY = HERE / ".anchors-venv" / "mbi" / "bin" / "python"
 VP = REPO.parent / "shared" / "data" / "ctdc" / "CTDC_VPsynthetic_condensed.csv"
 NA = "<NA>"
 DELTA = 1e-6  # as issue 16 measures; the fit refuses to derive delta from the data
-ANCHORS = ("pac-synth", "smartnoise-mst")
+ANCHORS = ("pac-synth", "smartnoise-mst", "opendp-mst", "opendp-aim")
+MBI = ("opendp-mst", "opendp-aim")
+SKIP = {("opendp-aim", "benchmark80k")}  # AIM did not finish on the 80k table in 40 minutes (issue 16)
 
 
 # ----------------------------------------------------------------------------------------------- workers
@@ -78,7 +88,41 @@ def _default_delta(n: int) -> float:
     return 1.0 / (n * math.log(n))
 
 
-def worker(method: str, src: str, dst: str, epsilon: float, table: str | None) -> dict:
+def public_domain(df, table: str) -> tuple[dict[str, list[str]], float]:  # noqa: ANN001 - pandas frame
+    """The public domain every method gets (codes per column, sets of atoms for multi-valued columns)."""
+    try:
+        from cthub.tables.codes import prepare_multi
+    except ImportError:  # before the move of the encoding code into cthub.tables
+        from cthub.aggregates.encoding import prepare_multi
+    from cthub.standard import load_standard
+    from cthub.synth import domain_from_standard
+
+    domain = domain_from_standard(load_standard().table(table), list(df.columns), max_year=_max_year(df))
+    _, dom, _ = prepare_multi(df.astype("string"), list(df.columns), domain, {})
+    return {c: [str(v) for v in dom[c]] for c in df.columns}
+
+
+def _mbi_worker(method: str, df, n: int, rho: float, domain: dict):  # noqa: ANN001, ANN202 - polars-free caller
+    """OpenDP's MST / AIM on the same public keys, all of the budget in zCDP (rho)."""
+    import opendp.prelude as dp
+    import polars as pl
+
+    dp.enable_features("contrib")
+    frame = pl.from_pandas(df.astype(object).where(df.notna(), None)).with_columns(pl.all().cast(pl.String))
+    keys = {c: list(domain[c]) for c in df.columns}
+    algorithm = dp.mbi.MST() if method == "opendp-mst" else dp.mbi.AIM()
+    context = dp.Context.compositor(
+        data=frame.lazy(), privacy_unit=dp.unit_of(contributions=1), privacy_loss=dp.loss_of(rho=rho)
+    )
+    t1 = time.perf_counter()
+    table = context.query(rho=rho).select(list(df.columns)).contingency_table(keys=keys, algorithm=algorithm).release()
+    t2 = time.perf_counter()
+    out = table.synthesize(rows=n).to_pandas()
+    return t1, t2, out
+
+
+def worker(method: str, src: str, dst: str, epsilon: float, table: str | None, domain_path: str | None = None,
+           rho: float | None = None) -> dict:
     """Fit + sample one method; return timings. Writes the synthetic CSV (empty cell = missing) to dst."""
     t0 = time.perf_counter()
     df = _read(src)
@@ -97,6 +141,9 @@ def worker(method: str, src: str, dst: str, epsilon: float, table: str | None) -
         out = model.sample(n, seed=0)
         info["privacy_epsilon"] = model.privacy.get("epsilon")
         info["privacy_delta"] = model.privacy.get("delta")
+    elif method in MBI:
+        domain = json.loads(Path(domain_path).read_text())
+        t1, t2, out = _mbi_worker(method, df, n, rho, domain)
     elif method == "pac-synth":
         import pacsynth as ps
 
@@ -190,7 +237,14 @@ def marginal_metrics(real_path: Path, syn_path: Path, n_triples: int = 300, seed
 
 
 def run_method(
-    method: str, name: str, src: Path, epsilon: float, table: str | None, reuse: bool, std_table: str | None = None
+    method: str,
+    name: str,
+    src: Path,
+    epsilon: float,
+    table: str | None,
+    reuse: bool,
+    std_table: str | None = None,
+    cap_minutes: float = 40.0,
 ) -> dict | None:
     anchor = method in ANCHORS
     syn = OUT / f"synth_{name}_{method}_eps{epsilon:g}.csv"
@@ -199,20 +253,33 @@ def run_method(
         if syn.exists() and meta.exists():
             print(f"  {method}: reusing {meta.name}", flush=True)
             info = json.loads(meta.read_text())
-            if std_table:
+            if std_table and "timeout_minutes" not in info:
                 info["support"] = support_metrics(src, syn, std_table)
             return info
         print(f"  {method}: no cached result in {OUT} (run without --reuse-anchors first); skipped", flush=True)
         return None
-    py = ANCHOR_PY if anchor else OURS_PY
+    py = MBI_PY if method in MBI else ANCHOR_PY if anchor else OURS_PY
     if not py.exists():
         print(f"  {method}: skipped ({py} missing)", flush=True)
         return None
     cmd = [str(py), str(Path(__file__).resolve()), "--worker", method, "--input", str(src), "--dst", str(syn),
            "--epsilon", str(epsilon)] + (["--table", table] if table else [])
-    print(f"  {method}: running ...", flush=True)
+    if method in MBI:
+        from cthub.privacy import rho_from_epsilon
+
+        domain_path = OUT / f"domain_{name}_{method}.json"
+        domain_path.write_text(json.dumps(public_domain(_read(str(src)), std_table)))
+        cmd += ["--domain", str(domain_path), "--rho", repr(rho_from_epsilon(epsilon, DELTA))]
+    print(f"  {method}: running (cap {cap_minutes:g} min) ...", flush=True)
     wall0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=cap_minutes * 60)
+    except subprocess.TimeoutExpired:
+        print(f"  {method}: did not finish within the {cap_minutes:g}-minute cap", flush=True)
+        info = {"method": method, "timeout_minutes": cap_minutes}
+        meta.write_text(json.dumps(info, indent=2))
+        syn.write_text("")
+        return info
     if proc.returncode != 0:
         tail = proc.stderr.strip().splitlines()[-3:]
         print(f"  {method}: FAILED ({' | '.join(tail)})", flush=True)
@@ -234,6 +301,9 @@ def print_table(title: str, results: dict[str, dict]) -> None:
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     for method, r in results.items():
+        if "timeout_minutes" in r:
+            print(f"| {method} | did not finish within the {r['timeout_minutes']:g}-minute cap |" + " |" * (len(head) - 2))
+            continue
         m = r["metrics"]
         cpu = f"{r['cpu_seconds']:.1f}" if "cpu_seconds" in r else "n/a"
         row = [method, f"{r['seconds']:.1f}", cpu, f"{r['fit_seconds']:.1f}", f"{r['sample_seconds']:.1f}",
@@ -245,10 +315,12 @@ def print_table(title: str, results: dict[str, dict]) -> None:
         support = r.get("support") or {}
         row += [str(support.get("impossible", "n/a")), str(support.get("late_years", "n/a"))]
         print("| " + " | ".join(row) + " |")
-    if "mst" in results and "pac-synth" in results:
-        a, b = results["mst"], results["pac-synth"]
+    for anchor in ("opendp-mst", "opendp-aim", "pac-synth"):
+        a, b = results.get("mst"), results.get(anchor)
+        if not a or not b or "metrics" not in a or "metrics" not in b:
+            continue
         print(
-            f"mst vs pac-synth: time {a['seconds'] / b['seconds']:.3f}x, peak memory {a['peak_mb'] / b['peak_mb']:.2f}x, "
+            f"mst vs {anchor}: time {a['seconds'] / b['seconds']:.3f}x, peak memory {a['peak_mb'] / b['peak_mb']:.2f}x, "
             + ", ".join(f"{k}-way MAE {a['metrics'][k]['mae'] / b['metrics'][k]['mae']:.2f}x" for k in ("1", "2", "3"))
         )
 
@@ -260,38 +332,52 @@ def main() -> None:
     ap.add_argument("--input", help=argparse.SUPPRESS)
     ap.add_argument("--dst", help=argparse.SUPPRESS)
     ap.add_argument("--table", help=argparse.SUPPRESS)
-    ap.add_argument("--epsilon", type=float, default=4.0)
+    ap.add_argument("--domain", help=argparse.SUPPRESS)
+    ap.add_argument("--rho", type=float, help=argparse.SUPPRESS)
+    ap.add_argument("--epsilon", default="4", help="one epsilon or several, comma-separated (e.g. 0.5,1,4)")
+    ap.add_argument("--cap-minutes", type=float, default=40.0, help="wall-time cap of each run (stated in the table)")
     ap.add_argument("--rows", type=int, default=80_000, help="rows of the CTDC-shaped table")
     ap.add_argument("--reuse-anchors", action="store_true", help="reuse cached anchor outputs in benchmarks/out/")
-    ap.add_argument("--methods", default="mst,aggregate-seeded,pac-synth,smartnoise-mst")
-    ap.add_argument("--inputs", default="benchmark,vp")
+    ap.add_argument("--methods", default="mst,aggregate-seeded,opendp-mst,opendp-aim,pac-synth,smartnoise-mst")
+    ap.add_argument("--inputs", default="benchmark,sample5k,vp")
     args = ap.parse_args()
     if args.worker:
-        info = worker(args.worker, args.input, args.dst, args.epsilon, args.table)
+        info = worker(args.worker, args.input, args.dst, float(args.epsilon), args.table, args.domain, args.rho)
         print(json.dumps(info))
         return
+    epsilons = [float(e) for e in str(args.epsilon).split(",") if e]
     OUT.mkdir(parents=True, exist_ok=True)
     inputs = []
-    if "benchmark" in args.inputs:
+    wanted = args.inputs.split(",")
+    if "benchmark" in wanted or "sample5k" in wanted:
         from cthub.sample.benchmark_table import make_benchmark_table
 
         path = OUT / f"benchmark_{args.rows}.csv"
         if not path.exists():
             make_benchmark_table(args.rows, seed=0).to_csv(path, index=False, na_rep="")
-        inputs.append((f"benchmark{args.rows // 1000}k", path, "victims", f"CTDC-shaped {args.rows} x 20"))
-    if "vp" in args.inputs:
+        if "benchmark" in wanted:
+            inputs.append((f"benchmark{args.rows // 1000}k", path, "victims", f"CTDC-shaped {args.rows} x 20"))
+        if "sample5k" in wanted:
+            small = OUT / f"benchmark_{args.rows}_sample5000.csv"
+            if not small.exists():
+                _read(str(path)).sample(5000, random_state=0).to_csv(small, index=False, na_rep="")
+            inputs.append(("sample5k", small, "victims", f"5,000-row sample of the CTDC-shaped {args.rows} x 20"))
+    if "vp" in wanted:
         inputs.append(("vp", VP, "victim_perpetrator", "CTDC Victim-Perpetrator (21,195 x 16)"))
     methods = [m for m in args.methods.split(",") if m]
     for name, path, table, title in inputs:
-        print(f"{title}, epsilon {args.epsilon:g}", flush=True)
-        results = {}
-        for method in methods:
-            r = run_method(method, name, path, args.epsilon, table if method not in ANCHORS else None,
-                           args.reuse_anchors, std_table=table)
-            if r:
-                results[method] = r
-        print_table(f"{title}, epsilon {args.epsilon:g}", results)
-        sys.stdout.flush()
+        for epsilon in epsilons:
+            print(f"{title}, epsilon {epsilon:g}", flush=True)
+            results = {}
+            for method in methods:
+                if (method, name) in SKIP:
+                    continue
+                r = run_method(method, name, path, epsilon, table if method not in ANCHORS else None,
+                               args.reuse_anchors, std_table=table, cap_minutes=args.cap_minutes)
+                if r:
+                    results[method] = r
+            print_table(f"{title}, epsilon {epsilon:g}, delta {DELTA:g}, cap {args.cap_minutes:g} min per run", results)
+            sys.stdout.flush()
 
 
 if __name__ == "__main__":

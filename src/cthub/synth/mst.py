@@ -56,8 +56,9 @@ from cthub.privacy import (
     rho_from_epsilon,
 )
 from cthub.synth.base import Model, SynthError
-from cthub.synth.encoding import Encoder, build_encoder
+from cthub.synth.encoding import build_encoder
 from cthub.synth.rules import Structure, rules_json
+from cthub.tables.categories import Encoder
 
 __all__ = ["DEFAULT_SPLIT", "MSTModel", "MSTSynthesizer"]
 
@@ -332,7 +333,8 @@ class MSTSynthesizer:
             "note": "sampling any number of rows from this model is post-processing and costs no more privacy",
         }
         self.progress("done", 1.0)
-        return MSTModel(encoder, order, parents, cpts, n_hat, privacy, rules)
+        targets = {c: marg[c] / max(float(marg[c].sum()), 1e-12) for c in order}
+        return MSTModel(encoder, order, parents, cpts, n_hat, privacy, rules, targets)
 
     def _triple_plans(
         self, order: list[int], parent: list[int], sizes: list[int]
@@ -629,6 +631,7 @@ def _draw(
     rng: np.random.Generator,
     n: int | None = None,
     mask: tuple[np.ndarray, np.ndarray] | None = None,
+    target: np.ndarray | None = None,
 ) -> np.ndarray:
     """Draw a column given its parents' codes by *systematic* sampling within each parent combination.
 
@@ -641,6 +644,10 @@ def _draw(
     `mask` = (pattern id per row, allowed categories per pattern) from the structural rules (`Structure.mask`):
     each row draws from its conditional restricted to the allowed categories (a structural zero given the values
     the row already has), so no row can break a rule; the pattern is part of the combination rows are ranked in.
+
+    `target` (the column's 1-way distribution): the drawn counts are then moved to it (`_rebalance`). Why: with
+    three or four parents most combinations hold one or two rows, where systematic sampling is an independent draw,
+    so the column's totals carried the multinomial noise of n draws (sd ~ sqrt(n p)), the bulk of the 1-way error.
     """
     k = cpt.shape[-1]
     table = cpt.reshape(-1, k)
@@ -654,9 +661,11 @@ def _draw(
         n = len(combo)
     if n == 0:
         return np.zeros(0, dtype=np.int32)
+    permitted = None  # per table row (combination x pattern): the categories the rules allow
     if mask is not None:
         ids, allowed = mask
         m = allowed.shape[0]
+        permitted = np.broadcast_to(allowed[None, :, :], (table.shape[0], m, k)).reshape(-1, k)
         restricted = table[:, None, :] * allowed[None, :, :]
         mass = restricted.sum(axis=-1, keepdims=True)
         uniform = allowed / np.maximum(allowed.sum(axis=-1, keepdims=True), 1)
@@ -676,7 +685,61 @@ def _draw(
     cdf[:, -1] = 1.0
     flat = (cdf + np.arange(len(table))[:, None]).ravel()
     pos = np.searchsorted(flat, combo + u, side="right")
-    return np.minimum(pos - combo * k, k - 1).astype(np.int32)
+    codes = np.minimum(pos - combo * k, k - 1).astype(np.int32)
+    if target is not None:
+        codes = _rebalance(codes, table, combo, target, rng, permitted)
+    return codes
+
+
+def _rebalance(
+    codes: np.ndarray,
+    table: np.ndarray,
+    combo: np.ndarray,
+    target: np.ndarray,
+    rng: np.random.Generator,
+    permitted: np.ndarray | None = None,
+) -> np.ndarray:
+    """Move drawn rows between categories until the column's counts meet n * `target` (rounded systematically).
+
+    Each category short of its count takes rows from categories over theirs, picked at random with weight P(short
+    category | the row's parents): the rows that move are those the model finds likely there, so the 2- and 3-way
+    structure moves little while the 1-way totals lose the draw's noise. Rows whose conditional gives the category
+    no weight (cells the denoising zeroed) move only when those that do are used up, so that a conditional left
+    near-deterministic by small noisy tables cannot hold the column away from its estimate; a row never moves to a
+    category the structural rules forbid it (`permitted`). Post-processing only.
+    """
+    k = table.shape[1]
+    n = len(codes)
+    goal = np.asarray(target, dtype=float)[:k]
+    if n == 0 or goal.sum() <= 0:
+        return codes
+    cum = np.floor(np.cumsum(goal / goal.sum() * n) + rng.random())
+    want = np.diff(np.concatenate([[0.0], cum])).astype(np.int64)
+    want[-1] += n - want.sum()
+    codes = codes.copy()
+    have = np.bincount(codes, minlength=k)
+    for j in rng.permutation(np.flatnonzero(have < want)):
+        need = int(want[j] - have[j])
+        surplus = have - want
+        ok = permitted[combo, j] if permitted is not None else np.ones(n, dtype=bool)
+        donors = np.flatnonzero((surplus[codes] > 0) & ok)
+        if need <= 0 or donors.size == 0:
+            continue
+        # Weighted sampling without replacement (Gumbel top-k on log weights; zero weights last, in random order),
+        # capped by each donor category's surplus.
+        w = table[combo[donors], j]
+        keys = np.where(w > 0, np.log(np.where(w > 0, w, 1.0)), -1e6) + rng.gumbel(size=donors.size)
+        ranked = donors[np.argsort(-keys, kind="stable")]
+        cats = codes[ranked]
+        order = np.argsort(cats, kind="stable")
+        first = np.searchsorted(cats[order], np.arange(k))
+        rank_in_cat = np.empty(len(ranked), dtype=np.int64)
+        rank_in_cat[order] = np.arange(len(ranked)) - first[cats[order]]
+        moved = ranked[rank_in_cat < surplus[cats]][:need]
+        np.subtract.at(have, codes[moved], 1)
+        codes[moved] = j
+        have[j] += len(moved)
+    return codes
 
 
 def _sample_codes(
@@ -687,11 +750,13 @@ def _sample_codes(
     n: int,
     rng: np.random.Generator,
     struct: Structure | None = None,
+    targets: dict[int, np.ndarray] | None = None,
 ) -> np.ndarray:
     out = np.zeros((n, len(sizes)), dtype=np.int32)
     for position, c in enumerate(order):
         mask = struct.mask(c, out, set(order[:position])) if struct else None
-        out[:, c] = _draw(cpts[c], [out[:, p] for p in parents[c]], rng, n, mask=mask)
+        target = targets.get(c) if targets else None
+        out[:, c] = _draw(cpts[c], [out[:, p] for p in parents[c]], rng, n, mask=mask, target=target)
     return out
 
 
@@ -715,6 +780,7 @@ class MSTModel(Model):
         n_hat: float,
         privacy: dict[str, Any],
         rules: list[dict[str, Any]] | None = None,
+        targets: dict[int, np.ndarray] | None = None,
     ) -> None:
         super().__init__(encoder.columns, privacy)
         self.rules = list(rules or [])
@@ -724,6 +790,8 @@ class MSTModel(Model):
         self.parents = {int(k): [int(p) for p in v] for k, v in parents.items()}
         self.cpts = {int(k): np.asarray(v, dtype=float) for k, v in cpts.items()}
         self.n_hat = float(n_hat)
+        # Each column's pooled 1-way estimate (noisy counts, post-processed): sampled counts are moved to it.
+        self.targets = {int(k): np.asarray(v, dtype=float) for k, v in (targets or {}).items()}
 
     @property
     def default_rows(self) -> int:
@@ -736,7 +804,9 @@ class MSTModel(Model):
         if n < 0:
             raise SynthError(f"cannot sample {n} rows")
         rng = np.random.default_rng(seed)
-        codes = _sample_codes(self.order, self.parents, self.cpts, self.encoder.sizes, n, rng, self.structure)
+        codes = _sample_codes(
+            self.order, self.parents, self.cpts, self.encoder.sizes, n, rng, self.structure, self.targets
+        )
         return self.encoder.decode(codes, rng)
 
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -747,12 +817,16 @@ class MSTModel(Model):
             "n_hat": self.n_hat,
             "rules": self.rules,
         }
-        return meta, {f"cpt_{k}": v for k, v in self.cpts.items()}
+        arrays = {f"cpt_{k}": v for k, v in self.cpts.items()}
+        arrays.update({f"target_{k}": v for k, v in self.targets.items()})
+        return meta, arrays
 
     @classmethod
     def _from_state(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> "MSTModel":
         cpts = {int(k.removeprefix("cpt_")): v for k, v in arrays.items() if k.startswith("cpt_")}
         parents = {int(k): v for k, v in meta["parents"].items()}
+        targets = {int(k.removeprefix("target_")): v for k, v in arrays.items() if k.startswith("target_")}
         return cls(
-            Encoder.from_json(meta["encoder"]), meta["order"], parents, cpts, meta["n_hat"], {}, meta.get("rules")
+            Encoder.from_json(meta["encoder"]), meta["order"], parents, cpts, meta["n_hat"], {}, meta.get("rules"),
+            targets,
         )
