@@ -61,6 +61,8 @@ EXAMPLES: dict[str, list[str]] = {
     "/explorer/": ["/explorer/"],
     "/codebook/": ["/codebook/"],
     "/codebook/{table}/": ["/codebook/victims/"],
+    "/countries/": ["/countries/"],
+    "/countries/{code}/": ["/countries/US/", "/countries/UA/"],
     "/api/docs": ["/api/docs"],
 }
 

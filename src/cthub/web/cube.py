@@ -16,13 +16,17 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from cthub.release.reader import Release, ReleaseNotFound
+from cthub.web import dashboards, geo
+from cthub.web.declared import aggregates_guarantee, public_names
 from cthub.web.labels import MULTI_JOINER, VariableInfo, table_variables
+from cthub.web.protection import records_of, records_text, suppression_rule
 
 Selection = tuple[str, str]
 Filter = frozenset[Selection]
@@ -136,9 +140,6 @@ class TableCube:
     """Published aggregates + synthetic data of one table, indexed for filter look-ups."""
 
     def __init__(self, release: Release, table: str) -> None:
-        from cthub.web.catalog import aggregates_guarantee, public_names
-        from cthub.web.protection import records_of, records_text, suppression_rule
-
         self.release = release
         self.table = table
         public = public_names(release)
@@ -408,12 +409,12 @@ class TableCube:
 
     def meta(self) -> dict[str, Any]:
         """Columns, labels and limits, for the page scripts."""
-        from cthub.web import dashboards, geo
-
         origin, destination = geo.country_columns(self)
         return {
             "dashboards": dashboards.resolve(self),
             "countries": {"origin": origin, "destination": destination},
+            # the map's region of every published country, also those the 1:110m atlas does not draw
+            "regions": {v: geo.region_of(v) for col in (origin, destination) if col for v in self.values[col]},
             "table": self.table,
             "version": self.release.version,
             "hub": self.release.meta.get("hub"),

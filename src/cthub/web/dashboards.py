@@ -8,10 +8,26 @@ whose columns are not in the release's aggregates is listed as unavailable rathe
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
-from cthub.web.cube import TableCube
 from cthub.web.geo import country_columns, region_of
+from cthub.web.labels import VariableInfo
+
+
+class PublishedTable(Protocol):
+    """What the dashboards read of a table: its published attributes, their facts and their published support.
+
+    A `TableCube` is one; the protocol keeps this module below `cube` (the cube's meta includes the dashboards)."""
+
+    @property
+    def columns(self) -> Sequence[str]: ...
+
+    @property
+    def variables(self) -> Mapping[str, VariableInfo]: ...
+
+    @property
+    def values(self) -> Mapping[str, Sequence[str]]: ...
 
 # (id, title, candidate single attributes, flag-family regex)
 CHARTS: list[tuple[str, str, list[str], str | None]] = [
@@ -19,8 +35,8 @@ CHARTS: list[tuple[str, str, list[str], str | None]] = [
     ("age", "Age band", ["ageBroad", "age"], None),
     ("majority", "Majority status", ["majorityStatus"], None),
     ("exploitation", "Type of exploitation", ["typeOfExploitation"],
-     r"^is(ForcedLabour|SexualExploit|OtherExploit|SexAndLabour|ForcedMarriage|ForcedMilitary|OrganRemoval|"
-     r"SlaveryAndPractices)$"),
+     (r"^is(ForcedLabour|SexualExploit|OtherExploit|SexAndLabour|ForcedMarriage|ForcedMilitary|OrganRemoval|"
+      r"SlaveryAndPractices)$")),
     ("labour", "Forced-labour industry", ["typeOfLabour"], r"^typeOfLabour[A-Z]"),
     ("sex", "Type of sexual exploitation", ["typeOfSex"], r"^typeOfSex[A-Z]"),
     ("control", "Means of control", ["meansOfControl"], r"^meansOfControl[A-Z]"),
@@ -42,11 +58,11 @@ def _short(label: str) -> str:
     return tail[:1].upper() + tail[1:]
 
 
-def _first(cube: TableCube, names: list[str]) -> str | None:
+def _first(cube: PublishedTable, names: list[str]) -> str | None:
     return next((n for n in names if n in cube.columns), None)
 
 
-def resolve(cube: TableCube) -> dict[str, Any]:
+def resolve(cube: PublishedTable) -> dict[str, Any]:
     """The dashboard charts and filters of a table, for the page script."""
     charts, unavailable = [], []
     for cid, title, singles, family in CHARTS:

@@ -7,14 +7,24 @@ pycountry (regions from country_converter), and the result is cached and served 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import pycountry
 
-if TYPE_CHECKING:
-    from cthub.web.cube import TableCube
+from cthub.web.labels import VariableInfo
+
+
+class Columns(Protocol):
+    """What `country_columns` reads of a table (a `TableCube` has it); a protocol, so geo needs no cube import."""
+
+    @property
+    def columns(self) -> Sequence[str]: ...
+
+    @property
+    def variables(self) -> Mapping[str, VariableInfo]: ...
 
 WORLD_FILE = Path(__file__).resolve().parent / "static" / "vendor" / "countries-110m.json"
 # world-atlas features without an ISO numeric id, by name
@@ -39,6 +49,7 @@ def _regions() -> dict[str, str]:
 
 
 def region_of(alpha2: str) -> str:
+    """The continent the map's region filter groups a country under ("Other" for a code country_converter lacks)."""
     return _regions().get(alpha2, "Other")
 
 
@@ -68,7 +79,7 @@ def world_topojson_bytes() -> bytes:
     return json.dumps(topo, separators=(",", ":")).encode("utf-8")
 
 
-def country_columns(cube: "TableCube") -> tuple[str | None, str | None]:
+def country_columns(cube: Columns) -> tuple[str | None, str | None]:
     """(citizenship-like, exploitation-country-like) attribute names of a table, either may be None."""
     countries = [c for c in cube.columns if cube.variables[c].type == "country"]
     origin = next((c for c in countries if "citizen" in c.lower() or "origin" in c.lower()), None)

@@ -12,15 +12,23 @@ import json
 import os
 import shutil
 import warnings
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from cthub.web.app import STATIC_DIR, create_app
 from cthub.web.catalog import public_files
 from cthub.web.cube import slug
-from cthub.web.labels import load_standard_or_none
+from cthub.web.render import PAGES
 
 
 class SiteError(Exception):
@@ -32,6 +40,35 @@ def _write(out: Path, rel: str, data: bytes) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return len(data)
+
+
+class _Links(HTMLParser):
+    """The `href`s of a page's links."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        href = dict(attrs).get("href")
+        if tag == "a" and href:
+            self.hrefs.append(href)
+
+
+def _pages_below(path: str, html: str) -> list[str]:
+    """The pages a page links to below its own path (`/codebook/` -> `/codebook/victims/`), in link order.
+
+    Links are page-relative in static mode, so each is resolved against the page's own path first."""
+    parser = _Links()
+    parser.feed(html)
+    out: list[str] = []
+    for href in parser.hrefs:
+        target = urlsplit(urljoin(path, href))
+        if target.scheme or target.netloc or target.query or not target.path.endswith("/"):
+            continue
+        if target.path.startswith(path) and target.path != path and target.path not in out:
+            out.append(target.path)
+    return out
 
 
 def _json(obj: Any) -> bytes:
@@ -61,15 +98,18 @@ def build_site(out: str | os.PathLike[str], home: str | os.PathLike[str] | None 
         warnings.simplefilter("ignore")  # starlette's notice about httpx, irrelevant for in-process rendering
         from fastapi.testclient import TestClient
     client = TestClient(app)
-    pages = ["/", "/dashboards/", "/map/", "/explorer/", "/codebook/", "/downloads/", "/protection/"]
-    std = load_standard_or_none()
-    if std is not None:
-        pages += [f"/codebook/{t}/" for t in std.tables]
-    for p in pages:
-        r = client.get(p)
-        if r.status_code != 200:
-            raise SiteError(f"page {p} failed to render (HTTP {r.status_code})")
-        put(p.strip("/") + ("/index.html" if p != "/" else "index.html"), r.content)
+    for page in PAGES:  # the one page registry (cthub.web.render.PAGES)
+        if not page.static:
+            continue
+        paths = ["/" + page.href]
+        while paths:
+            p = paths.pop(0)
+            r = client.get(p)
+            if r.status_code != 200:
+                raise SiteError(f"page {p} failed to render (HTTP {r.status_code})")
+            put(p.strip("/") + ("/index.html" if p != "/" else "index.html"), r.content)
+            if page.follow and p == "/" + page.href:
+                paths += _pages_below(p, r.text)
 
     shutil.copytree(STATIC_DIR, out / "static", dirs_exist_ok=True)
     for f in (out / "static").rglob("*"):

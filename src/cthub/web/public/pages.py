@@ -1,5 +1,8 @@
 """The public HTML pages: overview, dashboards, map, explorer, codebook, how the release is protected, API docs.
 
+The country pages live in `countries.py` (included below). Every page here is listed once in
+`cthub.web.render.PAGES`, which makes the navigation and the static site's page list.
+
 Pages carry no data in scripts: each chart page names its release and table in `data-` attributes and its script
 fetches the JSON under `api/` (which `cthub site build` also writes as files).
 """
@@ -12,12 +15,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from cthub.release.reader import Release, ReleaseNotFound
+from cthub.web import geo
 from cthub.web.catalog import aggregates_guarantee, public_meta
 from cthub.web.labels import load_standard_or_none
 from cthub.web.protection import records_text, statement, suppression_rule
+from cthub.web.public import countries
 from cthub.web.render import render
 
 router = APIRouter(include_in_schema=False)
+router.include_router(countries.router)  # /countries/ and /countries/<ISO2>/
 
 
 def _release_context(request: Request, table: str | None = None) -> dict[str, Any] | None:
@@ -31,8 +37,6 @@ def _release_context(request: Request, table: str | None = None) -> dict[str, An
 
 def _published_span(request: Request, ctx: dict[str, Any]) -> dict[str, Any]:
     """Countries and years seen in the published aggregates, when release.json does not list them."""
-    from cthub.web import geo
-
     cube = request.app.state.catalog.cube(ctx["version"], ctx["table"])
     countries: set[str] = set()
     for col in geo.country_columns(cube):
