@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cthub.aggregates import AggregatesError, DpParameters, dp_aggregates, exact_aggregates
-from cthub.aggregates.consistency import make_consistent
+from cthub.aggregates import AggregatesError, dp_aggregates, exact_aggregates
 from cthub.privacy import OutOfDomainWarning, epsilon_from_rho
+from cthub.privacy.consistency import make_consistent
+from cthub.privacy.marginals import DpParameters, MarginalsError
 from tests.aggregates.helpers import as_dict, fake_table
 
 DOMAIN = {
@@ -117,6 +118,8 @@ def test_bad_parameters_are_refused(table: pd.DataFrame) -> None:
     with pytest.raises(AggregatesError, match="fabrication_mode"):
         dp_aggregates(table, 2, epsilon=1, fabrication_mode="sometimes")
     with pytest.raises(AggregatesError, match="accuracy_mode"):
+        dp_aggregates(table, 2, epsilon=1, accuracy_mode=[1.0])
+    with pytest.raises(MarginalsError, match="accuracy_mode"):  # the mechanism's own error, outside the stage
         DpParameters(accuracy_mode=[1.0]).validate()
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from cthub.cli import app
-from cthub.release.csv_safe import write_csv
+from cthub.tables.csv_safe import write_csv
 
 
 def test_evaluate_command(tmp_path: Path) -> None:

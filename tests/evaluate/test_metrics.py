@@ -12,10 +12,10 @@ from pycanon.anonymity import k_anonymity as pycanon_k
 
 from cthub.config import Gates
 from cthub.evaluate import evaluate
-from cthub.evaluate.encoding import encode
 from cthub.evaluate.gates import check_gates
 from cthub.evaluate.marginals import aggregate_stats, combination_stats
 from cthub.evaluate.privacy import distance_to_closest, dp_advantage_bound, k_anonymity
+from cthub.tables.shared import encode
 
 
 def table(rows: list[tuple], columns: tuple[str, ...] = ("a", "b")) -> pd.DataFrame:

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cthub.evaluate.encoding import encode
 from cthub.evaluate.marginals import combination_stats, real_selection_counts
+from cthub.tables.shared import encode
 
 COLS = ["a", "b", "c"]
 cell = st.one_of(st.none(), st.sampled_from(["x", "y", "z", "48+", "-"]))

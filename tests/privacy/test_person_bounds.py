@@ -20,13 +20,13 @@ import pandas as pd
 import pytest
 
 from cthub.aggregates import dp_aggregates
-from cthub.aggregates.dp import QUANTUM, measured_counts
-from cthub.aggregates.encoding import encode_frame, prepare_multi
 from cthub.privacy import Budget, bound_contributions, epsilon_from_rho
+from cthub.privacy.marginals import QUANTUM, measured_counts
 from cthub.standard import load_standard
 from cthub.synth import domain_from_standard, get_synthesizer
 from cthub.synth.encoding import build_encoder
 from cthub.synth.mst import _table
+from cthub.tables.codes import encode_frame, prepare_multi
 
 C = 3
 COLUMNS = ["gender", "majorityStatus", "isForcedLabour", "IP_Gender", "IP_Relation"]

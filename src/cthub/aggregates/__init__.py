@@ -2,7 +2,8 @@
 
 Three flavours, in the Synthetic Data Showcase's format (`selections`, `length`, `count`):
 `exact_aggregates` (for evaluation only), `threshold_aggregates` (small counts suppressed, the rest rounded down:
-what CTDC publishes) and `dp_aggregates` (differential privacy by the Showcase's DP-marginals algorithm).
+what CTDC publishes) and `dp_aggregates` (differential privacy by the Showcase's DP-marginals algorithm, which
+lives in `cthub.privacy.marginals`). The codes they count over are `cthub.tables.codes`.
 """
 
 from cthub._lazy import lazy_exports
@@ -10,13 +11,8 @@ from cthub._lazy import lazy_exports
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
-        "DpMarginals": "dp",
-        "DpParameters": "dp",
         "dp_aggregates": "dp",
-        "dp_marginals": "dp",
-        "AggregatesError": "encoding",
-        "Encoded": "encoding",
-        "encode_frame": "encoding",
+        "AggregatesError": "errors",
         "write_aggregates": "selections",
         "exact_aggregates": "threshold",
         "threshold_aggregates": "threshold",

@@ -21,11 +21,13 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from cthub.aggregates.dp import DpParameters, dp_marginals
-from cthub.aggregates.encoding import AggregatesError, StreamingEncoder, check_columns, prepare_multi
+from cthub.aggregates.errors import AggregatesError
 from cthub.aggregates.selections import write_aggregates
-from cthub.privacy.domain import OutOfDomainWarning
 from cthub.aggregates.threshold import threshold_aggregates
+from cthub.privacy.domain import OutOfDomainWarning
+from cthub.privacy.marginals import DpParameters, dp_marginals
+from cthub.tables.codes import StreamingEncoder, check_columns, prepare_multi
+from cthub.tables.errors import TableError
 
 CHUNK_ROWS = 500_000
 
@@ -118,7 +120,7 @@ def aggregates(
                 params = DpParameters(reporting_length=length, fabrication_mode=fabrication_mode,
                                       accuracy_mode=accuracy_mode, percentile_percentage=percentile)  # fmt: skip
                 params.validate()
-                from cthub.synth.encoding import parse_multi_value
+                from cthub.tables.values import parse_multi_value
 
                 mv = parse_multi_value(multi)
                 dom = _load_domain(domain)
@@ -145,7 +147,7 @@ def aggregates(
                 frame, privacy = result.frame(), result.privacy
                 privacy["parameters"]["multi_value"] = mv
         written = write_aggregates(frame, out, privacy)
-    except AggregatesError as exc:
+    except (AggregatesError, TableError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
     counts = frame.groupby("length").size().to_dict()

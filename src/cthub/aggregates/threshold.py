@@ -22,9 +22,10 @@ from collections.abc import Callable, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from cthub.aggregates.counting import Tuple, check_size, count_tuples, pad_to
-from cthub.aggregates.encoding import AggregatesError, StreamingEncoder, check_columns
-from cthub.aggregates.selections import to_frame
+from cthub.aggregates.errors import AggregatesError, stage_errors
+from cthub.tables.codes import StreamingEncoder, check_columns
+from cthub.tables.counting import Tuple, check_size, count_tuples, pad_to
+from cthub.tables.selections import to_frame
 
 Chunks = pd.DataFrame | Iterable[pd.DataFrame]
 SUPPRESSED = "*"  # a k-anonymized file's suppressed cell
@@ -63,6 +64,7 @@ def _check_length(length: int) -> None:
         raise AggregatesError(f"length must be a whole number >= 1, got {length!r}")
 
 
+@stage_errors()
 def count_chunks(
     data: Chunks,
     length: int,
@@ -129,6 +131,7 @@ def threshold_aggregates(
     return to_frame(cols, values, protected)
 
 
+@stage_errors()
 def classic_aggregates(
     kanon_df: pd.DataFrame,
     length: int,

@@ -3,7 +3,8 @@
 Every lattice node is evaluated many times, so strings are touched once: each QI's distinct values get codes, and
 each level is a small lookup array from original code to generalized code. Evaluating a node is then integer
 arithmetic on arrays. Missing values (NA) are a value of their own at every level below the top, because a query
-for "missing" must return at least k records just like any other value.
+for "missing" must return at least k records just like any other value (the one layout of `cthub.tables.missing`
+where missing gets an ordinary code).
 """
 
 from __future__ import annotations

@@ -6,10 +6,10 @@ from itertools import combinations
 
 import numpy as np
 
-from cthub.evaluate.encoding import Encoded, combo_keys
+from cthub.tables.shared import SharedCodes, combo_keys
 
 
-def cramers_v_matrix(enc: Encoded, name: str) -> np.ndarray:
+def cramers_v_matrix(enc: SharedCodes, name: str) -> np.ndarray:
     """Symmetric matrix of Cramér's V (rows with a missing value in either column are left out)."""
     c = len(enc.columns)
     out = np.eye(c)

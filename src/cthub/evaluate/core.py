@@ -26,11 +26,11 @@ import pandas as pd
 from cthub.config import Gates
 from cthub.evaluate import charts
 from cthub.evaluate.association import cramers_v_matrix
-from cthub.evaluate.encoding import encode
 from cthub.evaluate.gates import check_gates
 from cthub.evaluate.marginals import aggregate_stats, combination_stats, one_way
 from cthub.evaluate.predictive import predictive_utility
 from cthub.evaluate.privacy import distance_to_closest, dp_advantage_bound, k_anonymity, membership_inference
+from cthub.tables.shared import encode
 
 Progress = Callable[[str], None]
 

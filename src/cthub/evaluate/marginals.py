@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cthub.evaluate.encoding import Encoded, combo_keys, count_pair
+from cthub.tables.shared import SharedCodes, combo_keys, count_pair
 
 
 def bucket_edges(k: int) -> list[tuple[str, int, float]]:
@@ -29,7 +29,7 @@ def bucket_edges(k: int) -> list[tuple[str, int, float]]:
     return edges
 
 
-def combination_stats(enc: Encoded, real: str, output: str, max_length: int, k: int) -> dict[str, Any]:
+def combination_stats(enc: SharedCodes, real: str, output: str, max_length: int, k: int) -> dict[str, Any]:
     """Per-length utility and leakage statistics of `output` against `real` (names of encoded frames)."""
     n_real, n_out = enc.rows(real), enc.rows(output)
     scale = n_real / n_out if n_out else 0.0
@@ -104,7 +104,7 @@ def _summarize(r: np.ndarray, s: np.ndarray, scale: float, k: int) -> dict[str, 
     }
 
 
-def real_selection_counts(enc: Encoded, real: str, max_length: int) -> pd.DataFrame:
+def real_selection_counts(enc: SharedCodes, real: str, max_length: int) -> pd.DataFrame:
     """Exact counts of every combination in the real data, as Synthetic Data Showcase selections.
 
     Selections read "col:value;col:value" with columns in table order, the format of published aggregates.
@@ -134,7 +134,7 @@ def real_selection_counts(enc: Encoded, real: str, max_length: int) -> pd.DataFr
 
 
 def aggregate_stats(
-    enc: Encoded, real: str, aggregates: pd.DataFrame, k: int, exact: pd.DataFrame | None = None
+    enc: SharedCodes, real: str, aggregates: pd.DataFrame, k: int, exact: pd.DataFrame | None = None
 ) -> dict[str, Any]:
     """Published aggregates against exact real counts: error, suppression, rare counts published, fabricated.
 
@@ -184,7 +184,7 @@ def aggregate_stats(
 
 
 def one_way(
-    enc: Encoded, real: str, output: str, col: int, top: int = 12, min_count: int = 1, resolution: int = 1
+    enc: SharedCodes, real: str, output: str, col: int, top: int = 12, min_count: int = 1, resolution: int = 1
 ) -> pd.DataFrame:
     """Shares of the largest categories of one column (missing included) in real and output, for a chart.
 

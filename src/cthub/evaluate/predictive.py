@@ -19,7 +19,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
 from threadpoolctl import threadpool_limits
 
-from cthub.evaluate.encoding import encode
+from cthub.tables.shared import encode
 
 
 def choose_targets(real: pd.DataFrame, columns: list[str], n: int = 3) -> list[str]:

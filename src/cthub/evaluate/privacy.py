@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score, roc_curve
 
-from cthub.evaluate.encoding import encode
+from cthub.tables.shared import encode
 
 SUPPRESSED = "*"
 

@@ -81,7 +81,7 @@ class Budget:
     spends: list[tuple[str, float, float]] = field(default_factory=list)
 
     @classmethod
-    def from_epsilon(cls, epsilon: float, delta: float) -> "Budget":
+    def from_epsilon(cls, epsilon: float, delta: float) -> Budget:
         return cls(rho=rho_from_epsilon(epsilon, delta))
 
     @property

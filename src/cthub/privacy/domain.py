@@ -29,7 +29,7 @@ class Domain(dict):
         super().__init__(values or {})
         self.multi: dict[str, str] = dict(multi or {})
 
-    def copy(self) -> "Domain":
+    def copy(self) -> Domain:
         return Domain(dict(self), self.multi)
 
 

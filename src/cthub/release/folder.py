@@ -24,7 +24,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from cthub.release.csv_safe import write_csv
 from cthub.release.reader import (
     DISCARDED_DIR,
     PUBLISHED_FILE,
@@ -35,6 +34,7 @@ from cthub.release.reader import (
     sha256_file,
     version_key,
 )
+from cthub.tables.csv_safe import write_csv
 
 TMP_PREFIX = ".tmp-"
 

@@ -9,17 +9,9 @@ label is defined.
     std.table("victims").quasi_identifiers
 """
 
+from cthub.standard.base import Problem, StandardError, UnknownNameError
 from cthub.standard.loader import load_standard
-from cthub.standard.model import (
-    Hierarchy,
-    Problem,
-    Standard,
-    StandardError,
-    Table,
-    UnknownNameError,
-    Value,
-    Variable,
-)
+from cthub.standard.model import Hierarchy, Standard, Table, Value, Variable
 
 __all__ = [
     "Hierarchy",

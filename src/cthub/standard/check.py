@@ -6,9 +6,14 @@ invalid code are expanded into `Problem`s.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
-from cthub.standard.model import TOP, Problem, Table, Variable
+from cthub.standard.base import TOP, Problem
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cthub.standard.model import Table, Variable
 
 MAX_PER_COLUMN = 1000  # a wholly wrong column would otherwise yield one Problem per row
 

@@ -18,7 +18,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from cthub.standard.model import TOP, Standard, StandardError, Table, Variable
+from cthub.standard.base import TOP, StandardError
+from cthub.standard.model import Standard, Table, Variable
 
 PROFILE_PACKAGE = "data-package"
 PROFILE_RESOURCE = "tabular-data-resource"

@@ -5,7 +5,8 @@ One wording for each fact, so the three documents never disagree.
 
 from __future__ import annotations
 
-from cthub.standard.model import TOP, Hierarchy, Standard, Variable
+from cthub.standard.base import TOP
+from cthub.standard.model import Hierarchy, Standard, Variable
 
 TYPE_TEXT = {
     "categorical": "categorical (one code per cell)",

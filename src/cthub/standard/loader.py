@@ -12,7 +12,8 @@ from typing import Any
 
 import yaml
 
-from cthub.standard.model import ROLES, TYPES, Hierarchy, Standard, StandardError, Table, Value, Variable
+from cthub.standard.base import StandardError
+from cthub.standard.model import ROLES, TYPES, Hierarchy, Standard, Table, Value, Variable
 from cthub.standard.rules import parse_rules
 
 PACKAGED = Path(__file__).resolve().parent / "schema"

@@ -7,35 +7,15 @@ views: list-returning properties hand out copies, never the internal tuples.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
+
+from cthub.standard.base import TOP, Problem, StandardError, UnknownNameError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 TYPES = ("categorical", "boolean", "year", "country", "multi")
 ROLES = ("quasi_identifier", "sensitive", "plain")
-TOP = "*"
-
-
-class StandardError(ValueError):
-    """The standard (YAML) is invalid, or something asked for a table/variable/code it does not define."""
-
-
-class UnknownNameError(StandardError, LookupError):
-    """A table, variable or code the standard does not define (also a LookupError, like a failed dict lookup)."""
-
-
-class Problem(NamedTuple):
-    """One validation finding of `Standard.check_frame`.
-
-    `row` is the 0-based position in the frame (None when the problem concerns a whole column), `value` the offending
-    cell (None for column problems). Reasons never repeat record contents beyond the single offending code.
-    """
-
-    row: int | None
-    column: str
-    value: str | None
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -182,7 +162,7 @@ class Table:
     description: str
     variables_: tuple[Variable, ...]
     source: str = ""
-    rules_: tuple[Any, ...] = ()  # cthub.standard.rules.Rule (imported lazily: rules imports this module)
+    rules_: tuple[Any, ...] = ()  # cthub.standard.rules.Rule (imported when used: it needs pandas)
 
     @property
     def rules(self) -> list[Any]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from cthub.standard.model import StandardError
+from cthub.standard.base import StandardError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

@@ -1,5 +1,6 @@
-"""Differentially private synthetic microdata: a common interface (`base`), shared encoding helpers (`encoding`),
-the default marginal/graphical-model method (`mst`) and the Synthetic Data Showcase method (`aggregate_seeded`)."""
+"""Differentially private synthetic microdata: a common interface (`base`), the encoder that picks each column's
+categories (`encoding`, over the model codes of `cthub.tables.categories`), the default marginal/graphical-model
+method (`mst`) and the Synthetic Data Showcase method (`aggregate_seeded`)."""
 
 from cthub._lazy import lazy_exports
 

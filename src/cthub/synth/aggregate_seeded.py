@@ -1,6 +1,6 @@
 """The Synthetic Data Showcase's DP "aggregate-seeded" synthesizer (what CTDC released with), vectorized.
 
-Fitting is the Showcase's DP-marginals algorithm (`cthub.aggregates.dp`): noisy, thresholded, consistent counts of
+Fitting is the Showcase's DP-marginals algorithm (`cthub.privacy.marginals`): noisy, thresholded, consistent counts of
 every combination of up to `reporting_length` values, with pac-synth's parameters and defaults. That is the only
 step that reads records or spends budget. The model keeps those counts and nothing else.
 
@@ -34,10 +34,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cthub.aggregates.dp import DpParameters, dp_marginals
-from cthub.aggregates.encoding import AggregatesError, StreamingEncoder, prepare_multi
+from cthub.privacy.marginals import DpParameters, dp_marginals
 from cthub.synth.base import Model, SynthError
 from cthub.synth.rules import Structure, rules_json
+from cthub.tables.codes import StreamingEncoder, prepare_multi
+from cthub.tables.errors import TableError
 
 __all__ = ["AggregateSeededModel", "AggregateSeededSynthesizer"]
 
@@ -75,7 +76,7 @@ class AggregateSeededSynthesizer:
         )
         try:
             self.params.validate()
-        except AggregatesError as exc:
+        except TableError as exc:
             raise SynthError(str(exc)) from exc
         if not 0 < weight_selection_percentile <= 100:
             raise SynthError(f"weight_selection_percentile must be in (0, 100], got {weight_selection_percentile}")
@@ -98,7 +99,7 @@ class AggregateSeededSynthesizer:
             raise SynthError(f"columns not in the input: {', '.join(unknown)}; check the column list")
         try:
             return prepare_multi(df, columns, domain, self.multi_value)
-        except AggregatesError as exc:
+        except TableError as exc:
             raise SynthError(str(exc)) from exc
 
     def fit(
@@ -126,7 +127,7 @@ class AggregateSeededSynthesizer:
         try:
             result = dp_marginals(enc, epsilon, delta, public, self.params, max_rows_per_person=max_rows_per_person,
                                   max_records=max_records)
-        except AggregatesError as exc:
+        except TableError as exc:
             raise SynthError(str(exc)) from exc
         privacy = dict(result.privacy)
         privacy["method"] = self.method

@@ -14,13 +14,14 @@ import importlib
 import json
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:
-    from cthub.privacy.domain import Domain
+from cthub.privacy.domain import Domain
+from cthub.synth.rules import rules_json
+from cthub.tables.values import subset_domain
 
 __all__ = [
     "Model",
@@ -33,7 +34,7 @@ __all__ = [
 ]
 
 MODEL_FORMAT = 1
-_MODELS: dict[str, type["Model"]] = {}
+_MODELS: dict[str, type[Model]] = {}
 
 
 class SynthError(Exception):
@@ -75,7 +76,7 @@ class Model(ABC):
 
     @classmethod
     @abstractmethod
-    def _from_state(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> "Model":
+    def _from_state(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> Model:
         """Inverse of `_state`."""
 
     def save(self, path: str | Path) -> Path:
@@ -183,7 +184,7 @@ def get_synthesizer(method: str = "mst", **params: Any) -> Synthesizer:
 _LISTED_TYPES = {"categorical", "boolean", "country", "year", "multi"}
 
 
-def domain_from_standard(table: Any, columns: list[str] | None = None, max_year: int | None = None) -> "Domain":
+def domain_from_standard(table: Any, columns: list[str] | None = None, max_year: int | None = None) -> Domain:
     """Public value lists for `columns` of a `cthub.standard.Table` (all its columns if None), as a `Domain`.
 
     `max_year` (the release's reference date's year, public) cuts every `year` variable's list there, so no
@@ -197,11 +198,6 @@ def domain_from_standard(table: Any, columns: list[str] | None = None, max_year:
     as cells are ("Female;Male"), and `domain.multi[name]` is that separator: which columns are sets comes from the
     schema, never from the cells. Missing is not listed: every method keeps it as its own category.
     """
-    from cthub.privacy.domain import Domain
-    from cthub.synth.encoding import subset_domain
-
-    from cthub.synth.rules import rules_json
-
     names = list(table.columns) if columns is None else list(columns)
     domain = Domain()
     domain.rules = rules_json(getattr(table, "rules", None) or [], names)  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cthub.release.csv_safe import TRIGGERS
+from cthub.tables.csv_safe import TRIGGERS
 from tests.web.accounts.helpers import HEADER, csv_bytes, page_csrf, upload
 
 _NUMBER = __import__("re").compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")

@@ -13,7 +13,7 @@ from math import prod
 
 import numpy as np
 
-from cthub.aggregates.encoding import AggregatesError
+from cthub.tables.errors import TableError
 
 Tuple = tuple[int, ...]
 
@@ -34,7 +34,7 @@ def check_size(n_columns: int, cards: list[int], length: int) -> None:
     """Fail early, with advice, when the dense histograms would not fit in memory."""
     cells = sum(prod(tuple_shape(t, cards)) for t in column_tuples(n_columns, length))
     if cells > MAX_CELLS:
-        raise AggregatesError(
+        raise TableError(
             f"{cells:,} combination cells at length {length} are too many to count in memory; lower --length or "
             "leave out the columns with the most values (e.g. countries) with --columns"
         )

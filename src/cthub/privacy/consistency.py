@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cthub.aggregates.counting import Tuple
+from cthub.tables.counting import Tuple
 
 
 def _core(t: Tuple) -> tuple[slice, ...]:

@@ -1,8 +1,9 @@
-"""Small integer codes for counting combinations, with 0 meaning missing.
+"""Counting codes: small integers for histograms over column tuples, with 0 meaning missing.
 
 Counting every combination of up to L attribute values is a histogram over column tuples; histograms need integer
-codes. Code 0 is missing so that slicing `[1:, 1:, ...]` drops every combination with a missing part, which is what a
-query for a value would see. Codes are kept in `uint16` so 10 million rows of 30 columns fit in 600 MB.
+codes. Code 0 is missing (`MISSING_FIRST`) so that slicing `[1:, 1:, ...]` drops every combination with a missing
+part, which is what a query for a value would see. Codes are kept in `uint16` so 10 million rows of 30 columns fit
+in 600 MB. Used by the aggregates stage and by the DP marginals both it and the aggregate-seeded synthesizer run.
 """
 
 from __future__ import annotations
@@ -14,17 +15,18 @@ import numpy as np
 import pandas as pd
 
 from cthub.privacy.domain import multi_columns, warn_out_of_domain
+from cthub.tables.errors import TableError
+from cthub.tables.missing import MISSING_FIRST, as_strings
+from cthub.tables.values import canonical_sets, normalize_multi, subset_domain
+
+__all__ = ["MAX_VALUES", "CountCodes", "StreamingEncoder", "check_columns", "encode_frame", "prepare_multi"]
 
 MAX_VALUES = np.iinfo(np.uint16).max - 1
 
 
-class AggregatesError(Exception):
-    """Aggregates cannot be computed as asked; the message says what to change."""
-
-
 @dataclass
-class Encoded:
-    """A table as codes: `codes[:, j]` holds 0 for missing, i + 1 for `values[j][i]`."""
+class CountCodes:
+    """A table as counting codes: `codes[:, j]` holds 0 for missing, i + 1 for `values[j][i]`."""
 
     columns: list[str]
     values: list[list[str]]
@@ -37,22 +39,17 @@ class Encoded:
 
 
 def check_columns(df: pd.DataFrame, columns: Sequence[str] | None) -> list[str]:
-    """The columns to aggregate, in table order when not given; unknown names are an error that lists the known."""
+    """The columns to use, in table order when not given; unknown names are an error that lists the known."""
     if columns is None:
         return [str(c) for c in df.columns]
     missing = [c for c in columns if c not in df.columns]
     if missing:
-        raise AggregatesError(
+        raise TableError(
             f"column(s) {', '.join(map(repr, missing))} not in the table; it has: {', '.join(map(str, df.columns))}"
         )
     if len(set(columns)) != len(columns):
-        raise AggregatesError("a column is listed twice in columns=; list each once")
+        raise TableError("a column is listed twice in columns=; list each once")
     return list(columns)
-
-
-def _as_strings(series: pd.Series) -> pd.Series:
-    s = series.astype("string")
-    return s.mask(s.str.len() == 0)  # an empty cell is missing, as in CSV
 
 
 class StreamingEncoder:
@@ -70,34 +67,36 @@ class StreamingEncoder:
         self._warned: set[str] = set()
 
     def encode(self, df: pd.DataFrame) -> np.ndarray:
-        codes = np.zeros((len(df), len(self.columns)), dtype=np.uint16)
+        """The chunk's (n, d) uint16 codes; new values of a column without a public domain get the next codes."""
+        codes = np.full((len(df), len(self.columns)), MISSING_FIRST, dtype=np.uint16)
         for j, col in enumerate(self.columns):
-            s = _as_strings(df[col])
+            s = as_strings(df[col])
             inverse, uniq = pd.factorize(s, use_na_sentinel=True)
             index = self._index[j]
             fixed = col in self.domain
-            table = np.zeros(len(uniq) + 1, dtype=np.uint16)  # last slot: the NA sentinel (-1)
+            table = np.full(len(uniq) + 1, MISSING_FIRST, dtype=np.uint16)  # last slot: the NA sentinel (-1)
             for i, value in enumerate(uniq):
                 code = index.get(value)
                 if code is None and not fixed:
                     if len(self.values[j]) >= MAX_VALUES:
-                        raise AggregatesError(f"column {col!r} has more than {MAX_VALUES} values; leave it out")
+                        raise TableError(f"column {col!r} has more than {MAX_VALUES} values; leave it out")
                     self.values[j].append(str(value))
                     code = index[str(value)] = len(self.values[j])
-                table[i] = code or 0
+                table[i] = code or MISSING_FIRST
                 if code is None and col not in self._warned:
                     self._warned.add(col)
                     warn_out_of_domain(col)
             codes[:, j] = table[inverse]
         return codes
 
-    def encoded(self, codes: np.ndarray) -> Encoded:
-        return Encoded(self.columns, [list(v) for v in self.values], codes)
+    def encoded(self, codes: np.ndarray) -> CountCodes:
+        """The codes of every chunk (concatenated) with the values they stand for."""
+        return CountCodes(self.columns, [list(v) for v in self.values], codes)
 
 
 def encode_frame(
     df: pd.DataFrame, columns: Sequence[str] | None = None, domain: dict[str, list[str]] | None = None
-) -> Encoded:
+) -> CountCodes:
     """Encode a whole table (values in order of first appearance unless a domain fixes them)."""
     cols = check_columns(df, columns)
     enc = StreamingEncoder(cols, domain)
@@ -117,19 +116,17 @@ def prepare_multi(
     sets and create a category. Returns the table (only `columns`), the domain to encode with, and the multi-valued
     columns used.
     """
-    from cthub.synth.encoding import normalize_multi, subset_domain  # shared with the synthesizers
-
     frame = df[list(columns)].copy()
     for col in multi_value or {}:
         if col not in frame.columns:
-            raise AggregatesError(f"multi-valued column {col!r} is not in the table (or not among the columns used)")
+            raise TableError(f"multi-valued column {col!r} is not in the table (or not among the columns used)")
     multi = {c: sep for c, sep in multi_columns(domain, multi_value).items() if c in frame.columns}
     dom = {c: [str(v) for v in vals] for c, vals in (domain or {}).items() if c in frame.columns}
     for col, sep in multi.items():
         atoms = dom.get(col)
         if atoms is not None and any(sep in v for v in atoms):  # the domain lists sets already
             atoms = None
-            dom[col] = [sep.join(sorted(p.strip() for p in v.split(sep))) for v in dom[col]]
+            dom[col] = canonical_sets(dom[col], sep)
         frame[col] = normalize_multi(frame[col].astype("string"), sep, atoms)
         if atoms is not None:
             dom[col] = subset_domain(atoms, sep)

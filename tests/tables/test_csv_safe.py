@@ -6,7 +6,7 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cthub.release.csv_safe import neutralize, write_csv
+from cthub.tables.csv_safe import neutralize, write_csv
 
 
 def test_formulas_are_neutralized_and_data_is_not() -> None:
@@ -33,7 +33,7 @@ def test_write_csv(tmp_path: Path) -> None:
 
 
 def test_round_trip(tmp_path: Path) -> None:
-    from cthub.release.csv_safe import read_csv
+    from cthub.tables.csv_safe import read_csv
 
     df = pd.DataFrame({"a": ["=1+1", None, "-", "'quoted", "48+"]}).astype("string")
     back = read_csv(write_csv(df, tmp_path / "x.csv"))
