@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from statistics import NormalDist
-from typing import Any
+from typing import Any, TypeGuard
 
 #: The standard normal's 0.975 quantile: a 95% two-sided interval is +- Z95 sigma.
 Z95 = NormalDist().inv_cdf(0.975)
@@ -73,7 +73,8 @@ def laplace_row(what: str, scale: float, l1_sensitivity: float = 1.0) -> dict[st
     }
 
 
-def _good(x: Any) -> bool:
+def _good(x: Any) -> TypeGuard[float]:
+    """A usable noise figure (a positive finite number, not a bool), so a malformed privacy dict shows no row."""
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) and x > 0
 
 

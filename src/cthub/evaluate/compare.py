@@ -65,7 +65,8 @@ def one_way(synthetic: pd.DataFrame, aggregates: pd.DataFrame, records: float | 
     for (col,), cells in sorted(parse_aggregates(aggregates, 1).items()):
         if col not in synthetic.columns:
             continue
-        syn = {(str(k),): float(v) for k, v in _values(synthetic, col).dropna().value_counts().items()}
+        syn: dict[tuple[str, ...], float] = {
+            (str(k),): float(v) for k, v in _values(synthetic, col).dropna().value_counts().items()}
         top = sorted(cells, key=lambda key: (-cells[key], key))[:TOP]
         out[col] = {
             "distance": _distance(cells, total, syn, rows),

@@ -19,7 +19,7 @@ from cthub.tables.shared import SharedCodes, combo_keys, count_pair
 
 def bucket_edges(k: int) -> list[tuple[str, int, float]]:
     """Real-count buckets: fabricated (0), rare (1..k-1), then k..99, 100..999, 1000+."""
-    edges = [("0 (fabricated)", 0, 1), (f"1-{k - 1} (rare)", 1, k)]
+    edges: list[tuple[str, int, float]] = [("0 (fabricated)", 0, 1), (f"1-{k - 1} (rare)", 1, k)]
     lo = k
     for hi in (100, 1000):
         if hi > lo:

@@ -67,7 +67,7 @@ def predictive_utility(
         "output": output.iloc[rng.permutation(len(output))[:max_train]],
     }
     enc = encode(frames, columns)
-    results = []
+    results: list[dict[str, Any]] = []
     for target in targets:
         j = columns.index(target)
         feats = [i for i in range(len(columns)) if i != j]

@@ -196,10 +196,10 @@ def draft_mapping(path: str | Path, table_name: str = "victims", name: str | Non
             continue
         if folded in DOB_WORDS or any(w in folded for w in ("dateofbirth", "birthdate")):
             identifiers.append(col)
-            for target, transform in (("ageBroad", "age_band"), ("majorityStatus", "majority")):
-                if target in table.columns and target not in used:
-                    used.add(target)
-                    rules.append(f"  {target}: {{from: {_yaml_str(col)}, input: dob, transform: {transform}}}"
+            for age_target, transform in (("ageBroad", "age_band"), ("majorityStatus", "majority")):
+                if age_target in table.columns and age_target not in used:
+                    used.add(age_target)
+                    rules.append(f"  {age_target}: {{from: {_yaml_str(col)}, input: dob, transform: {transform}}}"
                                  "  # from the date of birth (never stored); CHECK `reference:` (the date the age is at)")
             continue
         target, how = _match_column(col, table)

@@ -13,7 +13,7 @@ import csv
 import io
 import unicodedata
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -173,7 +173,7 @@ def sniff_delimiter(text: str) -> str:
         return best if counts[best] else ","
 
 
-def unique_headers(names: list[object]) -> tuple[list[str], list[str]]:
+def unique_headers(names: Sequence[object]) -> tuple[list[str], list[str]]:
     """Blank headers get 'column N'; repeats get ' (2)', ' (3)'; notes say which, so the first copy is the one used."""
     out: list[str] = []
     notes: list[str] = []
@@ -229,7 +229,7 @@ def _read_csv(path: Path, header_row: int, progress: Callable[[int], None] | Non
         kwargs = dict(sep=delimiter, header=None, names=columns, skiprows=header_row, dtype="string",
                       keep_default_na=False, na_filter=False, skip_blank_lines=False, quotechar='"')
         frame = pd.read_csv(io.StringIO(body + "\n"), engine="python", on_bad_lines=_fix,
-                            **kwargs)  # type: ignore[arg-type]
+                            **kwargs)
     if bad_lines:
         notes.append(f"{bad_lines} row(s) had more cells than the header; the extra cells were ignored")
     if frame.empty:
@@ -367,7 +367,7 @@ def _read_xlsx(path: Path, sheet: str | int | None, header_row: int,
                      "sheet only, set `sheet: NAME` in the mapping)")
     if len(chosen) > 1:
         notes.append("read sheet(s) " + ", ".join(f"{p.sheets[0]!r} ({len(p.frame):,} rows)" for p in parts))
-    for k, p in enumerate(parts):
+    for p in parts:
         notes += [f"sheet {p.sheets[0]!r}: {n}" for n in p.notes] if len(parts) > 1 else p.notes
     frame = pd.concat([p.frame for p in parts], ignore_index=True).astype(object) if len(parts) > 1 else parts[0].frame
     rows = pd.concat([p.row_numbers + k * SHEET_ROW_BASE for k, p in enumerate(parts)], ignore_index=True)

@@ -79,8 +79,8 @@ def print_report(summary: dict[str, Any], problems: pd.DataFrame, console: Conso
     if cases.get("without_case_id"):
         t.add_row("  rows without a case ID", f"{cases['without_case_id']:,}")
     if summary.get("export") == "full" and "new" in cases:
-        missing = sum(int(m["cases"]) for m in cases.get("missing", []))
-        t.add_row("Stored cases not in this full export", f"{missing:,}"
+        gone = sum(int(m["cases"]) for m in cases.get("missing", []))
+        t.add_row("Stored cases not in this full export", f"{gone:,}"
                   + (f" ({cases.get('removed', 0):,} superseded)" if cases.get("removed") else ""))
     console.print(t)
     for note in summary.get("notes", []):
@@ -89,8 +89,8 @@ def print_report(summary: dict[str, Any], problems: pd.DataFrame, console: Conso
         console.print("[yellow]note:[/] columns nothing in the mapping names (read by no rule, not identifiers): "
                       + ", ".join(repr(c) for c in summary["columns_unmapped"]))
     if summary.get("columns_missing"):
-        missing = ", ".join(f"{var} (from {' / '.join(cols)})" for var, cols in summary["columns_missing"].items())
-        console.print(f"[yellow]note:[/] not in the file, left empty: {missing}")
+        absent = ", ".join(f"{var} (from {' / '.join(cols)})" for var, cols in summary["columns_missing"].items())
+        console.print(f"[yellow]note:[/] not in the file, left empty: {absent}")
     groups = problem_groups(problems, limit=15)
     if groups:
         p = RichTable(title="Problems (by column and reason)")

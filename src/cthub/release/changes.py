@@ -18,7 +18,6 @@ import hmac
 import json
 import os
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd

@@ -44,7 +44,7 @@ def next_version(
 ) -> str:
     """`YYYY.MM.DD` for the first release of the day, then `YYYY.MM.DD.2`, `.3`, ... (discarded ones count too,
     and so do the versions in `taken`, e.g. those the store's index knows)."""
-    today = today or dt.datetime.now(dt.timezone.utc).date()
+    today = today or dt.datetime.now(dt.UTC).date()
     base = today.strftime("%Y.%m.%d")
     root = releases_dir(home)
     taken = set(taken or ())

@@ -62,11 +62,12 @@ def compose(
     """The statement: profile, unit, composed (epsilon, delta, rho) over every DP spend, per-table counts, outputs."""
     rho = sum(s.rho for s in spends)
     dp_used = any(o.guarantee.type == "dp" for o in outputs) or bool(spends)
-    composed = ({"epsilon": composed_epsilon(spends, delta), "delta": delta, "rho": rho,
-                 "delta_selection": sum(s.delta_selection for s in spends),
-                 "spends": [{"table": s.table, "mechanism": s.mechanism, "epsilon": s.epsilon, "delta": s.delta,
-                             "rho": s.rho, "delta_selection": s.delta_selection} for s in spends]}
-                if dp_used else {"epsilon": None, "delta": None, "rho": None, "spends": []})
+    composed: dict[str, Any] = (
+        {"epsilon": composed_epsilon(spends, delta), "delta": delta, "rho": rho,
+         "delta_selection": sum(s.delta_selection for s in spends),
+         "spends": [{"table": s.table, "mechanism": s.mechanism, "epsilon": s.epsilon, "delta": s.delta,
+                     "rho": s.rho, "delta_selection": s.delta_selection} for s in spends]}
+        if dp_used else {"epsilon": None, "delta": None, "rho": None, "spends": []})
     return {
         "profile": profile,
         "unit": unit,

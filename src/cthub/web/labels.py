@@ -14,7 +14,6 @@ from typing import Any
 
 import pycountry
 
-
 MULTI_JOINER = "|"  # cthub.aggregates.selections.MULTI_JOINER (not imported: the web does not load the stage)
 
 
@@ -76,7 +75,7 @@ def country_name(code: str) -> str:
 def load_standard_or_none() -> Any:
     """The packaged standard, or None while it cannot be loaded (the pages then fall back to column names)."""
     try:
-        from cthub.standard import load_standard  # type: ignore[attr-defined]
+        from cthub.standard import load_standard
     except ImportError:
         return None
     try:

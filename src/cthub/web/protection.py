@@ -148,7 +148,7 @@ def _resolution_sentence(g: dict[str, Any]) -> str:
     text = f"Counts below {eff} are not published."
     if r and r > 1:
         text += f" Published counts are rounded down to a multiple of {r}."
-        if eff != t:
+        if eff is not None and eff != t:  # eff is None only when t is too
             text += (f" The configured rule is “below {t}”, but a count from {t} to {eff - 1} would round down to "
                      f"{(t // r) * r}, which is below {t}, so it is hidden too: the effective threshold is {eff}.")
     return text
@@ -218,7 +218,7 @@ def statement(privacy: dict[str, Any]) -> dict[str, Any]:
         rec = (info or {}).get("records") if isinstance(info, dict) else None
         if not isinstance(rec, dict) or not isinstance(rec.get("value"), (int, float)):
             continue
-        declared = {"value": int(rec["value"]), "guarantee": rec.get("guarantee")}
+        value = int(rec["value"])
         if rec.get("guarantee") == "dp":
             detail = "a differentially private (noisy) count"
             bits = [f"ε = {fmt_epsilon(rec.get('epsilon'))}" if rec.get("epsilon") is not None else "",
@@ -226,9 +226,9 @@ def statement(privacy: dict[str, Any]) -> dict[str, Any]:
             bits = [b for b in bits if b]
             if bits:
                 detail += " (" + ", ".join(bits) + ")"
-            text = f"about {about(declared['value'])} records: {detail}."
+            text = f"about {about(value)} records: {detail}."
         elif rec.get("guarantee") == "k-anonymity":
-            text = f"{declared['value']:,} records: the number of rows of the k-anonymized file."
+            text = f"{value:,} records: the number of rows of the k-anonymized file."
         else:
             continue
         tables.append({"table": name, "text": text})
@@ -236,7 +236,8 @@ def statement(privacy: dict[str, Any]) -> dict[str, Any]:
     for o in privacy.get("outputs") or []:
         if not isinstance(o, dict) or not o.get("path") or not o.get("guarantee"):
             continue
-        outputs.append({"path": o["path"], "table": o.get("table"), "kind": KIND_NAMES.get(o.get("kind"), o.get("kind") or ""),
+        kind = o.get("kind") or ""
+        outputs.append({"path": o["path"], "table": o.get("table"), "kind": KIND_NAMES.get(str(kind), kind),
                         "text": describe_guarantee(o["guarantee"]), "type": o["guarantee"].get("type")})
     budget = privacy.get("budget") or {}
     spends = []

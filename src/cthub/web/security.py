@@ -7,7 +7,9 @@ expression interpreter and every page script lives in `static/js/`. A pure ASGI 
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+
+from starlette.types import Message, Receive, Scope, Send
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
@@ -22,11 +24,6 @@ HEADERS: list[tuple[bytes, bytes]] = [
     (b"x-frame-options", b"DENY"),
     (b"permissions-policy", b"geolocation=(), camera=(), microphone=()"),
 ]
-
-Scope = dict[str, Any]
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
-
 
 HSTS = (b"strict-transport-security", b"max-age=31536000")
 NO_STORE = (b"cache-control", b"no-store")
@@ -65,7 +62,7 @@ class SecurityHeaders:
         if str(scope.get("path", "")).startswith(PRIVATE_PREFIXES):
             extras.append(NO_STORE)
 
-        async def send_with_headers(message: dict[str, Any]) -> None:
+        async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 names = {k.lower() for k, _ in message.get("headers", [])}
                 extra = [(k, v) for k, v in extras if k not in names]

@@ -68,7 +68,7 @@ class Spend:
     delta_selection: float = 0.0  # the part of delta private value selection spent (not a zCDP conversion delta)
 
     @classmethod
-    def planned(cls, table: str, mechanism: str, epsilon: float, delta: float) -> "Spend":
+    def planned(cls, table: str, mechanism: str, epsilon: float, delta: float) -> Spend:
         """The most a mechanism asked for (epsilon, delta) can cost (the upper rho bound of the conversion)."""
         from cthub.release.budget import planned_rho
 
@@ -76,7 +76,7 @@ class Spend:
         return cls(table, mechanism, epsilon, d, rho)
 
     @classmethod
-    def made(cls, table: str, mechanism: str, privacy: dict[str, Any], delta: float) -> "Spend":
+    def made(cls, table: str, mechanism: str, privacy: dict[str, Any], delta: float) -> Spend:
         """What a mechanism's privacy dict says it spent (its total delta, selection steps included)."""
         from cthub.release.budget import actual_rho
 

@@ -8,16 +8,13 @@ stack trace) and logs the exception server-side for the operator.
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.types import Message, Receive, Scope, Send
 
 log = logging.getLogger("cthub.web")
-
-Scope = dict[str, Any]
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries and the other form fields
 
@@ -50,7 +47,7 @@ class BodyLimit:
         seen = 0
         started = False
 
-        async def limited_receive() -> dict[str, Any]:
+        async def limited_receive() -> Message:
             nonlocal seen
             message = await receive()
             if message["type"] == "http.request":
@@ -59,7 +56,7 @@ class BodyLimit:
                     raise BodyTooLarge()
             return message
 
-        async def tracking_send(message: dict[str, Any]) -> None:
+        async def tracking_send(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True

@@ -250,4 +250,6 @@ def csrf_valid(request: Request, sent: str | None) -> bool:
     if session and current_user(request) is not None:
         return hmac.compare_digest(sent, _hmac(request, "session:" + session))
     pre = request.cookies.get(PRE_COOKIE)
-    return bool(pre) and hmac.compare_digest(sent, _hmac(request, "pre:" + pre))
+    if not pre:
+        return False
+    return hmac.compare_digest(sent, _hmac(request, "pre:" + pre))
