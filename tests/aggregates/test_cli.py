@@ -63,3 +63,14 @@ def test_dp_command_bounds_persons_and_names_multi_valued_columns(tmp_path: Path
     assert abs(counts["IP_Gender:Female|Male"] - 200) < 80  # 300 persons x 2 rows, a third of them sets
     # the record count spends a sliver of rho (discrete Laplace, scale ~130 here): only its post-processing is fixed
     assert isinstance(privacy["records_noisy"], int) and privacy["records"] >= privacy["records_noisy"]
+
+
+def test_codec_errors_are_reported_like_the_stage_s_own(tmp_path: Path) -> None:
+    """A bad --multi spec (an error of the shared codec) exits 2 with the message, no traceback, no file."""
+    src = tmp_path / "victims.csv"
+    fake_table(50, seed=1).to_csv(src, index=False)
+    runner = CliRunner()
+    res = runner.invoke(app, ["aggregates", str(src), "--length", "1", "--epsilon", "1", "--max-records", "1000",
+                              "--multi", ":;", "--out", str(tmp_path / "m")])  # fmt: skip
+    assert res.exit_code == 2 and "give a column name" in res.output, res.output
+    assert not (tmp_path / "m.csv").exists()
