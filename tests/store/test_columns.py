@@ -17,7 +17,7 @@ import pytest
 
 from cthub.store import Store, StoreError
 
-from ..ingest.conftest import GOOD_ROWS, hub, mapping_file, write_csv  # noqa: F401 - fixtures
+from ..ingest.conftest import GOOD_ROWS, write_csv
 
 STORE_PACKAGE = Path(__file__).resolve().parents[2] / "src" / "cthub" / "store"
 VICTIMS = ["gender", "ageBroad", "citizenship", "isForcedLabour"]  # a stand-in for the standard's list

@@ -13,8 +13,7 @@ import pandas as pd
 import pytest
 
 from cthub import store as store_module
-from cthub.store import connection
-from cthub.store import DuplicateBatch, Store, StoreError, StoreLocked, UnknownBatch
+from cthub.store import DuplicateBatch, Store, StoreError, StoreLocked, UnknownBatch, connection
 
 
 def _frame(n: int = 3, marker: str = "PH") -> pd.DataFrame:

@@ -55,7 +55,7 @@ class Batch:
     cases: dict[str, Any] = field(default_factory=dict)  # new, updated, unchanged, without_case_id, missing, removed
 
     @classmethod
-    def _from_row(cls, row: dict[str, Any]) -> "Batch":
+    def _from_row(cls, row: dict[str, Any]) -> Batch:
         row = dict(row)
         row["tables"] = json.loads(row["tables"]) if row.get("tables") else []
         row["cases"] = json.loads(row["cases"]) if row.get("cases") else {}

@@ -25,7 +25,7 @@ import duckdb
 from cthub.config import hub_home
 from cthub.store.errors import StoreError, StoreLocked, StoreReadOnly
 from cthub.store.schema import create_and_migrate, pending_migrations
-from cthub.store.sql import ident
+from cthub.store.sql import ident, one
 
 STORE_FILE = "store.duckdb"
 LOCK_WAIT_SECONDS = 5.0
@@ -183,7 +183,7 @@ class StoreBase:
         with self._connect(write=True) as con:
             con.execute("CHECKPOINT")
             con.execute(f"ATTACH '{str(tmp).replace(chr(39), chr(39) * 2)}' AS fresh")
-            db = con.execute("SELECT current_database()").fetchone()[0]
+            db = str(one(con.execute("SELECT current_database()")))
             con.execute(f"COPY FROM DATABASE {ident(db)} TO fresh")
             con.execute("DETACH fresh")
         wal = self.path.with_name(self.path.name + ".wal")
