@@ -23,6 +23,17 @@ from cthub.web.labels import load_standard_or_none
 from cthub.web.protection import short_guarantee
 from cthub.web.public.archive import archive_guarantee, archive_name
 from cthub.web.public.downloads import describe, purpose
+from cthub.web.public.schemas import (
+    AggregateAnswer,
+    ApiIndex,
+    Chart,
+    Flows,
+    ReleaseDetail,
+    ReleaseSummary,
+    TableInfo,
+    errors,
+    ok,
+)
 
 router = APIRouter(prefix="/api", tags=["public"])
 
@@ -55,7 +66,8 @@ def _filter(cube: TableCube, text: str | None):
         raise HTTPException(400, str(exc)) from None
 
 
-@router.get("/", summary="Where to start: links to the documentation, the OpenAPI spec and the releases")
+@router.get("/", summary="Where to start: links to the documentation, the OpenAPI spec and the releases",
+            response_model=None, responses=ok(ApiIndex))
 def index(request: Request) -> dict[str, Any]:
     """`/api/` answered 404; a client that lands here learns where the docs and the data are."""
     root = str(request.scope.get("root_path") or "")
@@ -72,7 +84,8 @@ def index(request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("/releases", summary="Published releases, newest first")
+@router.get("/releases", summary="Published releases, newest first", response_model=None,
+            responses={200: {"model": list[ReleaseSummary], "description": "Newest first"}})
 def releases(request: Request) -> list[dict[str, Any]]:
     cat = _catalog(request)
     out = []
@@ -84,7 +97,8 @@ def releases(request: Request) -> list[dict[str, Any]]:
     return out
 
 
-@router.get("/releases/{version}", summary="One release: metadata and files (`latest` works as a version)")
+@router.get("/releases/{version}", summary="One release: metadata and files (`latest` works as a version)",
+            response_model=None, responses=ok(ReleaseDetail) | errors(404))
 def release(request: Request, version: str) -> dict[str, Any]:
     try:
         rel = _catalog(request).get(version)
@@ -104,7 +118,12 @@ def release(request: Request, version: str) -> dict[str, Any]:
 
 
 @router.get("/releases/{version}/privacy",
-            summary="The release's privacy statement (privacy.json): the guarantee of every public file")
+            summary="The release's privacy statement (privacy.json): the guarantee of every public file",
+            response_model=None,
+            responses={200: {"description": "privacy.json: profile, unit, composed (epsilon, delta, rho, spends), "
+                                            "budget, tables, outputs [{path, kind, table, guarantee}], not_promised",
+                             "content": {"application/json": {"schema": {"type": "object"}}}},
+                       **errors(404, e404="No such release, or it predates privacy.json")})
 def privacy(request: Request, version: str) -> dict[str, Any]:
     try:
         rel = _catalog(request).get(version)
@@ -115,7 +134,8 @@ def privacy(request: Request, version: str) -> dict[str, Any]:
     return rel.privacy
 
 
-@router.get("/releases/{version}/tables", summary="Datasets (tables) of a release")
+@router.get("/releases/{version}/tables", summary="Datasets (tables) of a release", response_model=None,
+            responses={200: {"model": list[TableInfo], "description": "One entry per table"}} | errors(404))
 def tables(request: Request, version: str) -> list[dict[str, Any]]:
     try:
         rel = _catalog(request).get(version)
@@ -130,22 +150,30 @@ def tables(request: Request, version: str) -> list[dict[str, Any]]:
     return out
 
 
-@router.get("/releases/{version}/tables/{table}/meta.json", summary="Attributes, labels and limits of a table")
+@router.get("/releases/{version}/tables/{table}/meta.json", summary="Attributes, labels and limits of a table",
+            responses={200: {"description": "table, records, rule (text, missing), threshold, reporting length, "
+                                            "attributes with their published values and labels, country attributes",
+                             "content": {"application/json": {"schema": {"type": "object"}}}}} | errors(404))
 async def table_meta(request: Request, version: str, table: str) -> Response:
     cube = await _cube_async(request, version, table)
     return Response(cube.meta_json(), media_type="application/json", headers=CACHE)
 
 
 @router.get("/releases/{version}/tables/{table}/slices/{slug}.json",
-            summary="Protected counts and synthetic estimates of every attribute under one filter")
+            summary="Protected counts and synthetic estimates of every attribute under one filter",
+            responses={200: {"description": "Per attribute, the rows of `chart` under the filter the slug encodes "
+                                            "(`_all` for none)",
+                             "content": {"application/json": {"schema": {"type": "object"}}}}} | errors(400, 404))
 async def table_slice(request: Request, version: str, table: str, slug: str) -> Response:
     cube = await _cube_async(request, version, table)
     return Response(cube.slice_json(_filter(cube, unslug(slug))), media_type="application/json", headers=CACHE)
 
 
 @router.get("/releases/{version}/tables/{table}/flows.json", summary="Top origin -> destination corridors",
-            responses={400: {"description": "an attribute the table does not publish"},
-                       404: {"description": "no such release or table, or the table has no pair of country attributes"}})
+            response_model=None,
+            responses=ok(Flows) | errors(400, 404, e400="an attribute the table does not publish",
+                                         e404="no such release or table, or the table has no pair of country "
+                                              "attributes"))
 def flows(request: Request, version: str, table: str,
           origin: str | None = Query(None, description="attribute of the corridor's origin (default: citizenship)"),
           destination: str | None = Query(None, description="attribute of its destination (default: country of "
@@ -169,7 +197,9 @@ def flows(request: Request, version: str, table: str,
 
 
 @router.get("/releases/{version}/tables/{table}/aggregates",
-            summary="The published count of one combination, or `suppressed`")
+            summary="The published count of one combination, or `suppressed`", response_model=None,
+            responses=ok(AggregateAnswer) | errors(400, 404, e400="No selection, or an attribute or value outside "
+                                                                 "the standard (the message lists the valid ones)"))
 async def aggregate(request: Request, version: str, table: str,
                     selections: str = Query("", description="e.g. gender:Female;ageBroad:9--17")) -> dict[str, Any]:
     cube = await _cube_async(request, version, table)
@@ -185,7 +215,10 @@ async def aggregate(request: Request, version: str, table: str,
 
 
 @router.get("/releases/{version}/tables/{table}/chart",
-            summary="One chart's data: protected counts (or suppressed) with synthetic estimates, as JSON or CSV")
+            summary="One chart's data: protected counts (or suppressed) with synthetic estimates, as JSON or CSV",
+            responses={200: {"model": Chart, "description": "JSON (format=json), or CSV with the same columns as "
+                                                            "the rows (format=csv)",
+                             "content": {"text/csv": {"schema": {"type": "string"}}}}} | errors(400, 404))
 async def chart(request: Request, version: str, table: str, attribute: str,
                 filter: str = Query("", description="selections to filter by, e.g. gender:Female"),
                 format: Literal["json", "csv"] = "json") -> Response:
@@ -208,7 +241,9 @@ async def chart(request: Request, version: str, table: str, attribute: str,
     return JSONResponse({"table": table, "attribute": attribute, "filter": cube.key(f), "rows": rows})
 
 
-@router.get("/codebook", summary="The data standard: tables, variables, values and labels")
+@router.get("/codebook", summary="The data standard: tables, variables, values and labels", response_model=None,
+            responses={200: {"description": "version, tables {name: {title, description, variables [...]}}",
+                             "content": {"application/json": {"schema": {"type": "object"}}}}} | errors(503))
 def codebook() -> dict[str, Any]:
     std = load_standard_or_none()
     if std is None:
@@ -216,7 +251,10 @@ def codebook() -> dict[str, Any]:
     return std.as_dict()
 
 
-@router.get("/codebook/{table}", summary="One table of the standard")
+@router.get("/codebook/{table}", summary="One table of the standard", response_model=None,
+            responses={200: {"description": "version, table and its variables",
+                             "content": {"application/json": {"schema": {"type": "object"}}}}}
+            | errors(404, 503, e404="The standard has no such table (the message lists its tables)"))
 def codebook_table(table: str) -> dict[str, Any]:
     std = load_standard_or_none()
     if std is None:
