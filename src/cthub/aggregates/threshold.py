@@ -18,6 +18,7 @@ than it is published.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -27,7 +28,7 @@ from cthub.tables.codes import StreamingEncoder, check_columns
 from cthub.tables.counting import Tuple, check_size, count_tuples, pad_to
 from cthub.tables.selections import to_frame
 
-Chunks = pd.DataFrame | Iterable[pd.DataFrame]
+Chunks: TypeAlias = pd.DataFrame | Iterable[pd.DataFrame]
 SUPPRESSED = "*"  # a k-anonymized file's suppressed cell
 
 

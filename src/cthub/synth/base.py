@@ -95,8 +95,9 @@ class Model(ABC):
                 raise SynthError(f"array name {key!r} is reserved")
             if arrays[key].dtype == object:
                 raise SynthError(f"array {key!r} has dtype object; store strings as a fixed-width str array")
+        payload: dict[str, Any] = {"__meta__": np.array(json.dumps(envelope)), **arrays}
         with path.open("wb") as fh:
-            np.savez_compressed(fh, __meta__=np.array(json.dumps(envelope)), **arrays)
+            np.savez_compressed(fh, **payload)
         return path
 
 

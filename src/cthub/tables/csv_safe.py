@@ -47,7 +47,7 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike[str], **kwargs: object) 
     kwargs.setdefault("index", False)
     kwargs.setdefault("na_rep", "")
     kwargs.setdefault("lineterminator", "\n")
-    neutralize_frame(df).to_csv(path, encoding="utf-8", **kwargs)  # type: ignore[arg-type]
+    neutralize_frame(df).to_csv(path, encoding="utf-8", **kwargs)
     return path
 
 
