@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from cthub.cli import app
 from cthub.config import Contributor, HubConfig, save_config
-from cthub.ingest import AlreadyImported, IngestError, MissingColumnsError, MappingError, ingest_file, parse_mapping
+from cthub.ingest import AlreadyImported, IngestError, MappingError, MissingColumnsError, ingest_file, parse_mapping
 from cthub.ingest.cases import hub_key_for
 from cthub.ingest.keys import HUB_KEY_FILE, HubKeyError, case_key, create_hub_key, load_hub_key
 from cthub.store import Store

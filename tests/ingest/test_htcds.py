@@ -7,7 +7,6 @@ from datetime import datetime
 from pathlib import Path
 
 import openpyxl
-import pytest
 
 from cthub.ingest import ingest_file
 from cthub.store import Store

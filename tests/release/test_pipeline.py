@@ -6,7 +6,6 @@ import hashlib
 import json
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from typer.testing import CliRunner
 

@@ -17,8 +17,16 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from cthub.sample.contributors import CONTRIBUTORS, EXPECTED_FILE, FILES, rows_at, write_sample_exports
-from cthub.sample.contributors import casesys, hotline, htcds_ngo
+from cthub.sample.contributors import (
+    CONTRIBUTORS,
+    EXPECTED_FILE,
+    FILES,
+    casesys,
+    hotline,
+    htcds_ngo,
+    rows_at,
+    write_sample_exports,
+)
 from cthub.sample.contributors.export import INVALID_AGES, UNKNOWN_COUNTRIES
 from cthub.sample.contributors.htcds_template import extract_template, load_template
 from cthub.sample.latent import COUNTRIES

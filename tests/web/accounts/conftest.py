@@ -11,7 +11,6 @@ from fastapi.testclient import TestClient
 from tests.web.accounts.helpers import login, make_hub
 from tests.web.release_fixture import write_release
 
-
 # Cheap argon2 parameters for the suite's own hashes (the production default costs ~1 s per login on 2 busy cores).
 os.environ.setdefault("CTHUB_ARGON2_PROFILE", "cheapest")
 # Uploads ingest in-process here (fast, patchable); tests/security/test_ingest_worker.py covers the worker.

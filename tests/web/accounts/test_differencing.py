@@ -141,7 +141,7 @@ def test_differencing_attack_learns_nothing(worlds):
 
 def test_charts_and_slices_never_show_small_counts(worlds):
     out, record = worlds
-    for name, w in out.items():
+    for w in out.values():
         c = w["client"]
         for attr, value in record.items():
             for target in ("citizenship", "gender", "ageBroad"):

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from cthub.tables.csv_safe import TRIGGERS
-from tests.web.accounts.helpers import HEADER, csv_bytes, page_csrf, upload
+from tests.web.accounts.helpers import HEADER, csv_bytes, upload
 
 _NUMBER = __import__("re").compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
