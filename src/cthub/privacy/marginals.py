@@ -14,9 +14,9 @@ Gopi, Mahabadi and Yekhanin (Microsoft Research, the method behind pac-synth, wh
 4. release the candidates whose noisy count passes a threshold set by the fabrication mode (eta: the expected share
    of released combinations that no record holds).
 
-Then `cthub.privacy.consistency.make_consistent` (post-processing). Privacy is accounted in zCDP with `cthub.privacy.Budget`:
-record count (discrete Laplace, pure DP, rho = eps^2 / 2) + percentiles + Gaussians; (epsilon, delta) is OpenDP's
-tight conversion. When some column has no public domain, delta is split: half for the conversion, half for the
+Then `cthub.privacy.consistency.make_consistent` (post-processing). Privacy is accounted in zCDP with
+`cthub.privacy.Budget`: record count (discrete Laplace, pure DP, rho = eps^2 / 2) + percentiles + Gaussians;
+(epsilon, delta) is OpenDP's tight conversion. When some column has no public domain, delta is split: half for the conversion, half for the
 set-union selection of its values (booked with the length-1 spend, so the stated delta is the total).
 
 delta is the caller's or 1 / (N ln N) from a public bound N (`max_records`), never from the data. The unit is the
