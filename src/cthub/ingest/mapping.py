@@ -31,69 +31,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cthub.ingest.errors import MappingError
+from cthub.ingest.transforms import TRANSFORMS, AnyRule, Rule, fold_header
+
+__all__ = ["BUILTIN_PREFIX", "CaseId", "Mapping", "Rule", "TRANSFORM_NAMES", "builtin_names", "check_against_standard",
+           "fold_header", "load_mapping", "parse_mapping"]
 
 BUILTIN_PREFIX = "builtin:"
-Transform = Literal["value", "boolean", "year", "country", "multi", "flag", "age_band", "majority", "constant"]
-
-
-class Rule(BaseModel):
-    """How one standard variable is made. `from` lists source columns (first one present wins)."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-    source: list[str] = Field(default_factory=list, alias="from")
-    transform: Transform | None = None  # None: from the standard variable's type
-    values: dict[str, str] = Field(default_factory=dict)  # raw value -> code; "" means missing
-    match: list[str] = Field(default_factory=list)  # flag: tokens meaning "yes"
-    # flag: tokens meaning "no" besides the other flags' `match` tokens of the same column; any other token makes
-    # the cell missing (and is reported), since unknown text is not evidence of "no"
-    no: list[str] = Field(default_factory=list)
-    separator: str | None = None  # multi/flag: None = , ; | or newline; "any" also splits on spaces
-    input: Literal["age", "dob"] = "age"  # age_band/majority: an age in years or a date of birth
-    reference: list[str] = Field(default_factory=list)  # dob: columns holding the reference date (else import date)
-    dayfirst: bool = True  # 03/05/2019 is 3 May
-    constant: str | None = None
-    required: bool = False  # the file must have one of the `from` columns
-
-    @model_validator(mode="before")
-    @classmethod
-    def _yaml_no(cls, v: object) -> object:
-        # YAML 1.1 reads a bare `no:` key as false; the flag's `no:` list is meant
-        if isinstance(v, dict) and False in v:
-            v = {("no" if k is False else k): val for k, val in v.items()}
-        return v
-
-    @field_validator("source", "reference", mode="before")
-    @classmethod
-    def _listify(cls, v: object) -> object:
-        return [v] if isinstance(v, str) else v
-
-    @field_validator("values", mode="before")
-    @classmethod
-    def _stringify(cls, v: object) -> object:
-        if isinstance(v, dict):
-            return {str(k): ("" if val is None else str(val)) for k, val in v.items()}
-        return v
-
-    @model_validator(mode="after")
-    def _check(self) -> "Rule":
-        if self.constant is not None:
-            self.transform = "constant"
-        if self.transform == "constant":
-            if self.constant is None:
-                raise ValueError("transform constant needs `constant: VALUE`")
-        elif not self.source:
-            raise ValueError("give the source column(s) with `from:` (or a `constant:`)")
-        if self.transform == "flag" and not self.match:
-            raise ValueError("transform flag needs `match:` (the tokens that mean yes)")
-        if self.input == "dob" and self.transform not in ("age_band", "majority"):
-            raise ValueError("`input: dob` only works with transform age_band or majority")
-        return self
-
-    @property
-    def echo(self) -> bool:
-        """Whether a bad raw value may be quoted in a report; never for a date of birth (a direct identifier)."""
-        return self.input != "dob"
+TRANSFORM_NAMES = tuple(TRANSFORMS)  # what `transform:` accepts (one module each in cthub.ingest.transforms)
 
 
 class CaseId(BaseModel):
@@ -134,7 +78,7 @@ class Mapping(BaseModel):
     identifiers: list[str] = Field(default_factory=list)
     case_id: CaseId | None = None  # None: every row is its own, unmatchable case
     export: Literal["incremental", "full"] = "incremental"  # full: cases missing from the file are listed
-    variables: dict[str, Rule]
+    variables: dict[str, AnyRule]  # each validated by its `transform:`'s class (cthub.ingest.transforms)
 
     @field_validator("version", mode="before")
     @classmethod
@@ -151,7 +95,7 @@ class Mapping(BaseModel):
         return cols
 
     @model_validator(mode="after")
-    def _identifiers_unmapped(self) -> "Mapping":
+    def _identifiers_unmapped(self) -> Mapping:
         ids = {fold_header(c) for c in self.identifiers}
         case_cols = {fold_header(c) for c in (self.case_id.source if self.case_id else [])}
         for var, rule in self.variables.items():
@@ -166,12 +110,6 @@ class Mapping(BaseModel):
                         f"read (a date of birth may feed an age with `input: dob`)"
                     )
         return self
-
-
-def fold_header(name: object) -> str:
-    """Column names match after dropping group paths (XLSForm 'group/field'), case, spaces and punctuation."""
-    text = str(name).strip().rsplit("/", 1)[-1]
-    return re.sub(r"[^0-9a-z]+", "", text.casefold())
 
 
 def builtin_names() -> list[str]:
@@ -218,13 +156,21 @@ def parse_mapping(text: str, where: str = "<mapping>") -> Mapping:
     try:
         return Mapping.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(f"{'.'.join(str(p) for p in _loc(e['loc']))}: {e['msg']}" for e in exc.errors())
         raise MappingError(f"{where}: {problems}") from exc
+
+
+def _loc(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
+    """An error's place in the file: `variables.gender.from`, without the transform class pydantic puts in between
+    (`variables.gender.flag.from`), which names no key of the file."""
+    if len(loc) >= 3 and loc[0] == "variables" and (loc[2] in TRANSFORMS or loc[2] == "auto"):
+        return (*loc[:2], *loc[3:])
+    return loc
 
 
 def check_against_standard(mapping: Mapping, std: object) -> None:
     """Every target must be a variable of the mapping's table; constants and synonyms must be valid codes."""
-    tables = getattr(std, "tables")
+    tables = std.tables
     if mapping.table not in tables:
         raise MappingError(
             f"mapping {mapping.name}: table {mapping.table!r} is not in the standard ({', '.join(tables)})"

@@ -11,29 +11,12 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from functools import partial
 
 import pandas as pd
 
 from cthub.ingest.mapping import Mapping, Rule, fold_header
-from cthub.ingest.parsers import (
-    CodeMatcher,
-    Parsed,
-    age_from_dob,
-    band_of_range,
-    by_unique,
-    closest,
-    fold,
-    is_missing,
-    majority_of_range,
-    parse_age_range,
-    parse_boolean,
-    parse_country,
-    parse_flag,
-    parse_multi,
-    parse_year,
-)
-from cthub.ingest.parsers import UNRECOGNIZED_FLAG
+from cthub.ingest.parsers import Parsed, by_unique, closest, fold
+from cthub.ingest.transforms import Context, declared, resolve_column, transform_of
 
 MAX_VALUE_CHARS = 40
 # A cell longer than this is described by its length before any pattern runs: no check below may cost more than
@@ -99,76 +82,7 @@ def looks_like_email(text: str) -> bool:
     return False
 
 
-def _known_names(rule: Rule, var: object) -> list[str]:
-    """Codes, labels and synonyms a bad value may be a misspelling of (country names for countries)."""
-    if rule.transform in ("age_band", "majority", "year", "boolean", "flag"):
-        return []
-    names = [*getattr(var, "codes"), *(v.label for v in getattr(var, "values")), *rule.values]
-    if getattr(var, "type") == "country" or rule.transform == "country":
-        from cthub.ingest.parsers import _country_tables
-
-        names += list(_country_tables()[2])
-    return names
-
-
-def _resolve(columns: list[str], wanted: list[str]) -> str | None:
-    """The first wanted column present in the file (names compared after folding)."""
-    by_fold: dict[str, str] = {}
-    for c in columns:
-        by_fold.setdefault(fold_header(c), c)
-    for w in wanted:
-        if w in columns:
-            return w
-        hit = by_fold.get(fold_header(w))
-        if hit is not None:
-            return hit
-    return None
-
-
-def _parser_for(rule: Rule, var: object, today: date, vocabulary: frozenset[str] | None = None):
-    """The one-value parser of a rule, built from the rule and the standard variable's type and codes."""
-    vtype = getattr(var, "type")
-    codes = list(getattr(var, "codes"))
-    labels = {v.code: v.label for v in getattr(var, "values")}
-    transform = rule.transform or {"categorical": "value", "boolean": "boolean", "year": "year",
-                                   "country": "country", "multi": "multi"}.get(vtype, "value")
-    separator = r"[,;|\s]+" if rule.separator == "any" else rule.separator
-    if transform == "value":
-        return CodeMatcher(codes, labels, rule.values)
-    if transform == "boolean":
-        return partial(parse_boolean, synonyms=rule.values or None)
-    if transform == "year":
-        def _year(v: object) -> Parsed:
-            p = parse_year(v, dayfirst=rule.dayfirst, today=today)
-            if p.ok and p.value is not None and codes and p.value not in codes:
-                return Parsed(None, f"year {p.value} is outside the standard's range {codes[0]}-{codes[-1]}")
-            return p
-        return _year
-    if transform == "country":
-        def _country(v: object) -> Parsed:
-            key = str(v).strip().casefold()
-            for raw, code in rule.values.items():
-                if raw.strip().casefold() == key:
-                    return Parsed(code or None)
-            return parse_country(v, allowed=codes or None)
-        return _country
-    if transform == "multi":
-        matcher = CodeMatcher(codes, labels, rule.values)
-        if rule.separator == "any":
-            return lambda v: parse_multi(re.sub(r"[,;|\s]+", ";", str(v)), matcher, ";")
-        return partial(parse_multi, matcher=matcher, separator=separator, joiner=getattr(var, "separator", None) or ";")
-    if transform == "flag":
-        wanted = frozenset(fold(m) for m in rule.match)
-        if rule.separator == "any":
-            return lambda v: _flag_any(v, wanted, vocabulary)
-        return partial(parse_flag, match=wanted, separator=separator, known=vocabulary)
-    raise ValueError(f"no one-value parser for transform {transform}")
-
-
-def _flag_any(value: object, wanted: frozenset[str], vocabulary: frozenset[str] | None = None) -> Parsed:
-    """A flag from codes separated by anything (HTCDS: ';' in the template, spaces in XLSForm exports)."""
-    return parse_flag(re.sub(r"[,;|\s]+", ";", str(value)) if not is_missing(value) else None, wanted, ";",
-                      known=vocabulary)
+_resolve = resolve_column  # the name cthub.ingest.cases imports
 
 
 def flag_vocabularies(mapping: Mapping, columns: list[str]) -> dict[str, frozenset[str]]:
@@ -202,14 +116,14 @@ def transform(raw: pd.DataFrame, row_numbers: pd.Series, mapping: Mapping, std: 
     used: dict[str, str] = {}
     missing: dict[str, list[str]] = {}
     required_missing: list[str] = []
-    age_cache: dict[tuple[str, str, tuple[str, ...]], tuple[pd.Series, pd.Series]] = {}
-    vocabularies = flag_vocabularies(mapping, columns)
+    ctx = Context(columns=columns, today=today, fallback=fallback, vocabularies=flag_vocabularies(mapping, columns))
     unrecognized: dict[str, list[dict[str, object]]] = {}
 
     for var_name, rule in mapping.variables.items():
         var = table.variable(var_name)
-        if rule.transform == "constant":
-            out[var_name] = pd.Series(rule.constant, index=index, dtype="string")
+        kind = transform_of(rule, var.type)
+        if not kind.needs_source:  # a constant: no column to read
+            out[var_name] = kind.cells(rule, raw, "", var, ctx)[0]
             continue
         src = _resolve(columns, rule.source)
         if src is None:
@@ -218,22 +132,17 @@ def transform(raw: pd.DataFrame, row_numbers: pd.Series, mapping: Mapping, std: 
                 required_missing.append(" or ".join(repr(s) for s in rule.source))
             continue
         used[var_name] = src
-        if rule.transform in ("age_band", "majority"):
-            values, reasons = _ages(raw, src, rule, columns, today, fallback, age_cache)
-            codes = _map_small(values, rule.transform)
-        else:
-            codes, reasons = by_unique(raw[src], _parser_for(rule, var, today, vocabularies.get(src)))
-            if rule.transform == "flag" and src not in unrecognized:
-                unknown = raw.loc[(reasons == UNRECOGNIZED_FLAG).fillna(False).to_numpy(dtype=bool), src]
-                if len(unknown):
-                    unrecognized[src] = [{"value": safe_value(v, rule, list(rule.match) + list(rule.no)),
-                                          "count": int(n)} for v, n in unknown.astype("string").value_counts().items()]
+        codes, reasons = kind.cells(rule, raw, src, var, ctx)
+        unknown = kind.unrecognized(rule, raw, src, reasons) if src not in unrecognized else None
+        if unknown is not None and len(unknown):
+            unrecognized[src] = [{"value": safe_value(v, rule, list(rule.match) + list(rule.no)),
+                                  "count": int(n)} for v, n in unknown.astype("string").value_counts().items()]
         out[var_name] = codes
         bad = reasons.notna()
         if bad.any():
             raw_bad = raw.loc[bad, src]
             reason_bad = reasons[bad]
-            known = _known_names(rule, var)
+            known = declared(rule).known_names(rule, var)
             shown, _ = by_unique(raw_bad.astype("string"), lambda v, r=rule, k=known: Parsed(safe_value(v, r, k)))
             # the reason can quote a suggestion but never the raw value itself
             problems.append(pd.DataFrame({
@@ -364,49 +273,6 @@ def raise_missing_all(mapping: Mapping, columns: list[str]) -> None:
         f"{' ...' if len(wanted) > 8 else ''}; the file has {len(columns)} columns{hint}).{delim_hint} Is this "
         "the right mapping for this file, and does the file start with its header row?"
     )
-
-
-def _map_small(values: pd.Series, kind: str) -> pd.Series:
-    """Age range 'lo-hi' -> band or majority (None when the range straddles), through the distinct ranges."""
-    fn = band_of_range if kind == "age_band" else majority_of_range
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    out = []
-    for u in uniques:
-        lo, hi = (int(x) for x in str(u).split("-"))
-        out.append(fn(lo, hi))
-    out.append(None)
-    return pd.Series(pd.array(out, dtype="string")[codes], index=values.index, dtype="string")
-
-
-def _ages(raw: pd.DataFrame, src: str, rule: Rule, columns: list[str], today: date, fallback: date,
-          cache: dict[tuple[str, str, tuple[str, ...]], tuple[pd.Series, pd.Series]]) -> tuple[pd.Series, pd.Series]:
-    """Whole ages (as strings) and reasons, from an age column or from a date of birth and a reference date."""
-    ref_cols = tuple(c for c in (_resolve(columns, [r]) for r in rule.reference) if c is not None)
-    key = (src, rule.input, ref_cols)
-    if key in cache:
-        return cache[key]
-    if rule.input == "age":
-        def _range(v: object) -> Parsed:
-            found, reason = parse_age_range(v)
-            return Parsed(f"{found[0]}-{found[1]}") if found else Parsed(None, reason)
-
-        result = by_unique(raw[src], _range)
-    else:
-        reference = pd.Series(pd.NA, index=raw.index, dtype="string")
-        for c in ref_cols:
-            ref = raw[c].astype("string").str.strip()
-            reference = reference.fillna(ref.where(ref != ""))
-        reference = reference.fillna(fallback.isoformat())  # no reference date in the row
-        keys = raw[src].astype("string").fillna("") + "\x1f" + reference
-
-        def _parse(key: object) -> Parsed:
-            dob, ref = str(key).split("\x1f", 1)
-            p = age_from_dob(dob, ref, dayfirst=rule.dayfirst, today=today)
-            return Parsed(f"{p.value}-{p.value}") if p.value is not None else p
-
-        result = by_unique(keys, _parse)
-    cache[key] = result
-    return result
 
 
 def _standard_check(std: object, table_name: str, frame: pd.DataFrame, row_numbers: pd.Series,
