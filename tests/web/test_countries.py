@@ -115,7 +115,7 @@ def test_index_lists_exactly_the_countries_with_a_published_count(client, cells,
     rows = {attrs["data-code"]: texts for cls, _, texts, attrs in page.rows if "country-index" in cls}
     assert set(rows) == set(origin) | set(dest)
     assert len(rows) > 50
-    for code, (name, region, as_origin, as_dest) in rows.items():
+    for code, (_name, _region, as_origin, as_dest) in rows.items():
         for shown, truth in ((as_origin, origin.get(code)), (as_dest, dest.get(code))):
             assert shown == (f"{truth:,}" if truth is not None else missing), code
     assert sum(1 for link in page.links if re.fullmatch(r"/countries/[A-Z]{2}/", link)) == len(rows)

@@ -311,7 +311,7 @@ class TableCube:
         for name, value in selections:
             coded = self._codes(name)
             code = coded[1].get(value) if coded is not None else None
-            if code is None:
+            if coded is None or code is None:
                 return np.zeros(len(self.synthetic), dtype=bool)
             mask &= coded[0] == code
         return mask
@@ -392,7 +392,7 @@ class TableCube:
 
     def flows(self, origin: str, destination: str, top: int = 25) -> list[dict[str, Any]]:
         """Top origin -> destination corridors from the published two-way aggregates."""
-        out = []
+        out: list[dict[str, Any]] = []
         for f, count in self.counts.items():
             if len(f) != 2:
                 continue

@@ -64,7 +64,8 @@ def _first(cube: PublishedTable, names: list[str]) -> str | None:
 
 def resolve(cube: PublishedTable) -> dict[str, Any]:
     """The dashboard charts and filters of a table, for the page script."""
-    charts, unavailable = [], []
+    charts: list[dict[str, Any]] = []
+    unavailable: list[str] = []
     for cid, title, singles, family in CHARTS:
         single = _first(cube, singles)
         flags = [c for c in cube.columns if family and re.match(family, c)] if family else []

@@ -144,10 +144,10 @@ def build_site(out: str | os.PathLike[str], home: str | os.PathLike[str] | None 
                 bar.advance(task)
     if with_files:
         for v in versions:
-            for f in public_files(catalog.get(v)):  # only the files the privacy statement declares
-                dest = out / "downloads" / v / f.name
+            for pf in public_files(catalog.get(v)):  # only the files the privacy statement declares
+                dest = out / "downloads" / v / pf.name
                 dest.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(f.path, dest)
+                shutil.copyfile(pf.path, dest)
                 stats["files"] += 1
-                stats["bytes"] += f.size
+                stats["bytes"] += pf.size
     return stats

@@ -93,7 +93,7 @@ def published_countries(cubes: list[TableCube]) -> dict[str, dict[str, Any]]:
 
 def _corridors(cube: TableCube, here: str, there: str, code: str, top: int) -> list[dict[str, Any]]:
     """The largest published pairs (here = code, there = any country), as one cell each."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for value in cube.values[there]:
         n = cube.counts.get(frozenset({(here, code), (there, value)}))
         if n is not None:

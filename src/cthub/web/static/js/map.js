@@ -114,6 +114,7 @@
     document.getElementById('map-title').textContent = 'Records by ' + meta.variables[attr].label.toLowerCase() +
       (region ? ' (' + region + ')' : '');
     mapEl.setAttribute('aria-busy', 'true');
+    mapEl.setAttribute('data-ready', 'false');
     CT.embed(mapEl, spec).then(function (res) {
       // a click on a country with a published count opens the explorer filtered by it
       res.view.addEventListener('click', function (event, item) {
@@ -243,6 +244,7 @@
       ]
     };
     el.setAttribute('aria-busy', 'true');
+    el.setAttribute('data-ready', 'false');
     CT.embed(el, spec).then(function (res) {
       var row = document.getElementById('flows-downloads');
       row.querySelectorAll('.image-download').forEach(function (b) { b.remove(); });
