@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import typer
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
 from cthub.cli_options import HOME, JSON, MAPPING_HOME, Handled, console, fail, friendly_errors, say_error
@@ -140,12 +141,12 @@ def status(
         console.print(t)
 
 
-def _status_json(folder: Path, config: HubConfig, store: object, batches: list, counts: object, limit: int) -> None:
+def _status_json(folder: Path, config: HubConfig, store: Any, batches: list[Any], counts: Any, limit: int) -> None:
     """`status --json`: the same facts as the tables, as one JSON object on stdout."""
     import json
 
     def _mine(cid: str, col: str) -> int:
-        mine = counts[counts["contributor"] == cid] if len(counts) else counts  # type: ignore[index,arg-type]
+        mine = counts[counts["contributor"] == cid] if len(counts) else counts
         return int(mine[col].sum()) if len(mine) else 0
 
     known = [c.id for c in config.contributors]
@@ -160,9 +161,9 @@ def _status_json(folder: Path, config: HubConfig, store: object, batches: list, 
                      "imported_at": b.imported_at.isoformat(timespec="seconds"), "accepted": b.accepted,
                      "warned": b.warned, "rejected": b.rejected, "status": b.status, "export": b.export,
                      "cases": b.cases or {}} for b in batches[:limit]],
-        "records": dict(sorted(store.record_counts().items())),  # type: ignore[attr-defined]
-        "quarantine": store.quarantine_size(),  # type: ignore[attr-defined]
-        "superseded": store.superseded_count(),  # type: ignore[attr-defined]
+        "records": dict(sorted(store.record_counts().items())),
+        "quarantine": store.quarantine_size(),
+        "superseded": store.superseded_count(),
     }
     typer.echo(json.dumps(body, indent=2, default=str))
 
@@ -210,7 +211,7 @@ def ingest(
 
                 rows_seen = [0]
 
-                def step(name: str, rows: int = 0, _task: int = task, _bar: Progress = bar, _file: Path = file,
+                def step(name: str, rows: int = 0, _task: TaskID = task, _bar: Progress = bar, _file: Path = file,
                          _seen: list[int] = rows_seen) -> None:
                     _seen[0] += rows
                     counted = f" ({_seen[0]:,} rows)" if _seen[0] else ""

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -168,14 +168,14 @@ def _loc(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
     return loc
 
 
-def check_against_standard(mapping: Mapping, std: object) -> None:
+def check_against_standard(mapping: Mapping, std: Any) -> None:
     """Every target must be a variable of the mapping's table; constants and synonyms must be valid codes."""
     tables = std.tables
     if mapping.table not in tables:
         raise MappingError(
             f"mapping {mapping.name}: table {mapping.table!r} is not in the standard ({', '.join(tables)})"
         )
-    table = std.table(mapping.table)  # type: ignore[attr-defined]
+    table = std.table(mapping.table)
     names = list(table.columns)
     problems: list[str] = []
     for var_name, rule in mapping.variables.items():

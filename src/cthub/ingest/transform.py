@@ -143,7 +143,10 @@ def transform(raw: pd.DataFrame, row_numbers: pd.Series, mapping: Mapping, std: 
             raw_bad = raw.loc[bad, src]
             reason_bad = reasons[bad]
             known = declared(rule).known_names(rule, var)
-            shown, _ = by_unique(raw_bad.astype("string"), lambda v, r=rule, k=known: Parsed(safe_value(v, r, k)))
+            def _shown(v: object, r: Rule = rule, k: list[str] = known) -> Parsed:
+                return Parsed(safe_value(v, r, k))
+
+            shown, _ = by_unique(raw_bad.astype("string"), _shown)
             # the reason can quote a suggestion but never the raw value itself
             problems.append(pd.DataFrame({
                 "row": row_numbers[bad].to_numpy(),
@@ -175,13 +178,13 @@ def transform(raw: pd.DataFrame, row_numbers: pd.Series, mapping: Mapping, std: 
     unmapped = [c for c in columns if fold_header(c) not in named and not c.startswith("column ")]
     notes: list[str] = []
     typos: list[str] = []
-    for var_name, wanted in missing.items():
+    for var_name, sources in missing.items():
         if mapping.variables[var_name].required:
             continue
-        hint = closest(wanted[0], unmapped, cutoff=0.6)
+        hint = closest(sources[0], unmapped, cutoff=0.6)
         if hint:
-            typos.append(f"{var_name}: {' / '.join(map(repr, wanted))} (closest in the file: {hint!r})")
-        notes.append(f"{var_name} is empty for every row: its column {' / '.join(map(repr, wanted))} is not in the "
+            typos.append(f"{var_name}: {' / '.join(map(repr, sources))} (closest in the file: {hint!r})")
+        notes.append(f"{var_name} is empty for every row: its column {' / '.join(map(repr, sources))} is not in the "
                      f"file" + (f"; did you mean {hint!r}? Fix the mapping's `from:`" if hint else ""))
     if strict and missing:
         raise MissingColumnsError(

@@ -67,7 +67,7 @@ class SynthMethod:
     def load(self) -> type:
         """The synthesizer class (imported now, not when the registry is read)."""
         try:
-            return getattr(importlib.import_module(self.module), self.class_name)  # type: ignore[no-any-return]
+            return getattr(importlib.import_module(self.module), self.class_name)
         except ImportError as exc:
             raise SynthError(f"method {self.name!r} is not available ({exc})") from exc
 

@@ -7,7 +7,7 @@ accepts `transform: NAME`, validates the rule with that class, and the importer 
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Union
+from typing import TYPE_CHECKING, Annotated, Any, Union
 
 from pydantic import Discriminator, Tag
 
@@ -42,12 +42,15 @@ def _tag(value: Any) -> str:
     return AUTO if name is None else str(name)
 
 
-AnyRule = Annotated[
-    Union[tuple(Annotated[cls, Tag(name)] for name, cls in {AUTO: Rule, **TRANSFORMS}.items())],  # noqa: UP007
-    Discriminator(_tag, custom_error_type="unknown_transform",
-                  custom_error_message=f"transform must be one of: {', '.join(TRANSFORMS)} (or left out: the "
-                                       "variable's type decides)"),
-]
+if TYPE_CHECKING:  # to a type checker every rule is a Rule; pydantic sees the union of the registered classes
+    AnyRule = Rule
+else:
+    AnyRule = Annotated[
+        Union[tuple(Annotated[cls, Tag(name)] for name, cls in {AUTO: Rule, **TRANSFORMS}.items())],  # noqa: UP007
+        Discriminator(_tag, custom_error_type="unknown_transform",
+                      custom_error_message=f"transform must be one of: {', '.join(TRANSFORMS)} (or left out: the "
+                                           "variable's type decides)"),
+    ]
 
 
 def transform_of(rule: Rule, var_type: str) -> type[Rule]:

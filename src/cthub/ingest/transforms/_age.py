@@ -16,12 +16,15 @@ class AgeRule(Rule):
     """A rule whose codes come from an age (`input: age`) or a date of birth (`input: dob`)."""
 
     accepts_dob: ClassVar[bool] = True
-    of_range: ClassVar[Callable[[int, int], str | None]]  # (lo, hi) -> code, None when the range straddles
+    @staticmethod
+    def code_of(lo: int, hi: int) -> str | None:
+        """The code of an age range (None when the range straddles two codes)."""
+        raise NotImplementedError
 
     @classmethod
     def cells(cls, rule: Rule, raw: pd.DataFrame, src: str, var: Any, ctx: Context) -> tuple[pd.Series, pd.Series]:
         values, reasons = ages(raw, src, rule, ctx)
-        return _map_small(values, cls.of_range), reasons
+        return _map_small(values, cls.code_of), reasons
 
     @classmethod
     def known_names(cls, rule: Rule, var: Any) -> list[str]:
@@ -44,7 +47,7 @@ def ages(raw: pd.DataFrame, src: str, rule: Rule, ctx: Context) -> tuple[pd.Seri
     ref_cols = tuple(c for c in (resolve_column(ctx.columns, [r]) for r in rule.reference) if c is not None)
     key = ("age", src, rule.input, ref_cols)
     if key in ctx.cache:
-        return ctx.cache[key]  # type: ignore[no-any-return]
+        return ctx.cache[key]
     if rule.input == "age":
         def _range(v: object) -> Parsed:
             found, reason = parse_age_range(v)

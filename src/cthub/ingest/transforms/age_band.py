@@ -10,5 +10,8 @@ from cthub.ingest.transforms._age import AgeRule
 
 class AgeBandRule(AgeRule):
     name = "age_band"
-    of_range = staticmethod(band_of_range)
     transform: Literal["age_band"] = "age_band"
+
+    @staticmethod
+    def code_of(lo: int, hi: int) -> str | None:
+        return band_of_range(lo, hi)

@@ -10,5 +10,8 @@ from cthub.ingest.transforms._age import AgeRule
 
 class MajorityRule(AgeRule):
     name = "majority"
-    of_range = staticmethod(majority_of_range)
     transform: Literal["majority"] = "majority"
+
+    @staticmethod
+    def code_of(lo: int, hi: int) -> str | None:
+        return majority_of_range(lo, hi)

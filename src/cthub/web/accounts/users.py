@@ -73,7 +73,7 @@ def require_user(store: Store, username: str) -> dict[str, Any]:
     user = store.user_get(username)
     if user is None:
         raise AccountError(f"no user {username!r}; `cthub user list` shows them")
-    return user  # type: ignore[no-any-return]
+    return user
 
 
 def set_disabled(store: Store, actor: str, username: str, disabled: bool) -> None:
