@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import warnings
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 import pandas as pd
@@ -24,6 +23,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from cthub.aggregates.errors import AggregatesError
 from cthub.aggregates.selections import write_aggregates
 from cthub.aggregates.threshold import threshold_aggregates
+from cthub.cli_options import Handled, friendly_errors
 from cthub.privacy.domain import OutOfDomainWarning
 from cthub.privacy.marginals import DpParameters, dp_marginals
 from cthub.tables.codes import StreamingEncoder, check_columns, prepare_multi
@@ -83,16 +83,16 @@ def aggregates(
     input: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV of records (empty cell = missing)."),
     length: int = typer.Option(3, "--length", "-l", min=1, help="Longest combination to count (reporting length)."),
     out: Path = typer.Option(..., "--out", "-o", help="Output path without extension: writes OUT.csv/.parquet/.privacy.json."),
-    threshold: Optional[int] = typer.Option(None, "--threshold", "-k", min=1, help="Counts below this are not published (default 11)."),
-    resolution: Optional[int] = typer.Option(None, "--resolution", "-r", min=1, help="Round published counts down to a multiple of this (default 10)."),
-    epsilon: Optional[float] = typer.Option(None, "--epsilon", "-e", help="Use differential privacy with this epsilon instead of a threshold."),
-    delta: Optional[float] = typer.Option(None, "--delta", help="DP delta; or give --max-records."),
-    max_records: Optional[int] = typer.Option(None, "--max-records", min=3, help="DP: a public upper bound N on the records; delta = 1/(N ln N) when --delta is not given."),
-    multi: Optional[list[str]] = typer.Option(None, "--multi", help="DP: a multi-valued column, COL or COL:SEP (default ';'). Repeatable."),
-    person: Optional[str] = typer.Option(None, "--person", help="DP: column holding the person key; each person is bounded to --max-rows-per-person rows (the column is not aggregated)."),
+    threshold: int | None = typer.Option(None, "--threshold", "-k", min=1, help="Counts below this are not published (default 11)."),
+    resolution: int | None = typer.Option(None, "--resolution", "-r", min=1, help="Round published counts down to a multiple of this (default 10)."),
+    epsilon: float | None = typer.Option(None, "--epsilon", "-e", help="Use differential privacy with this epsilon instead of a threshold."),
+    delta: float | None = typer.Option(None, "--delta", help="DP delta; or give --max-records."),
+    max_records: int | None = typer.Option(None, "--max-records", min=3, help="DP: a public upper bound N on the records; delta = 1/(N ln N) when --delta is not given."),
+    multi: list[str] | None = typer.Option(None, "--multi", help="DP: a multi-valued column, COL or COL:SEP (default ';'). Repeatable."),
+    person: str | None = typer.Option(None, "--person", help="DP: column holding the person key; each person is bounded to --max-rows-per-person rows (the column is not aggregated)."),
     max_rows_per_person: int = typer.Option(1, "--max-rows-per-person", min=1, help="DP: at most this many rows per person (the input must hold no more, or give --person)."),
-    columns: Optional[str] = typer.Option(None, "--columns", help="Comma-separated columns to use (default: all, in file order)."),
-    domain: Optional[Path] = typer.Option(None, "--domain", exists=True, dir_okay=False, help="JSON {column: \\[values]} of public value lists (DP); other columns' values are selected privately."),
+    columns: str | None = typer.Option(None, "--columns", help="Comma-separated columns to use (default: all, in file order)."),
+    domain: Path | None = typer.Option(None, "--domain", exists=True, dir_okay=False, help="JSON {column: \\[values]} of public value lists (DP); other columns' values are selected privately."),
     fabrication_mode: str = typer.Option("uncontrolled", help="DP: uncontrolled | progressive | balanced | minimize (tolerated share of combinations that do not exist: 1, 1..0.01, 0.1, 0.01)."),
     accuracy_mode: str = typer.Option("prioritize_long_combinations", help="DP: prioritize_long_combinations | prioritize_short_combinations | balanced."),
     percentile: float = typer.Option(99.0, help="DP: percentile of per-record contributions used as the cap."),
@@ -100,7 +100,7 @@ def aggregates(
     """Protected counts of every combination of up to --length values, in the Synthetic Data Showcase format."""
     console = Console(stderr=True)
     use = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
-    try:
+    with friendly_errors(Handled((AggregatesError, TableError), 2)):
         if epsilon is not None and (threshold is not None or resolution is not None):
             raise AggregatesError("give either --epsilon (DP) or --threshold/--resolution, not both")
         total = _count_rows(input)
@@ -125,7 +125,7 @@ def aggregates(
                 mv = parse_multi_value(multi)
                 dom = _load_domain(domain)
                 task = progress.add_task("reading records", total=total)
-                encoder, parts, dropped = None, [], 0
+                encoder, parts = None, []
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always")
                     for chunk in _dp_chunks(input, use, person, max_rows_per_person):
@@ -147,9 +147,6 @@ def aggregates(
                 frame, privacy = result.frame(), result.privacy
                 privacy["parameters"]["multi_value"] = mv
         written = write_aggregates(frame, out, privacy)
-    except (AggregatesError, TableError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
     counts = frame.groupby("length").size().to_dict()
     console.print(f"{len(frame):,} combinations published ({', '.join(f'{v:,} of length {k}' for k, v in counts.items())})")
     for path in written:
