@@ -9,12 +9,11 @@ exceeds the total, and records the mechanisms' actual spends when the release is
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from cthub.config import ReleaseConfig
 from cthub.privacy import epsilon_from_rho
-from cthub.privacy.accounting import rho_bounds, rho_from_epsilon  # re-exported: plans and tests use them from here
-from cthub.release.stages.base import Spend
+from cthub.privacy.accounting import rho_from_epsilon
+from cthub.release.stages.base import Spend  # what a spend costs (planned_rho, actual_rho) lives with it
 
 
 class BudgetRefused(Exception):
@@ -40,12 +39,6 @@ class BudgetPlan:
         return epsilon_from_rho(rho, self.delta)
 
 
-def planned_rho(epsilon: float, delta: float) -> tuple[float, float]:
-    """(rho, delta) a mechanism asked for (epsilon, delta) may spend at most. delta is always given (the hub's or
-    the stage's): a default computed from the data would make the stated delta itself data-dependent."""
-    return rho_bounds(float(epsilon), float(delta))[1], float(delta)
-
-
 def plan_release(cfg: ReleaseConfig, spends: list[Spend], spent_rho: float) -> BudgetPlan:
     """The DP spends the release's stages plan (each a `Spend`), checked against the hub's lifetime budget.
 
@@ -64,14 +57,3 @@ def plan_release(cfg: ReleaseConfig, spends: list[Spend], spent_rho: float) -> B
             "release.budget.total_epsilon in cthub.yaml."
         )
     return plan
-
-
-def actual_rho(privacy: dict[str, Any]) -> float:
-    """What a mechanism reports it spent."""
-    for key in ("rho_spent", "rho"):
-        if privacy.get(key) is not None:
-            return float(privacy[key])
-    eps, delta = privacy.get("epsilon"), privacy.get("delta")
-    if eps is None or not delta:
-        raise ValueError("a DP mechanism's privacy dict states neither rho nor (epsilon, delta)")
-    return rho_from_epsilon(float(eps), float(delta))

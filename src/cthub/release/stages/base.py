@@ -15,6 +15,7 @@ from typing import Any, Literal, Protocol
 import pandas as pd
 
 from cthub.config import HubConfig
+from cthub.privacy.accounting import rho_bounds, rho_from_epsilon
 
 GuaranteeType = Literal["dp", "k-anonymity", "threshold", "post-processing", "data-independent"]
 
@@ -56,6 +57,23 @@ class Output:
         return out
 
 
+def planned_rho(epsilon: float, delta: float) -> tuple[float, float]:
+    """(rho, delta) a mechanism asked for (epsilon, delta) may spend at most. delta is always given (the hub's or
+    the stage's): a default computed from the data would make the stated delta itself data-dependent."""
+    return rho_bounds(float(epsilon), float(delta))[1], float(delta)
+
+
+def actual_rho(privacy: dict[str, Any]) -> float:
+    """What a mechanism reports it spent."""
+    for key in ("rho_spent", "rho"):
+        if privacy.get(key) is not None:
+            return float(privacy[key])
+    eps, delta = privacy.get("epsilon"), privacy.get("delta")
+    if eps is None or not delta:
+        raise ValueError("a DP mechanism's privacy dict states neither rho nor (epsilon, delta)")
+    return rho_from_epsilon(float(eps), float(delta))
+
+
 @dataclass
 class Spend:
     """A DP spend a stage plans (before any noise) or made (after). rho is per person."""
@@ -70,16 +88,12 @@ class Spend:
     @classmethod
     def planned(cls, table: str, mechanism: str, epsilon: float, delta: float) -> Spend:
         """The most a mechanism asked for (epsilon, delta) can cost (the upper rho bound of the conversion)."""
-        from cthub.release.budget import planned_rho
-
         rho, d = planned_rho(epsilon, delta)
         return cls(table, mechanism, epsilon, d, rho)
 
     @classmethod
     def made(cls, table: str, mechanism: str, privacy: dict[str, Any], delta: float) -> Spend:
         """What a mechanism's privacy dict says it spent (its total delta, selection steps included)."""
-        from cthub.release.budget import actual_rho
-
         return cls(table, mechanism, privacy.get("epsilon"), float(privacy.get("delta") or delta), actual_rho(privacy),
                    float(privacy.get("delta_selection") or 0.0))
 
