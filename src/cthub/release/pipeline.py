@@ -207,7 +207,7 @@ def _write_docs(temp: Path, contexts: list[TableContext], title: str, version: s
                                       "name": f"{ctx.name}_aggregates" + ("" if ext == "csv" else f"_{ext}"),
                                       "title": f"{table.title}: protected aggregate counts"
                                                + ("" if ext == "csv" else " (Parquet)")})
-        holdings.append(f"{table.title} ({ctx.name}): {', '.join(held)}")
+        holdings.append(f"{table.title} ({ctx.name}): {', '.join(held) or 'no public data file'}")
     cfg = contexts[0].config
     profile = cfg.release.profile
     protection = {"dp": "one differential-privacy guarantee per person covers every public number",
@@ -218,7 +218,7 @@ def _write_docs(temp: Path, contexts: list[TableContext], title: str, version: s
                    f"defines the variables. Terms of use: {cfg.terms_of_use}")
     terms = cfg.terms_of_use
     # the terms restrict use (no re-identification, citation), so no open licence applies: Open Definition's
-    # "other-closed" with the hub's own terms as the title
+    # "other-closed", titled as the hub's terms; their text is in the description and `cthub:terms_of_use`
     licenses = [{"name": "other-closed", "title": f"{cfg.name} terms of use"}]
     paths += list(render_datapackage(
         std, temp, resources, title=title, version=version, package_description=description, licenses=licenses,
