@@ -44,3 +44,15 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     assert re.search(CASE_ID_PATTERNS, published) is None
     assert not keys & set(re.findall(rb"[0-9a-f]{64}", published))
     assert (home / ".hub-key").stat().st_mode & 0o077 == 0
+
+
+def test_demo_config_registers_the_sample_contributors() -> None:
+    """`cthub.demo` (above the web, called directly): the demo hub is the four sample organizations, each with a
+    built-in mapping that fills the tables it sends."""
+    from cthub.demo import demo_config
+    from cthub.ingest.contributors import DEMO_CONTRIBUTORS
+    from cthub.sample.contributors import FILES
+
+    config = demo_config("a demo")
+    assert config.name == "a demo" and config.contributors == list(DEMO_CONTRIBUTORS)
+    assert {c.id for c in config.contributors} <= set(FILES)  # every demo contributor has a sample export

@@ -2,7 +2,8 @@
 
 A mapping is YAML validated with pydantic. It names the standard table it fills, the columns that are direct
 identifiers (dropped unread), and for each standard variable a rule: which source column(s) to read and how to turn
-a cell into a code. `builtin:NAME` resolves to `cthub/ingest/mappings/NAME.yaml` shipped in the package.
+a cell into a code (its `transform:`, one class each in `cthub.ingest.transforms`, which validates the rule).
+`builtin:NAME` resolves to `cthub/ingest/mappings/NAME.yaml` shipped in the package.
 
     name: hotline
     version: "1"

@@ -2,7 +2,9 @@
 
 Everything is column-wise: each rule parses a column once per distinct value (`parsers.by_unique`), so a million
 rows cost a few pandas operations, not a million Python calls. Only columns a rule reads are ever touched, so
-identifier columns and free-text columns the mapping ignores never leave the raw frame.
+identifier columns and free-text columns the mapping ignores never leave the raw frame. What one rule does to
+its column is its transform's (`cthub.ingest.transforms`, one module each); this module runs them all and gathers
+the problems, the quarantine and the notes.
 """
 
 from __future__ import annotations
