@@ -3,7 +3,8 @@
 Data flows one way (DESIGN.md): the base packages (`standard`, `tables`, `privacy`, `config`, `sample`) may use each
 other; `store` sits on them; `ingest` on the store; the release stages (`deid`, `synth`, `aggregates`, `evaluate`) on
 ingest and never on one another; `release` puts the stages together; `web` serves releases; `demo` and `cli` sit on
-top. Every import counts, including the deferred ones inside functions that used to hide cycles. The graph is read
+top. Every import counts, including the deferred ones inside functions that used to hide cycles (only names
+imported under `if TYPE_CHECKING:` for annotations are not edges: they are never imported at run time). The graph is read
 from the source with `ast`, so a module is checked without being imported.
 """
 
@@ -42,7 +43,11 @@ def _imports(name: str, path: Path, known: set[str]) -> set[str]:
     is_package = path.name == "__init__.py"
     base = name.split(".") if is_package else name.split(".")[:-1]
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typing_only = {id(n) for block in ast.walk(tree) if _is_type_checking(block) for n in ast.walk(block)}
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
         if isinstance(node, ast.Import):
             targets = [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -60,6 +65,11 @@ def _imports(name: str, path: Path, known: set[str]) -> set[str]:
             if target.startswith("cthub.") and target != name:
                 found.add(target)
     return found
+
+
+def _is_type_checking(node: ast.AST) -> bool:
+    """An `if TYPE_CHECKING:` block: names for annotations only, never imported at run time, so not an edge."""
+    return isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
 
 
 def _graph() -> dict[str, set[str]]:
