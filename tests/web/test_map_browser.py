@@ -23,7 +23,7 @@ BASE = "/api/releases/latest/tables/victims"
 def _open(page, url: str, ready: str) -> None:
     page.goto(url)
     page.wait_for_selector(ready, timeout=20000)
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state("load")  # the ready selector is set once the page's data has come and is drawn
 
 
 def _atlas_codes(client) -> set[str]:
