@@ -1,6 +1,6 @@
 """Options and error handling every `cthub` command shares, defined once so they read the same everywhere.
 
-A command module takes its options from here (`home: Optional[Path] = HOME`) and wraps the work in
+A command module takes its options from here (`home: Path | None = HOME`) and wraps the work in
 `friendly_errors(...)`, naming which errors a user can fix and the exit code each gives. Those become one red line
 on stderr, never a traceback: a traceback could quote a record.
 """
