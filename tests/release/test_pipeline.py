@@ -98,6 +98,9 @@ def test_release_lifecycle(small_hub: Path) -> None:
     for r in package["resources"]:  # each resource's bytes and hash are the file's, as SHA256SUMS lists it
         assert r["hash"] == f"sha256:{sums[r['path']]}" and r["bytes"] == (res.path / r["path"]).stat().st_size
     assert package["version"] == res.version and package["licenses"][0]["name"] == "other-closed"
+    # it carries the data files' sizes and hashes, so it is declared as computed from them, not data-independent
+    g = rel.guarantee("datapackage.json")
+    assert g["type"] == "post-processing" and set(g["of"]) == {r["path"] for r in package["resources"]}, g
 
     # the internal evaluation (raw-data metrics) is outside the release folder, for admins
     assert res.evaluation is not None and (res.evaluation / "metrics.json").is_file()

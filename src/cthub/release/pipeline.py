@@ -424,7 +424,13 @@ def run_release(
 
             step("public documents and the privacy statement")
             title = f"{cfg.name}: release {version}"
-            outputs += statement.docs_outputs(_write_docs(temp, contexts, title, version=version))
+            docs = _write_docs(temp, contexts, title, version=version)
+            outputs += statement.docs_outputs([d for d in docs if d != "datapackage.json"])
+            # datapackage.json carries each data file's size and SHA-256: computed from those public files
+            outputs += [Output("datapackage.json", "docs", statement.Guarantee("post-processing", {
+                "of": [o.path for o in outputs if o.kind in ("synthetic", "aggregates", "kanon")],
+                "note": "the standard's schemas, the configuration, and the size and SHA-256 of the files listed"}))
+                for d in docs if d == "datapackage.json"]
             release_epsilon = statement.composed_epsilon(spends, rc.budget.delta) if spends else None
             budget = {
                 "total_epsilon": rc.budget.total_epsilon, "delta": rc.budget.delta,
