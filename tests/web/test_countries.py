@@ -266,3 +266,16 @@ def test_the_public_web_modules_import_each_other_without_a_cycle():
         if m not in state:
             visit(m, [m])
     assert cycles == []
+
+
+@pytest.mark.parametrize("which", ["index", "country"])
+def test_country_pages_keep_the_csp_and_carry_no_inline_script(client, cells, which):
+    from tests.web.test_pages import ScriptAudit
+
+    r = client.get("/countries/" if which == "index" else f"/countries/{_richest(cells)}/")
+    assert r.status_code == 200
+    csp = r.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-eval" not in csp
+    audit = ScriptAudit()
+    audit.feed(r.text)
+    assert audit.inline == [] and audit.handlers == [] and audit.external == []

@@ -217,7 +217,8 @@
     top.forEach(function (r) {
       var a = centroids[r.origin_code], b = centroids[r.destination_code];
       if (!a || !b) { offMap += 1; return; }
-      var d = { from: r.origin, to: r.destination, count: r.count, lon: a[0], lat: a[1], lon2: b[0], lat2: b[1] };
+      var d = { from: r.origin, to: r.destination, count: r.count, lon: a[0], lat: a[1], lon2: b[0], lat2: b[1],
+                desc: r.origin + ' → ' + r.destination + '; Protected count: ' + CT.fmt(r.count) };
       if (r.origin_code === r.destination_code) rings.push(d); else lines.push(d);
     });
     el.setAttribute('data-lines', String(lines.length));
@@ -234,7 +235,8 @@
         { data: { values: shapes }, mark: { type: 'geoshape', fill: '#e6e9ee', stroke: '#ffffff', strokeWidth: 0.5 } },
         { data: { values: lines }, mark: { type: 'rule', color: CT.colors.synthetic, opacity: 0.75, strokeCap: 'round' },
           encoding: { longitude: { field: 'lon', type: 'quantitative' }, latitude: { field: 'lat', type: 'quantitative' },
-                      longitude2: { field: 'lon2' }, latitude2: { field: 'lat2' }, strokeWidth: width, tooltip: tooltip } },
+                      longitude2: { field: 'lon2' }, latitude2: { field: 'lat2' }, strokeWidth: width, tooltip: tooltip,
+                      description: { field: 'desc' } } },
         { data: { values: lines }, mark: { type: 'circle', color: '#7a2f00', size: 30, opacity: 0.9 },
           encoding: { longitude: { field: 'lon2', type: 'quantitative' }, latitude: { field: 'lat2', type: 'quantitative' },
                       tooltip: tooltip } },
