@@ -10,8 +10,8 @@ import resource
 import sys
 import time
 
-import pandas as pd
 import pacsynth as ps
+import pandas as pd
 
 
 def main() -> None:

@@ -3,7 +3,6 @@ through the web (checks + ingest). Prints a table. Run: .venv/bin/python benchma
 
 from __future__ import annotations
 
-import re
 import statistics
 import sys
 import tempfile

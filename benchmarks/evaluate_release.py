@@ -47,7 +47,7 @@ def main() -> None:
         half = n // 2
         mem = Membership(real.iloc[:half], real.iloc[half:], syn.iloc[:half])
         with tempfile.TemporaryDirectory() as d:
-            m, wall, cpu = _time(lambda: evaluate(
+            m, wall, cpu = _time(lambda real=real, syn=syn, mem=mem, d=d: evaluate(
                 real, kanon=real, synthetic=syn, quasi_identifiers=["gender", "ageBroad", "citizenship"], k=11,
                 privacy={"synthetic": {"epsilon": 4.0, "delta": 1e-6}}, out_dir=Path(d), membership=mem))
         t = m["tables"]["table"]
@@ -56,7 +56,6 @@ def main() -> None:
     if args.release_records:
         sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "release"))
         from conftest import make_hub
-
         from cthub.release.pipeline import run_release
 
         with tempfile.TemporaryDirectory() as d:

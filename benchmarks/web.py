@@ -186,7 +186,7 @@ def browser_figures(base: str, shots: Path | None) -> tuple[dict[str, int], dict
             context = browser.new_context()  # cold cache each time
             page = context.new_page()
             sizes: list[int] = []
-            page.on("requestfinished", lambda req: sizes.append(req.sizes()["responseBodySize"]
+            page.on("requestfinished", lambda req, sizes=sizes: sizes.append(req.sizes()["responseBodySize"]
                                                                  + req.sizes()["responseHeadersSize"]))
             page.goto(base + path)
             page.wait_for_load_state("networkidle")

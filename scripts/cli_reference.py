@@ -11,11 +11,10 @@ cog-generated docs do). Run it after changing a command, an option or a help tex
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 from typing import Any
-
-import re
 
 import typer.main
 

@@ -11,7 +11,6 @@ from the source with `ast`, so a module is checked without being imported.
 from __future__ import annotations
 
 import ast
-from collections import defaultdict
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src"

@@ -27,15 +27,15 @@ def test_headerless_file_values_reach_neither_error_nor_audit(hub, client):
 
 
 def test_missing_columns_error_quotes_only_close_misspellings():
+    import tempfile
+    from pathlib import Path
+
     import pytest
 
     from cthub.ingest.errors import MissingColumnsError
     from cthub.ingest.mapping import load_mapping
     from cthub.ingest.transform import raise_missing_all
     from tests.web.accounts.helpers import MAPPING
-
-    import tempfile
-    from pathlib import Path
 
     with tempfile.TemporaryDirectory() as d:
         p = Path(d) / "m.yaml"

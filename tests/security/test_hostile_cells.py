@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.web.accounts.helpers import HEADER, csv_bytes, login, upload
+from tests.web.accounts.helpers import csv_bytes, login, upload
 
 
 def _rule():

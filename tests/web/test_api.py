@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 
 from cthub.release.reader import Release, latest_published
-from cthub.web.cube import parse_selections
 
 BASE = "/api/releases/latest/tables/victims"
 

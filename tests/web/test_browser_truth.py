@@ -203,7 +203,7 @@ def test_dashboard_filters_live_in_the_url(page, live_server, client):
     shared = page.url
     page.go_back()
     page.wait_for_url(lambda u: "from=" not in u)
-    page.wait_for_function("document.getElementById('f-from').value === %r" % years[0])
+    page.wait_for_function(f"document.getElementById('f-from').value === {years[0]!r}")
     assert page.input_value("#f-gender") == "Female"
     page.goto(shared)  # the shared link restores the same view
     page.wait_for_selector("#filter-status:has-text('published counts is')")
