@@ -47,6 +47,10 @@
     return best;
   }
 
+  // On a phone the legend goes under the map and the map keeps a world's proportions, so it is not a thumbnail.
+  function narrow(el) { return (el.clientWidth || window.innerWidth) < 700; }
+  function mapHeight(el, tall) { return narrow(el) ? Math.max(200, Math.round((el.clientWidth || 360) * 0.6)) : tall; }
+
   function countryPage(code) { return CT.root + 'countries/' + encodeURIComponent(code) + '/'; }
 
   // A country has a page when one of its one-way counts is published (what /countries/ lists).
@@ -96,7 +100,7 @@
     var outline = { type: 'geoshape', stroke: '#ffffff', strokeWidth: 0.5, clip: true };
     var spec = {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      width: 'container', height: 420, projection: { type: 'equalEarth' },
+      width: 'container', height: mapHeight(mapEl, 420), projection: { type: 'equalEarth' },
       data: { values: features },
       layer: [
         { transform: [{ filter: "datum.properties.state === 'suppressed'" }],
@@ -106,7 +110,9 @@
         { transform: [{ filter: "datum.properties.state === 'published'" }],
           mark: outline,
           encoding: { color: { field: 'properties.count', type: 'quantitative', title: 'Protected count',
-                               scale: { type: 'log', scheme: 'blues' } }, tooltip: tooltip } }
+                               scale: { type: 'log', scheme: 'blues' },
+                               legend: narrow(mapEl) ? { orient: 'bottom', direction: 'horizontal' } : {} },
+                      tooltip: tooltip } }
       ]
     };
     var fit = fitShape(region);
@@ -173,7 +179,7 @@
   function drawKey(below) {
     var key = document.getElementById('map-key');
     key.textContent = '';
-    [['key-published', 'Published count (darker: more records; the scale above gives the values)'],
+    [['key-published', 'Published count (darker: more records; the colour scale gives the values)'],
      ['key-zero', 'Published as 0'],
      ['key-suppressed', 'Suppressed: ' + below.replace(/ or none$/, '') + ', possibly none (the release does not tell which)']
     ].forEach(function (k) {
@@ -230,7 +236,7 @@
                   scale: { range: [1, 9] }, legend: { orient: 'bottom', format: ',.0f' } };
     var spec = {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      width: 'container', height: 380, projection: { type: 'equalEarth' },
+      width: 'container', height: mapHeight(el, 380), projection: { type: 'equalEarth' },
       layer: [
         { data: { values: shapes }, mark: { type: 'geoshape', fill: '#e6e9ee', stroke: '#ffffff', strokeWidth: 0.5 } },
         { data: { values: lines }, mark: { type: 'rule', color: CT.colors.synthetic, opacity: 0.75, strokeCap: 'round' },
