@@ -173,11 +173,11 @@ def country_page(request: Request, code: str) -> Response:
     if found is None:
         return render(request, "no_release.html", {}, active="countries")
     rel, cubes = found
-    if code not in published_countries(cubes):  # also what the static site builds: the index's links
+    listed = published_countries(cubes)
+    if code not in listed:  # the same set the index links to, so the static site has every page it links
         return _not_found(request, f"Release {rel.version} publishes no count for {country_name(code)} ({code}). "
                                    "The countries page lists every country with a published count.")
     profiles = [country_profile(c, code) for c in cubes]
-    listed = published_countries(cubes)
     for prof in profiles:  # a corridor's other end links to its page only when it has one
         for row in prof.corridors_out + prof.corridors_in:
             row["page"] = row["code"] in listed and row["code"] != code
