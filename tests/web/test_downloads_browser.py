@@ -31,6 +31,7 @@ def test_downloads_fit_a_phone_and_the_zip_link_passes_the_terms(browser, live_s
         page.check("input[name=accept]")
         with page.expect_download() as info:
             page.click("button[type=submit]")
-        assert info.value.suggested_filename.startswith("cthub-release-") and info.value.suggested_filename.endswith(".zip")
+        name = info.value.suggested_filename
+        assert name.startswith("cthub-release-") and name.endswith(".zip")
     finally:
         context.close()

@@ -108,7 +108,7 @@ def create_app(
     home: str | os.PathLike[str] | None = None,
     release: str | os.PathLike[str] | None = None,
     static_site: bool = False,
-) -> "FastAPI":
+) -> FastAPI:
     """The cthub web app over `home`'s published releases, or over the single release folder `release`.
 
     `static_site=True` renders links relative to each page so `cthub site build` can save the pages as files.

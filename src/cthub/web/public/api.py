@@ -31,6 +31,7 @@ from cthub.web.public.schemas import (
     ReleaseDetail,
     ReleaseSummary,
     TableInfo,
+    described,
     errors,
     ok,
 )
@@ -120,10 +121,9 @@ def release(request: Request, version: str) -> dict[str, Any]:
 @router.get("/releases/{version}/privacy",
             summary="The release's privacy statement (privacy.json): the guarantee of every public file",
             response_model=None,
-            responses={200: {"description": "privacy.json: profile, unit, composed (epsilon, delta, rho, spends), "
-                                            "budget, tables, outputs [{path, kind, table, guarantee}], not_promised",
-                             "content": {"application/json": {"schema": {"type": "object"}}}},
-                       **errors(404, e404="No such release, or it predates privacy.json")})
+            responses=errors(404, e404="No such release, or it predates privacy.json")
+            | described("privacy.json: profile, unit, composed (epsilon, delta, rho, spends), budget, tables, "
+                        "outputs [{path, kind, table, guarantee}], not_promised"))
 def privacy(request: Request, version: str) -> dict[str, Any]:
     try:
         rel = _catalog(request).get(version)
@@ -135,7 +135,7 @@ def privacy(request: Request, version: str) -> dict[str, Any]:
 
 
 @router.get("/releases/{version}/tables", summary="Datasets (tables) of a release", response_model=None,
-            responses={200: {"model": list[TableInfo], "description": "One entry per table"}} | errors(404))
+            responses=errors(404) | {200: {"model": list[TableInfo], "description": "One entry per table"}})
 def tables(request: Request, version: str) -> list[dict[str, Any]]:
     try:
         rel = _catalog(request).get(version)
@@ -151,9 +151,9 @@ def tables(request: Request, version: str) -> list[dict[str, Any]]:
 
 
 @router.get("/releases/{version}/tables/{table}/meta.json", summary="Attributes, labels and limits of a table",
-            responses={200: {"description": "table, records, rule (text, missing), threshold, reporting length, "
-                                            "attributes with their published values and labels, country attributes",
-                             "content": {"application/json": {"schema": {"type": "object"}}}}} | errors(404))
+            responses=errors(404) | described("table, records, rule (text, missing), threshold, reporting length, "
+                                              "attributes with their published values and labels, country "
+                                              "attributes"))
 async def table_meta(request: Request, version: str, table: str) -> Response:
     cube = await _cube_async(request, version, table)
     return Response(cube.meta_json(), media_type="application/json", headers=CACHE)
@@ -161,9 +161,8 @@ async def table_meta(request: Request, version: str, table: str) -> Response:
 
 @router.get("/releases/{version}/tables/{table}/slices/{slug}.json",
             summary="Protected counts and synthetic estimates of every attribute under one filter",
-            responses={200: {"description": "Per attribute, the rows of `chart` under the filter the slug encodes "
-                                            "(`_all` for none)",
-                             "content": {"application/json": {"schema": {"type": "object"}}}}} | errors(400, 404))
+            responses=errors(400, 404) | described("Per attribute, the rows of `chart` under the filter the slug "
+                                                   "encodes (`_all` for none)"))
 async def table_slice(request: Request, version: str, table: str, slug: str) -> Response:
     cube = await _cube_async(request, version, table)
     return Response(cube.slice_json(_filter(cube, unslug(slug))), media_type="application/json", headers=CACHE)
@@ -216,9 +215,10 @@ async def aggregate(request: Request, version: str, table: str,
 
 @router.get("/releases/{version}/tables/{table}/chart",
             summary="One chart's data: protected counts (or suppressed) with synthetic estimates, as JSON or CSV",
-            responses={200: {"model": Chart, "description": "JSON (format=json), or CSV with the same columns as "
-                                                            "the rows (format=csv)",
-                             "content": {"text/csv": {"schema": {"type": "string"}}}}} | errors(400, 404))
+            responses=errors(400, 404) | {200: {
+                "model": Chart, "description": "JSON (format=json), or CSV with the same columns as the rows "
+                                               "(format=csv)",
+                "content": {"text/csv": {"schema": {"type": "string"}}}}})
 async def chart(request: Request, version: str, table: str, attribute: str,
                 filter: str = Query("", description="selections to filter by, e.g. gender:Female"),
                 format: Literal["json", "csv"] = "json") -> Response:
@@ -242,8 +242,7 @@ async def chart(request: Request, version: str, table: str, attribute: str,
 
 
 @router.get("/codebook", summary="The data standard: tables, variables, values and labels", response_model=None,
-            responses={200: {"description": "version, tables {name: {title, description, variables [...]}}",
-                             "content": {"application/json": {"schema": {"type": "object"}}}}} | errors(503))
+            responses=errors(503) | described("version, tables {name: {title, description, variables [...]}}"))
 def codebook() -> dict[str, Any]:
     std = load_standard_or_none()
     if std is None:
@@ -252,9 +251,8 @@ def codebook() -> dict[str, Any]:
 
 
 @router.get("/codebook/{table}", summary="One table of the standard", response_model=None,
-            responses={200: {"description": "version, table and its variables",
-                             "content": {"application/json": {"schema": {"type": "object"}}}}}
-            | errors(404, 503, e404="The standard has no such table (the message lists its tables)"))
+            responses=errors(404, 503, e404="The standard has no such table (the message lists its tables)")
+            | described("version, table and its variables"))
 def codebook_table(table: str) -> dict[str, Any]:
     std = load_standard_or_none()
     if std is None:

@@ -33,6 +33,9 @@ class _Sink:
     def flush(self) -> None:
         return None
 
+    def close(self) -> None:
+        return None
+
     def take(self) -> bytes:
         out = b"".join(self._chunks)
         self._chunks.clear()
@@ -61,7 +64,7 @@ def stream_zip(files: Iterable[PublicFile], folder: str,
                when: tuple[int, int, int, int, int, int] = (1980, 1, 1, 0, 0, 0)) -> Iterator[bytes]:
     """The zip of `files` under `folder/`, in chunks of about a megabyte."""
     sink = _Sink()
-    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as zf:  # type: ignore[arg-type]
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for f in files:
             info = zipfile.ZipInfo(f"{folder}/{f.name}", date_time=when)
             info.compress_type = zipfile.ZIP_DEFLATED

@@ -25,8 +25,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from cthub.release.reader import Release, ReleaseNotFound
 from cthub.web.catalog import PublicFile, public_files, public_meta, public_path
-from cthub.web.public.archive import archive_guarantee, archive_name, release_zip
 from cthub.web.protection import short_guarantee
+from cthub.web.public.archive import archive_guarantee, archive_name, release_zip
 from cthub.web.render import render
 
 router = APIRouter(include_in_schema=False)

@@ -142,5 +142,11 @@ def errors(*codes: int, **descriptions: str) -> dict[int | str, dict[str, Any]]:
                    "description": descriptions.get(f"e{code}", default.get(code, "Error"))} for code in codes}
 
 
+def described(description: str, media: str = "application/json",
+              schema: dict[str, Any] | None = None) -> dict[int | str, dict[str, Any]]:
+    """A 200 documented in words, for answers whose shape is the release's own (privacy.json, meta.json)."""
+    return {200: {"description": description, "content": {media: {"schema": schema or {"type": "object"}}}}}
+
+
 def ok(model: type[BaseModel], description: str = "Successful answer") -> dict[int | str, dict[str, Any]]:
     return {200: {"model": model, "description": description}}
