@@ -279,3 +279,23 @@ def test_country_pages_keep_the_csp_and_carry_no_inline_script(client, cells, wh
     audit = ScriptAudit()
     audit.feed(r.text)
     assert audit.inline == [] and audit.handlers == [] and audit.external == []
+
+
+def test_a_table_without_countries_adds_no_column_and_classic_pages_state_the_threshold(tmp_path):
+    """The victim-perpetrator table records regions, not countries: it has no place on the country pages."""
+    from fastapi.testclient import TestClient
+
+    from cthub.web.app import create_app
+    from tests.web.release_fixture import EFFECTIVE_THRESHOLD, write_release
+
+    home = tmp_path / "hub"
+    write_release(home, n=3000, profile="classic", victim_perpetrator=True)
+    cells = published(home)
+    with TestClient(create_app(home=home)) as c:
+        page = parse(c.get("/countries/").text)
+        rows = [(attrs["data-code"], texts) for cls, _, texts, attrs in page.rows if "country-index" in cls]
+        assert rows and all(len(texts) == 4 for _, texts in rows)  # name, region, two victims columns only
+        assert {code for code, _ in rows} == set(one_way(cells, ORIGIN)) | set(one_way(cells, DEST))
+        html = c.get(f"/countries/{rows[0][0]}/").text
+    assert f"Counts below {EFFECTIVE_THRESHOLD} are not published" in html  # the effective rule, as declared
+    assert "victim_perpetrator" not in html
