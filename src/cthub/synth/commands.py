@@ -23,7 +23,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from cthub.cli_options import Handled, friendly_errors
 from cthub.privacy.domain import OutOfDomainWarning
 from cthub.synth import registry
-from cthub.synth.base import SynthError, get_synthesizer, load_model
+from cthub.synth.base import SynthError, load_model
 from cthub.tables.errors import TableError
 from cthub.tables.values import bin_numeric, parse_multi_value
 
@@ -205,9 +205,9 @@ def synth(
                 bar.update(task, completed=frac, description=f"{method}: {step}")
 
             try:
-                synthesizer = get_synthesizer(method, progress=progress, **params)
+                synthesizer = registry.build(method, progress=progress, **params)
             except TypeError:  # a method without a progress hook
-                synthesizer = get_synthesizer(method, **params)
+                synthesizer = registry.build(method, **params)
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 model = synthesizer.fit(df[cols], epsilon=epsilon, delta=delta, domain=domain,

@@ -21,12 +21,12 @@ class Synthetic:
         return [Spend.planned(ctx.name, f"synth:{rc.synth.method}", rc.synth.epsilon, rc.synth_delta)]
 
     def run(self, ctx: TableContext, folder: Path) -> list[Output]:
-        from cthub.synth import domain_from_standard, get_synthesizer
-        from cthub.synth.registry import synthetic_rows
+        from cthub.synth import domain_from_standard
+        from cthub.synth.registry import build, synthetic_rows
 
         rc = ctx.config.release
         cols = synth_columns(ctx)
-        model = get_synthesizer(rc.synth.method).fit(
+        model = build(rc.synth.method).fit(
             ctx.records[cols], epsilon=rc.synth.epsilon, delta=rc.synth_delta,
             domain=domain_from_standard(ctx.std_table, cols, max_year=ctx.reference_year),
             max_rows_per_person=ctx.max_rows_per_person,
