@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -113,7 +114,7 @@ def aggregates(
                 frame = threshold_aggregates(
                     _read_chunks(input, use), length, k, r, use, on_chunk=lambda n: progress.advance(task, n)
                 )
-                privacy = {"method": "threshold", "threshold": k, "resolution": r, "length": length,
+                privacy: dict[str, Any] = {"method": "threshold", "threshold": k, "resolution": r, "length": length,
                            "rule": "counts below threshold not published; others rounded down to a multiple of "
                                    "resolution; a rounded count below threshold is not published"}  # fmt: skip
             else:
