@@ -229,12 +229,6 @@ def test_countries_index_counts_the_countries_it_lists(page, live, published):
     assert int(m.group(1).replace(",", "")) == len(either)
 
 
-@pytest.mark.xfail(strict=not os.environ.get("CTHUB_WALK_HOME"), reason=(
-    "the overview's figures come from release.json's summary (countries and years seen in the outputs, synthetic "
-    "ones included), not from the published cells: it says 'countries with a published count' for more countries "
-    "than have one (the demo: 195 against the 98 the countries index lists) and a year span reaching years the "
-    "dashboards do not offer; pages.py _figures should count the published one-way cells, as the countries index "
-    "and the dashboards' year filter do"))
 def test_overview_figures_agree_with_the_other_pages(page, live, published):
     _open(page, live + "/")
     figures = page.evaluate("""() => Array.from(document.querySelectorAll('.figures li')).map(li =>

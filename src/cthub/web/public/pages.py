@@ -15,7 +15,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from cthub.release.reader import Release, ReleaseNotFound
-from cthub.web import geo
 from cthub.web.catalog import aggregates_guarantee, public_meta
 from cthub.web.labels import load_standard_or_none
 from cthub.web.protection import records_text, statement, suppression_rule
@@ -36,15 +35,19 @@ def _release_context(request: Request, table: str | None = None) -> dict[str, An
 
 
 def _published_span(request: Request, ctx: dict[str, Any]) -> dict[str, Any]:
-    """Countries and years seen in the published aggregates, when release.json does not list them."""
-    cube = request.app.state.catalog.cube(ctx["version"], ctx["table"])
-    countries: set[str] = set()
-    for col in geo.country_columns(cube):
-        if col:
-            countries.update(v for v in cube.values[col] if cube.counts.get(frozenset({(col, v)})) is not None)
-    year_col = next((c for c in cube.columns if cube.variables[c].type == "year"), None)
-    years = [v for v in cube.values[year_col] if cube.counts.get(frozenset({(year_col, v)})) is not None] if year_col else []
-    return {"countries": sorted(countries), "years": years}
+    """Countries and years with a published one-way count: what the country pages and the year filters offer.
+
+    Not release.json's summary, which lists every value seen in the outputs (the synthetic file's included), so it
+    counted more "countries with a published count" than have one and years no page offers."""
+    catalog = request.app.state.catalog
+    rel = catalog.get(ctx["version"])
+    found = countries.published_countries(countries.country_tables(catalog, rel))
+    years: set[str] = set()
+    for t in ctx["tables"]:
+        cube = catalog.cube(rel.version, t)
+        for col in (c for c in cube.columns if cube.variables[c].type == "year"):
+            years.update(v for v in cube.values[col] if cube.counts.get(frozenset({(col, v)})) is not None)
+    return {"countries": sorted(found), "years": sorted(years)}
 
 
 def _count(v: Any) -> str:
@@ -90,8 +93,8 @@ def overview(request: Request) -> HTMLResponse:
     if ctx is None:
         return _nothing(request, "overview")
     summary = dict(ctx["release"]["summary"])
-    if ctx["table"] and (not summary.get("countries") or not summary.get("years")):
-        summary.update({k: v for k, v in _published_span(request, ctx).items() if not summary.get(k)})
+    if ctx["table"]:  # the published cells decide, as on the country pages and the dashboards
+        summary.update(_published_span(request, ctx))
     ctx["figures"] = _figures(summary, ctx["release"]["tables"], _table_labels(list(ctx["release"]["tables"])))
     ctx["protection"] = _protection(request)
     return render(request, "overview.html", ctx, active="overview")
