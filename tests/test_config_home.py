@@ -7,10 +7,12 @@ import pytest
 from cthub.config import CONFIG_FILE, STORE_FILE, ConfigError, require_hub
 
 
-def test_the_store_file_name_is_the_stores():
-    import cthub.store
+def test_a_folder_the_store_wrote_is_recognized_as_a_hub(tmp_path):
+    from cthub.store import Store
 
-    assert cthub.store.STORE_FILE == STORE_FILE
+    Store.open(tmp_path)  # the file the store really writes, whatever its name (connections are per call)
+    assert (tmp_path / STORE_FILE).exists()
+    assert require_hub(tmp_path) == tmp_path.resolve()
 
 
 def test_a_hub_is_a_folder_with_its_config_or_its_store(tmp_path):

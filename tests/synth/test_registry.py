@@ -8,15 +8,15 @@ from types import SimpleNamespace
 import pytest
 
 from cthub.config import ConfigError, HubConfig
-from cthub.synth import base, registry
+from cthub.synth import registry
 from cthub.synth.base import SynthError
 
 
 def test_registry_names_the_classes_get_synthesizer_builds():
-    assert registry.names() == base.methods() and registry.names()[0] == registry.DEFAULT_METHOD
+    assert registry.names()[0] == registry.DEFAULT_METHOD and registry.methods() == registry.names()
     for name, entry in registry.SYNTHESIZERS.items():
         cls = entry.load()
-        assert type(base.get_synthesizer(name)) is cls
+        assert type(registry.get_synthesizer(name)) is cls
         assert type(registry.build(name)) is cls
 
 

@@ -22,12 +22,11 @@ from typing import TypeVar
 
 import duckdb
 
-from cthub.config import hub_home
+from cthub.config import STORE_FILE, hub_home  # config names the file so a hub is recognized without the store
 from cthub.store.errors import StoreError, StoreLocked, StoreReadOnly
 from cthub.store.schema import create_and_migrate, pending_migrations
 from cthub.store.sql import ident, one
 
-STORE_FILE = "store.duckdb"
 LOCK_WAIT_SECONDS = 5.0
 PRIVATE_FOLDERS = ("reports", "uploads", "evaluations")  # validation reports, uploads, internal evaluations
 PRIVATE_FILES = (STORE_FILE, STORE_FILE + ".wal", "cthub.yaml")

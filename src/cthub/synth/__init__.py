@@ -11,8 +11,8 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "SynthError": "base",
         "Synthesizer": "base",
         "domain_from_standard": "base",
-        "get_synthesizer": "base",
-        "load_model": "base",
-        "methods": "base",
+        "get_synthesizer": "registry",
+        "load_model": "registry",
+        "methods": "registry",
     },
 )

@@ -10,7 +10,6 @@ Models are saved as a NumPy `.npz` file whose arrays are plain numbers/strings a
 
 from __future__ import annotations
 
-import importlib
 import json
 from abc import ABC, abstractmethod
 from pathlib import Path
@@ -28,9 +27,6 @@ __all__ = [
     "SynthError",
     "Synthesizer",
     "domain_from_standard",
-    "get_synthesizer",
-    "load_model",
-    "methods",
 ]
 
 MODEL_FORMAT = 1
@@ -101,26 +97,6 @@ class Model(ABC):
         return path
 
 
-def load_model(path: str | Path) -> Model:
-    """Load a model written by `Model.save` (never unpickles: `allow_pickle=False`)."""
-    path = Path(path)
-    if not path.exists():
-        raise SynthError(f"no model file at {path}; write one with `cthub synth ... --save-model {path}`")
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            envelope = json.loads(str(data["__meta__"]))
-            arrays = {k: data[k] for k in data.files if k != "__meta__"}
-    except (ValueError, KeyError, OSError) as exc:
-        raise SynthError(f"{path} is not a cthub synthesizer model ({exc})") from exc
-    if envelope.get("format") != MODEL_FORMAT:
-        raise SynthError(f"{path} has model format {envelope.get('format')!r}; this cthub reads {MODEL_FORMAT}")
-    cls = _model_class(envelope["method"])
-    model = cls._from_state(envelope["meta"], arrays)
-    model.columns = list(envelope["columns"])
-    model._privacy = envelope["privacy"]
-    return model
-
-
 @runtime_checkable
 class Synthesizer(Protocol):
     """Parameters of a method; `fit` is the only step that reads records or spends privacy.
@@ -144,41 +120,6 @@ class Synthesizer(Protocol):
         max_rows_per_person: int = 1,
         max_records: int | None = None,
     ) -> Model: ...
-
-
-# method name -> (module, synthesizer class). Imported lazily so a missing optional method never breaks the others.
-# A module's Model subclass registers itself (by its `method` class attribute) when the module is imported.
-_REGISTRY: dict[str, tuple[str, str]] = {
-    "mst": ("cthub.synth.mst", "MSTSynthesizer"),
-    "aggregate-seeded": ("cthub.synth.aggregate_seeded", "AggregateSeededSynthesizer"),
-}
-
-
-def methods() -> list[str]:
-    """Names `get_synthesizer` knows, default first."""
-    return list(_REGISTRY)
-
-
-def _module(method: str) -> Any:
-    if method not in _REGISTRY:
-        raise SynthError(f"unknown synthesis method {method!r}; choose one of: {', '.join(_REGISTRY)}")
-    module_name = _REGISTRY[method][0]
-    try:
-        return importlib.import_module(module_name)
-    except ImportError as exc:
-        raise SynthError(f"method {method!r} is not available ({exc})") from exc
-
-
-def _model_class(method: str) -> type[Model]:
-    _module(method)
-    if method not in _MODELS:
-        raise SynthError(f"module {_REGISTRY[method][0]} defines no Model subclass with method = {method!r}")
-    return _MODELS[method]
-
-
-def get_synthesizer(method: str = "mst", **params: Any) -> Synthesizer:
-    """A synthesizer by name ("mst" default, "aggregate-seeded"), built with its own parameters."""
-    return getattr(_module(method), _REGISTRY[method][1])(**params)
 
 
 # Types whose values the standard lists; "multi" lists the atoms a multi-valued cell is a set of.

@@ -23,7 +23,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from cthub.cli_options import Handled, friendly_errors
 from cthub.privacy.domain import OutOfDomainWarning
 from cthub.synth import registry
-from cthub.synth.base import SynthError, load_model
+from cthub.synth.base import SynthError
+from cthub.synth.registry import load_model
 from cthub.tables.errors import TableError
 from cthub.tables.values import bin_numeric, parse_multi_value
 

@@ -11,13 +11,16 @@ This module imports no synthesizer until one is asked for (fitting libraries are
 from __future__ import annotations
 
 import importlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from cthub.synth.base import SynthError
+from cthub.synth.base import _MODELS, MODEL_FORMAT, Model, SynthError
 
 
 class _Parameters(BaseModel):
@@ -86,6 +89,11 @@ def names() -> list[str]:
     return list(SYNTHESIZERS)
 
 
+def methods() -> list[str]:
+    """Names `get_synthesizer` knows, default first (the same list as `names`, under its public name)."""
+    return names()
+
+
 def method(name: str) -> SynthMethod:
     """The method called `name`; SynthError lists the known ones."""
     if name not in SYNTHESIZERS:
@@ -123,3 +131,37 @@ def synthetic_rows(model: Any, rows: int | None = None, public_count: float | No
         if isinstance(value, (int, float)) and value > 0:
             return int(value)
     raise SynthError("this model does not state a noisy record count; give --rows N")
+
+
+def get_synthesizer(method_name: str = DEFAULT_METHOD, **params: Any) -> Any:
+    """A synthesizer by name ("mst" default, "aggregate-seeded"), built with its own parameters (unchecked: the
+    caller passes the class's own keyword arguments; `build` checks cthub.yaml's values first)."""
+    return method(method_name).load()(**params)
+
+
+def _model_class(name: str) -> type[Model]:
+    """The Model subclass of a method; importing its module registers it (by its `method` class attribute)."""
+    method(name).load()
+    if name not in _MODELS:
+        raise SynthError(f"module {method(name).module} defines no Model subclass with method = {name!r}")
+    return _MODELS[name]
+
+
+def load_model(path: str | Path) -> Model:
+    """Load a model written by `Model.save` (never unpickles: `allow_pickle=False`)."""
+    path = Path(path)
+    if not path.exists():
+        raise SynthError(f"no model file at {path}; write one with `cthub synth ... --save-model {path}`")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            envelope = json.loads(str(data["__meta__"]))
+            arrays = {k: data[k] for k in data.files if k != "__meta__"}
+    except (ValueError, KeyError, OSError) as exc:
+        raise SynthError(f"{path} is not a cthub synthesizer model ({exc})") from exc
+    if envelope.get("format") != MODEL_FORMAT:
+        raise SynthError(f"{path} has model format {envelope.get('format')!r}; this cthub reads {MODEL_FORMAT}")
+    cls = _model_class(envelope["method"])
+    model = cls._from_state(envelope["meta"], arrays)
+    model.columns = list(envelope["columns"])
+    model._privacy = envelope["privacy"]
+    return model
