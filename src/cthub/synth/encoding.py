@@ -16,7 +16,7 @@ import pandas as pd
 from cthub.privacy import Budget
 from cthub.privacy.selection import private_domain
 from cthub.synth.base import SynthError
-from cthub.tables.categories import ColumnCodec, Encoder
+from cthub.tables.categories import OTHER, ColumnCodec, Encoder
 from cthub.tables.missing import as_strings
 from cthub.tables.values import canonical_sets, normalize_multi, subset_domain
 
@@ -33,7 +33,8 @@ def build_encoder(
     selection_delta: float,
     max_rows_per_person: int = 1,
 ) -> tuple[Encoder, dict[str, Any]]:
-    """An encoder for `columns`: public domains as given, the rest chosen privately with `private_domain`.
+    """An encoder for `columns`: public domains as given, the rest chosen privately with `private_domain` (plus
+    an `OTHER` group for the values that failed the selection).
 
     For a multi-valued column a given domain is its atom list (expanded to subsets); without one, whole sets are
     selected. `selection_rho`/`selection_delta` are only spent if some column has no public domain.
@@ -64,5 +65,12 @@ def build_encoder(
     if to_select:
         chosen, report = private_domain(to_select, budget, selection_rho, selection_delta, max_rows_per_person)
         groups.update(chosen)
-    codecs = [ColumnCodec(c, [[v] for v in groups[c]], sources[c], multi_value.get(c)) for c in columns]
+    codecs = []
+    for c in columns:
+        codec = ColumnCodec(c, [[v] for v in groups[c]], sources[c], multi_value.get(c))
+        if sources[c] == "selected" and OTHER not in groups[c]:
+            # values that failed the selection keep their meaning, "some other value", instead of becoming missing
+            codec.groups.append([OTHER])
+            codec.other = OTHER
+        codecs.append(codec)
     return Encoder(codecs), report

@@ -6,7 +6,10 @@ value is missing and samples it like any other). A group is normally one value; 
 their *noisy* counts, a group holds several and decoding picks one of them at random (a public choice: which values
 were merged was decided from noisy counts), in proportion to their noisy counts clipped at zero (uniformly if all
 are zero). Values outside the public domain are encoded as missing, because no output may reveal a value the
-budget has not paid for. Multi-valued cells are one category over subsets (`cthub.tables.values`).
+budget has not paid for, except in a column whose values were chosen privately: there a value that failed the
+selection is encoded as the column's `other` group (`OTHER`, decoded as "(other)"), so a rare country stays "some
+other country" instead of becoming a spurious missing value (the group is always in the list, whatever the data, so
+its presence reveals nothing). Multi-valued cells are one category over subsets (`cthub.tables.values`).
 
 Choosing the categories privately spends budget, so it is the synthesizers' step (`cthub.synth.encoding`,
 `cthub.privacy.selection`), not the codec's.
@@ -24,7 +27,9 @@ from cthub.privacy.domain import warn_out_of_domain
 from cthub.tables.missing import as_strings, missing_last
 from cthub.tables.values import normalize_multi
 
-__all__ = ["ColumnCodec", "Encoder"]
+__all__ = ["OTHER", "ColumnCodec", "Encoder"]
+
+OTHER = "(other)"  # the value of a privately selected column's group for the values that failed the selection
 
 
 @dataclass
@@ -37,6 +42,7 @@ class ColumnCodec:
     multi_separator: str | None = None
     merged: list[str] = field(default_factory=list)  # values merged into groups because their noisy counts were low
     weights: list[list[float]] | None = None  # per group, how decoding picks among its values (None: uniformly)
+    other: str | None = None  # a value of the group that takes every value outside the list (None: they are missing)
 
     @property
     def size(self) -> int:
@@ -51,13 +57,14 @@ class ColumnCodec:
             "multi_separator": self.multi_separator,
             "merged": self.merged,
             "weights": self.weights,
+            "other": self.other,
         }
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> ColumnCodec:
         return cls(
             d["name"], [list(g) for g in d["groups"]], d["source"], d.get("multi_separator"), d.get("merged", []),
-            d.get("weights"),
+            d.get("weights"), d.get("other"),
         )
 
 
@@ -95,12 +102,13 @@ class Encoder:
         for j, codec in enumerate(self.codecs):
             missing = missing_last(len(codec.groups))
             lookup = {v: i for i, g in enumerate(codec.groups) for v in g}
+            outside = lookup[codec.other] if codec.other is not None else missing
             raw = df[codec.name].astype(object).to_numpy(na_value=None)
             idx, uniques = pd.factorize(raw, use_na_sentinel=True)
             canon = as_strings(pd.Series(pd.array([str(u) for u in uniques], dtype="string")), blank=True)
             if codec.multi_separator:
                 canon = normalize_multi(canon, codec.multi_separator)
-            per_unique = np.array([lookup.get(v, missing) if v is not pd.NA else missing for v in canon], dtype=np.int32)
+            per_unique = np.array([lookup.get(v, outside) if v is not pd.NA else missing for v in canon], dtype=np.int32)
             if codec.source == "public" and bool(((per_unique == missing) & canon.notna().to_numpy()).any()):
                 warn_out_of_domain(codec.name)
             table = np.append(per_unique, np.int32(missing))  # index -1 (missing) maps to the last entry
