@@ -29,7 +29,6 @@ import argparse
 import itertools
 import json
 import math
-import os
 import resource
 import subprocess
 import sys
@@ -297,6 +296,7 @@ def run_method(
         return None
     info = json.loads(proc.stdout.strip().splitlines()[-1])
     info["wall_seconds"] = time.perf_counter() - wall0
+    info["cap_minutes"] = cap_minutes
     info["metrics"] = marginal_metrics(src, syn)
     if std_table:
         info["support"] = support_metrics(src, syn, std_table)
@@ -334,6 +334,25 @@ def print_table(title: str, results: dict[str, dict]) -> None:
             f"mst vs {anchor}: time {a['seconds'] / b['seconds']:.3f}x, peak memory {a['peak_mb'] / b['peak_mb']:.2f}x, "
             + ", ".join(f"{k}-way MAE {a['metrics'][k]['mae'] / b['metrics'][k]['mae']:.2f}x" for k in ("1", "2", "3"))
         )
+
+
+def print_summary(rows: list[tuple[str, float, dict[str, dict]]], cap_minutes: float) -> None:
+    """One compact table of every input, epsilon and method (what the README shows)."""
+    print(f"\n### Summary (delta {DELTA:g}; each run under a wall-time cap, minutes)")
+    print("| input | method | epsilon | cap min | wall s | CPU s | peak MB | MAE 1- / 2- / 3-way | impossible | late years |")
+    print("|---|---|---:|---:|---:|---:|---:|---|---:|---:|")
+    for title, epsilon, results in rows:
+        for method, r in results.items():
+            if "timeout_minutes" in r:
+                print(f"| {title} | {method} | {epsilon:g} | {r['timeout_minutes']:g} | > {r['timeout_minutes'] * 60:.0f} "
+                      f"| | | did not finish within the cap | | |")
+                continue
+            m, support = r["metrics"], r.get("support") or {}
+            cpu = f"{r['cpu_seconds']:.1f}" if "cpu_seconds" in r else "n/a"
+            maes = " / ".join(f"{m[k]['mae']:.1f}" for k in ("1", "2", "3"))
+            cap = f"{r['cap_minutes']:g}" if "cap_minutes" in r else "n/a"
+            print(f"| {title} | {method} | {epsilon:g} | {cap} | {r['seconds']:.1f} | {cpu} | {r['peak_mb']:.0f} | {maes} | "
+                  f"{support.get('impossible', 'n/a')} | {support.get('late_years', 'n/a')} |")
 
 
 def main() -> None:
@@ -377,6 +396,7 @@ def main() -> None:
     if "vp" in wanted:
         inputs.append(("vp", VP, "victim_perpetrator", "CTDC Victim-Perpetrator (21,195 x 16)"))
     methods = [m for m in args.methods.split(",") if m]
+    summary: list[tuple[str, float, dict[str, dict]]] = []
     for name, path, table, title in inputs:
         for epsilon in epsilons:
             print(f"{title}, epsilon {epsilon:g}", flush=True)
@@ -390,7 +410,9 @@ def main() -> None:
                 if r:
                     results[method] = r
             print_table(f"{title}, epsilon {epsilon:g}, delta {DELTA:g}, cap {args.cap_minutes:g} min per run", results)
+            summary.append((name, epsilon, results))
             sys.stdout.flush()
+    print_summary(summary, args.cap_minutes)
 
 
 if __name__ == "__main__":
