@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from cthub.web.accounts.deps import check_csrf
