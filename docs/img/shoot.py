@@ -24,14 +24,14 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 WIDTHS = {"": (1366, 900), "-phone": (390, 844)}
 
-#: file stem -> (path, selector that says the page is drawn, full page?)
-SHOTS: dict[str, tuple[str, str | None, bool]] = {
-    "overview": ("/", None, False),
-    "dashboards": ("/dashboards/", "#charts .chart svg", False),
-    "map": ("/map/", "#map[data-ready=true] svg", True),
-    "explorer": ("/explorer/", "#charts .chart svg", False),
-    "downloads": ("/downloads/", None, False),
-    "api": ("/api/docs", "#swagger .info", False),
+#: file stem -> (path, selector that says the page is drawn, full page?, what a phone shot starts at)
+SHOTS: dict[str, tuple[str, str | None, bool, str | None]] = {
+    "overview": ("/", None, False, None),
+    "dashboards": ("/dashboards/", "#charts .chart svg", False, "#filter-status"),
+    "map": ("/map/", "#map[data-ready=true] svg", True, None),
+    "explorer": ("/explorer/", "#charts .chart svg", False, "#explorer-status"),
+    "downloads": ("/downloads/", None, False, "section.release"),
+    "api": ("/api/docs", "#swagger .info", False, None),
 }
 
 
@@ -81,13 +81,15 @@ def shoot(home: Path, out: Path, only: list[str] | None = None) -> list[Path]:
                 context = browser.new_context(viewport={"width": width, "height": height},
                                               is_mobile=bool(suffix), device_scale_factor=1)
                 page = context.new_page()
-                for stem, (path, ready, full) in SHOTS.items():
+                for stem, (path, ready, full, focus) in SHOTS.items():
                     if only and stem not in only:
                         continue
                     page.goto(base + path)
                     if ready:
                         page.wait_for_selector(ready, timeout=30000)
                     page.wait_for_load_state("networkidle")
+                    if suffix and focus and page.locator(focus).count():  # a phone shows the charts, not the lede
+                        page.locator(focus).first.evaluate("el => el.scrollIntoView({block: 'start'})")
                     page.wait_for_timeout(400)  # let the charts finish their transitions
                     target = out / f"{stem}{suffix}.png"
                     page.screenshot(path=str(target), full_page=full)
