@@ -4,8 +4,8 @@ The public web shows only published releases (`published.json`), or exactly one 
 `--release DIR` (to preview a draft locally or to build a static site of an archived release). Release folders are
 immutable, so cubes are built once per (version, table) and kept.
 
-Of a release, the site reads only what its privacy statement (`privacy.json`) declares public: `public_files` lists
-those files, `public_path` hands out their paths, and `public_meta` keeps the declared shape of `release.json`. A file
+Of a release, the site reads only what its privacy statement (`privacy.json`) declares public: `cthub.web.declared`'s
+`public_files` lists those files and `public_path` hands out their paths; `public_meta` here keeps the declared shape of `release.json`. A file
 in the folder with no declared guarantee (an old `metrics.json`, a stray copy) is never read, listed or served; an old
 release without a statement therefore shows no data, and its exact record counts are never shown.
 """
@@ -19,13 +19,7 @@ from typing import Any
 from cthub.release import reader
 from cthub.release.reader import Release, ReleaseNotFound
 from cthub.web.cube import TableCube
-from cthub.web.declared import (  # noqa: F401  (re-exported: pages and the API import them from here)
-    PublicFile,
-    aggregates_guarantee,
-    public_files,
-    public_names,
-    public_path,
-)
+from cthub.web.declared import public_names
 from cthub.web.protection import records_of
 
 

@@ -26,8 +26,8 @@ from rich.progress import (
 )
 
 from cthub.web.app import STATIC_DIR, create_app
-from cthub.web.catalog import public_files
 from cthub.web.cube import slug
+from cthub.web.declared import public_files
 from cthub.web.render import PAGES
 
 

@@ -17,8 +17,9 @@ from starlette.concurrency import run_in_threadpool
 
 from cthub.release.reader import ReleaseNotFound
 from cthub.web import geo
-from cthub.web.catalog import ReleaseCatalog, public_files, public_meta
+from cthub.web.catalog import ReleaseCatalog, public_meta
 from cthub.web.cube import FilterError, TableCube, unslug
+from cthub.web.declared import public_files
 from cthub.web.labels import load_standard_or_none
 from cthub.web.protection import short_guarantee
 from cthub.web.public.archive import archive_guarantee, archive_name

@@ -1,7 +1,7 @@
 """The whole release as one zip, streamed from its declared public files.
 
 The zip is post-processing of files the release already publishes: it holds exactly the files `privacy.json`
-declares public (the list `cthub.web.catalog.public_files` gives the downloads page), byte for byte, and nothing
+declares public (the list `cthub.web.declared.public_files` gives the downloads page), byte for byte, and nothing
 else, so it needs no guarantee of its own beyond theirs. It is streamed (nothing is written to the hub folder) and
 deterministic (entry order and timestamps come from the release), so the same release always gives the same bytes.
 """
@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from cthub.release.reader import Release
-from cthub.web.catalog import PublicFile, public_files
+from cthub.web.declared import PublicFile, public_files
 
 CHUNK = 1 << 20
 ZIP64_FROM = 1 << 31

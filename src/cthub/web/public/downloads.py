@@ -6,7 +6,7 @@ current terms, so it is one value per acceptance, expires, and changed terms nee
 POST (by `Origin` or `Sec-Fetch-Site`) cannot accept on a visitor's behalf. The gate covers the release files; the
 JSON API and the dashboards' chart CSVs carry the same published aggregates and are public by design, like the pages
 that show them. Only files the release's privacy statement declares public are listed and served
-(`cthub.web.catalog.public_path`), each with its guarantee, so no URL can reach an undeclared file or outside a
+(`cthub.web.declared.public_path`), each with its guarantee, so no URL can reach an undeclared file or outside a
 release folder. The page groups the files by what a reader uses them for (`PURPOSES`), and offers the whole release
 as one zip (`cthub.web.public.archive`: the declared files themselves, behind the same gate).
 """
@@ -24,7 +24,8 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from cthub.release.reader import Release, ReleaseNotFound
-from cthub.web.catalog import PublicFile, public_files, public_meta, public_path
+from cthub.web.catalog import public_meta
+from cthub.web.declared import PublicFile, public_files, public_path
 from cthub.web.protection import short_guarantee
 from cthub.web.public.archive import archive_guarantee, archive_name, release_zip
 from cthub.web.render import render

@@ -15,7 +15,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from cthub.release.reader import Release, ReleaseNotFound
-from cthub.web.catalog import aggregates_guarantee, public_meta
+from cthub.web.catalog import public_meta
+from cthub.web.declared import aggregates_guarantee
 from cthub.web.labels import load_standard_or_none
 from cthub.web.protection import records_text, statement, suppression_rule
 from cthub.web.public import countries
