@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from cthub.synth import get_synthesizer, load_model
-from cthub.synth.mst import MSTModel, _sample_codes, rebalance, systematic_counts
+from cthub.synth.mst import MSTModel, _sample_codes
+from cthub.synth.sampling import rebalance, systematic_counts
 
 
 @pytest.fixture(scope="module")

@@ -36,8 +36,8 @@ import pandas as pd
 
 from cthub.privacy.marginals import DpParameters, dp_marginals
 from cthub.synth.base import Model, SynthError
-from cthub.synth.mst import rebalance, systematic_counts
 from cthub.synth.rules import Structure, rules_json
+from cthub.synth.sampling import rebalance, systematic_counts
 from cthub.tables.codes import StreamingEncoder, prepare_multi
 from cthub.tables.errors import TableError
 
@@ -111,7 +111,7 @@ class AggregateSeededSynthesizer:
         domain: dict[str, list[str]] | None = None,
         max_rows_per_person: int = 1,
         max_records: int | None = None,
-    ) -> "AggregateSeededModel":
+    ) -> AggregateSeededModel:
         """Spend (epsilon, delta) per person on DP aggregates of `df` (at most `max_rows_per_person` rows per person);
         columns without a public domain are selected privately. `delta=None` needs `max_records` (1/(N ln N))."""
         if len(df) == 0:
@@ -290,7 +290,7 @@ class AggregateSeededModel(Model):
             else:
                 usable[:, i] = True
                 stack[:, i, :] = flat[0]
-        has = usable.any(axis=1)
+        has = np.asarray(usable.any(axis=1))
         n_use = usable.sum(axis=1)
         if self.weight_selection_percentile >= 100 or len(subsets) == 1:
             weights = np.where(usable[:, :, None], stack, -np.inf).max(axis=1)
@@ -434,7 +434,7 @@ class AggregateSeededModel(Model):
         return meta, arrays
 
     @classmethod
-    def _from_state(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> "AggregateSeededModel":
+    def _from_state(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> AggregateSeededModel:
         values = [[str(v) for v in arrays[f"values{j}"]][:k] for j, k in enumerate(meta["n_values"])]
         counts = {tuple(t): arrays[f"t{i}"] for i, t in enumerate(meta["tuples"])}
         return cls(

@@ -59,6 +59,7 @@ from cthub.privacy import (
 from cthub.synth.base import Model, SynthError
 from cthub.synth.encoding import build_encoder
 from cthub.synth.rules import Structure, rules_json
+from cthub.synth.sampling import rebalance, systematic_counts
 from cthub.tables.categories import Encoder
 
 __all__ = ["DEFAULT_SPLIT", "MSTModel", "MSTSynthesizer", "rebalance", "systematic_counts"]
@@ -156,7 +157,7 @@ class MSTSynthesizer:
         domain: dict[str, list[str]] | None = None,
         max_rows_per_person: int = 1,
         max_records: int | None = None,
-    ) -> "MSTModel":
+    ) -> MSTModel:
         """Spend (epsilon, delta) per person on `df` and return the fitted model (steps: the module docstring).
 
         `df` must hold at most `max_rows_per_person` rows per person (`cthub.privacy.bound_contributions`).
@@ -284,10 +285,10 @@ class MSTSynthesizer:
                         scores.append(float(np.abs(true - model).sum()) - penalty)
                     extra = cands[noisy_argmax(np.asarray(scores), scale)]
                     fam = [p1, *extra]
-                    noisy = discrete_gaussian(_table(x, [*fam, c], sizes), sigma3).astype(float)
+                    noisy_family = discrete_gaussian(_table(x, [*fam, c], sizes), sigma3).astype(float)
                     pq = _table(ref, fam, sizes) * (n_hat / n_ref)
                     m = len(fam)
-                    t = _rake(_denoise(noisy, sigma3, self.zero_below), [pq, pc], [tuple(range(m)), (0, m)],
+                    t = _rake(_denoise(noisy_family, sigma3, self.zero_below), [pq, pc], [tuple(range(m)), (0, m)],
                               forbid=struct.forbidden(sizes, [*fam, c]))
                     cpts[c] = _conditional_family(t, cpts[c])
                     parents[c] = fam
@@ -602,7 +603,7 @@ def _rake(
     if forbid is not None:
         guess = np.where(forbid, 0.0, guess)
     guess *= total / max(guess.sum(), 1e-12)
-    for m, ax in zip(margins, axes):
+    for ax in axes:
         other = tuple(a for a in range(t.ndim) if a not in ax)
         mass = t.sum(axis=other, keepdims=True)
         empty = np.broadcast_to(mass <= 0, t.shape)
@@ -690,7 +691,7 @@ def _draw(
         mass = restricted.sum(axis=-1, keepdims=True)
         uniform = allowed / np.maximum(allowed.sum(axis=-1, keepdims=True), 1)
         # No model mass on any allowed category: draw the allowed ones evenly (never a forbidden one).
-        fallback = np.where(allowed.any(axis=-1)[None, :, None], uniform[None, :, :], table[:, None, :])
+        fallback = np.where(np.asarray(allowed.any(axis=-1))[None, :, None], uniform[None, :, :], table[:, None, :])
         table = np.where(mass > 0, restricted / np.where(mass > 0, mass, 1), fallback).reshape(-1, k)
         combo = combo * m + ids
     counts = np.bincount(combo, minlength=len(table))
@@ -708,69 +709,6 @@ def _draw(
     codes = np.minimum(pos - combo * k, k - 1).astype(np.int32)
     if target is not None:
         codes = rebalance(codes, table, combo, systematic_counts(target[:k], n, rng.random()), rng, permitted)
-    return codes
-
-
-def systematic_counts(share: np.ndarray, n: int, offset: float) -> np.ndarray:
-    """n split in proportion to `share` by systematic rounding (offset uniform in [0, 1)): each count is the floor
-    or the ceiling of n * share, with the ceiling as often as the fraction says, and the counts sum to n."""
-    share = np.clip(np.asarray(share, dtype=float), 0, None)
-    if n <= 0 or share.sum() <= 0:
-        return np.zeros(len(share), dtype=np.int64)
-    cum = np.floor(np.cumsum(share / share.sum() * n) + offset)
-    want = np.diff(np.concatenate([[0.0], cum])).astype(np.int64)
-    want[-1] += n - int(want.sum())
-    return want
-
-
-def rebalance(
-    codes: np.ndarray,
-    table: np.ndarray,
-    combo: np.ndarray,
-    want: np.ndarray,
-    rng: np.random.Generator,
-    permitted: np.ndarray | None = None,
-) -> np.ndarray:
-    """Move drawn rows between categories until the column's counts meet `want` (`systematic_counts`).
-
-    `table[combo[i]]` is row i's distribution over the categories. Shared with `aggregate-seeded` (its per-row
-    distributions are `table`, `combo` the row index).
-
-    Each category short of its count takes rows from categories over theirs, picked at random with weight P(short
-    category | the row's parents): the rows that move are those the model finds likely there, so the 2- and 3-way
-    structure moves little while the 1-way totals lose the draw's noise. Rows whose conditional gives the category
-    no weight (cells the denoising zeroed) move only when those that do are used up, so that a conditional left
-    near-deterministic by small noisy tables cannot hold the column away from its estimate; a row never moves to a
-    category the structural rules forbid it (`permitted`). Post-processing only.
-    """
-    k = table.shape[1]
-    n = len(codes)
-    want = np.asarray(want, dtype=np.int64)
-    if n == 0 or int(want.sum()) != n:
-        return codes
-    codes = codes.copy()
-    have = np.bincount(codes, minlength=k)
-    for j in rng.permutation(np.flatnonzero(have < want)):
-        need = int(want[j] - have[j])
-        surplus = have - want
-        ok = permitted[combo, j] if permitted is not None else np.ones(n, dtype=bool)
-        donors = np.flatnonzero((surplus[codes] > 0) & ok)
-        if need <= 0 or donors.size == 0:
-            continue
-        # Weighted sampling without replacement (Gumbel top-k on log weights; zero weights last, in random order),
-        # capped by each donor category's surplus.
-        w = table[combo[donors], j]
-        keys = np.where(w > 0, np.log(np.where(w > 0, w, 1.0)), -1e6) + rng.gumbel(size=donors.size)
-        ranked = donors[np.argsort(-keys, kind="stable")]
-        cats = codes[ranked]
-        order = np.argsort(cats, kind="stable")
-        first = np.searchsorted(cats[order], np.arange(k))
-        rank_in_cat = np.empty(len(ranked), dtype=np.int64)
-        rank_in_cat[order] = np.arange(len(ranked)) - first[cats[order]]
-        moved = ranked[rank_in_cat < surplus[cats]][:need]
-        np.subtract.at(have, codes[moved], 1)
-        codes[moved] = j
-        have[j] += len(moved)
     return codes
 
 
@@ -854,7 +792,7 @@ class MSTModel(Model):
         return meta, arrays
 
     @classmethod
-    def _from_state(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> "MSTModel":
+    def _from_state(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> MSTModel:
         cpts = {int(k.removeprefix("cpt_")): v for k, v in arrays.items() if k.startswith("cpt_")}
         parents = {int(k): v for k, v in meta["parents"].items()}
         targets = {int(k.removeprefix("target_")): v for k, v in arrays.items() if k.startswith("target_")}
