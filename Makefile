@@ -28,7 +28,7 @@ lint: install
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/mypy
 
-test: install browser
+test: install browser lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 clean:
