@@ -10,7 +10,7 @@ synthesizer) and `consistency` (making its noisy counts agree, post-processing).
 """
 
 from cthub.privacy.accounting import Budget, BudgetExceeded, epsilon_from_rho, rho_from_epsilon
-from cthub.privacy.contribution import bound_contributions, check_max_rows, person_rho, row_rho
+from cthub.privacy.contribution import bound_contributions, check_max_rows, check_spend, person_rho, row_rho
 from cthub.privacy.counts import count_sigma, noisy_count
 from cthub.privacy.delta import DeltaRequired, delta_from_bound, resolve_delta
 from cthub.privacy.domain import Domain, OutOfDomainWarning, multi_columns, warn_out_of_domain
@@ -25,6 +25,7 @@ __all__ = [
     "OutOfDomainWarning",
     "bound_contributions",
     "check_max_rows",
+    "check_spend",
     "count_sigma",
     "delta_from_bound",
     "discrete_gaussian",

@@ -9,13 +9,16 @@ rows and the choice reveals nothing about other people.
 
 from __future__ import annotations
 
+import math
 import secrets
 
 import numpy as np
 import pandas as pd
 from pandas.util import hash_pandas_object
 
-__all__ = ["bound_contributions", "check_max_rows", "person_rho", "row_rho"]
+from cthub.privacy.delta import resolve_delta
+
+__all__ = ["bound_contributions", "check_max_rows", "check_spend", "person_rho", "row_rho"]
 
 
 def check_max_rows(max_rows_per_person: int) -> int:
@@ -25,6 +28,15 @@ def check_max_rows(max_rows_per_person: int) -> int:
     if max_rows_per_person < 1:
         raise ValueError(f"max_rows_per_person must be >= 1, got {max_rows_per_person}")
     return int(max_rows_per_person)
+
+
+def check_spend(epsilon: float, delta: float | None, max_records: int | None,
+                max_rows_per_person: int) -> tuple[float, int]:
+    """A mechanism's (delta, rows per person) after checking what it was asked to spend; a ValueError says what to
+    pass (every DP fit checks the same four arguments the same way, so each says so in the same words)."""
+    if not (epsilon > 0 and math.isfinite(epsilon)):
+        raise ValueError(f"epsilon must be a positive number, got {epsilon!r}")
+    return resolve_delta(delta, max_records), check_max_rows(max_rows_per_person)
 
 
 def row_rho(rho_per_person: float, max_rows_per_person: int) -> float:

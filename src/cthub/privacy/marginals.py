@@ -42,8 +42,7 @@ import pandas as pd
 
 from cthub.privacy.accounting import Budget, rho_from_epsilon
 from cthub.privacy.consistency import make_consistent, records_floor
-from cthub.privacy.contribution import check_max_rows
-from cthub.privacy.delta import DeltaRequired, resolve_delta
+from cthub.privacy.contribution import check_spend
 from cthub.privacy.noise import discrete_gaussian, discrete_laplace, noisy_argmax
 from cthub.privacy.tails import normal_upper_quantile
 from cthub.tables.codes import CountCodes
@@ -249,12 +248,9 @@ def dp_marginals(
     """
     params = params or DpParameters()
     params.validate()
-    if not epsilon > 0 or not math.isfinite(epsilon):
-        raise MarginalsError(f"epsilon must be a positive number, got {epsilon!r}")
     try:
-        delta = resolve_delta(delta, max_records)
-        rows_pp = check_max_rows(max_rows_per_person)
-    except (DeltaRequired, ValueError) as exc:
+        delta, rows_pp = check_spend(epsilon, delta, max_records, max_rows_per_person)
+    except ValueError as exc:
         raise MarginalsError(str(exc)) from exc
     L = params.reporting_length
     n_cols = len(enc.columns)

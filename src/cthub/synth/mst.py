@@ -46,14 +46,12 @@ import pandas as pd
 
 from cthub.privacy import (
     Budget,
-    DeltaRequired,
-    check_max_rows,
+    check_spend,
     discrete_gaussian,
     epsilon_from_rho,
     multi_columns,
     noisy_argmax,
     noisy_argmax_rho,
-    resolve_delta,
     rho_from_epsilon,
 )
 from cthub.synth.base import Model, SynthError
@@ -163,12 +161,9 @@ class MSTSynthesizer:
         `df` must hold at most `max_rows_per_person` rows per person (`cthub.privacy.bound_contributions`).
         `delta=None` needs `max_records`, a public bound N on the records (delta = 1/(N ln N)).
         """
-        if not (epsilon > 0 and math.isfinite(epsilon)):
-            raise SynthError(f"epsilon must be a positive number, got {epsilon!r}")
         try:
-            delta = resolve_delta(delta, max_records)
-            rows_pp = check_max_rows(max_rows_per_person)
-        except (DeltaRequired, ValueError) as exc:
+            delta, rows_pp = check_spend(epsilon, delta, max_records, max_rows_per_person)
+        except ValueError as exc:
             raise SynthError(str(exc)) from exc
         columns = self.columns or [str(c) for c in df.columns]
         if len(columns) == 0:
