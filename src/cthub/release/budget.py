@@ -4,6 +4,12 @@ Spends are kept in zero-concentrated DP (rho), which composes by addition, in th
 is `release.budget.total_epsilon` at `release.budget.delta`, converted to rho once. A release's stages state, per
 DP mechanism, the largest rho it can cost (`Stage.plan`); the pipeline refuses the release if spent + planned
 exceeds the total, and records the mechanisms' actual spends when the release is written.
+
+Private value selection spends a delta outside zCDP (a failure probability), and those add up across releases: the
+lifetime guarantee is (epsilon(sum of rho, delta - sum of selection deltas), delta). So the total rho is converted at
+the budget's delta less every selection delta already spent, and, since a release's own selection delta is known
+only once its mechanisms have run, the release is checked again with what it really spent before anything is
+recorded or published (`check_made`).
 """
 
 from __future__ import annotations
@@ -39,12 +45,25 @@ class BudgetPlan:
         return epsilon_from_rho(rho, self.delta)
 
 
-def plan_release(cfg: ReleaseConfig, spends: list[Spend], spent_rho: float) -> BudgetPlan:
+def _total_rho(cfg: ReleaseConfig, selection_delta: float) -> float:
+    """The lifetime rho left for conversion at the budget's delta less the selection deltas spent."""
+    conversion_delta = cfg.budget.delta - selection_delta
+    if conversion_delta <= 0:
+        raise BudgetRefused(
+            f"private value selection has used up the hub's lifetime delta ({selection_delta:.3g} of "
+            f"{cfg.budget.delta:g}); nothing was spent. Give every released column a public list of values (the "
+            "standard, or a domain), or, if your governance allows it, raise release.budget.delta in cthub.yaml."
+        )
+    return rho_from_epsilon(cfg.budget.total_epsilon, conversion_delta)
+
+
+def plan_release(cfg: ReleaseConfig, spends: list[Spend], spent_rho: float,
+                 spent_selection_delta: float = 0.0) -> BudgetPlan:
     """The DP spends the release's stages plan (each a `Spend`), checked against the hub's lifetime budget.
 
     Raises BudgetRefused, saying what is left and what to change, when the release does not fit.
     """
-    total = rho_from_epsilon(cfg.budget.total_epsilon, cfg.budget.delta)
+    total = _total_rho(cfg, spent_selection_delta + sum(s.delta_selection for s in spends))
     plan = BudgetPlan(total_rho=total, spent_rho=spent_rho, delta=cfg.budget.delta)
     plan.planned.extend(spends)
     if plan.spent_rho + plan.planned_rho > total * (1 + 1e-9):
@@ -57,3 +76,9 @@ def plan_release(cfg: ReleaseConfig, spends: list[Spend], spent_rho: float) -> B
             "release.budget.total_epsilon in cthub.yaml."
         )
     return plan
+
+
+def check_made(cfg: ReleaseConfig, made: list[Spend], spent_rho: float, spent_selection_delta: float) -> None:
+    """The release's actual spends (their selection deltas included) against the lifetime budget, before they are
+    recorded: raises BudgetRefused (and the release is not published) when they do not fit."""
+    plan_release(cfg, made, spent_rho, spent_selection_delta)

@@ -35,7 +35,7 @@ import cthub
 from cthub.config import HubConfig, hub_home, load_config
 from cthub.privacy import OutOfDomainWarning
 from cthub.release import folder
-from cthub.release.budget import BudgetPlan, BudgetRefused, plan_release
+from cthub.release.budget import BudgetPlan, BudgetRefused, check_made, plan_release
 from cthub.release.reader import releases_dir
 from cthub.release.stages.base import Output, Spend, TableContext
 
@@ -366,7 +366,8 @@ def run_release(
             )
         stages = stages_for(rc)
         planned = [s for ctx in contexts for stage in stages for s in stage.plan(ctx)]
-        plan: BudgetPlan = plan_release(rc, planned, store.ledger_spent_rho())
+        spent_selection = store.ledger_spent_selection_delta()
+        plan: BudgetPlan = plan_release(rc, planned, store.ledger_spent_rho(), spent_selection)
         fingerprints: dict[str, dict[str, str]] = {}
         if rc.profile == "classic":
             fingerprints = changes.fingerprints({ctx.name: (ctx.records, ctx.persons) for ctx in contexts},
@@ -414,6 +415,8 @@ def run_release(
                     f"the mechanisms spent rho {release_rho:.4g}, more than the {plan.remaining_rho:.4g} left; "
                     "nothing was written or recorded"
                 )
+            # ... and with their selection deltas, which are known only now, the lifetime budget still holds
+            check_made(rc, spends, plan.spent_rho, spent_selection)
 
             step("internal evaluation against the raw records (admins only)")
             evaluations = [_evaluate(ctx, membership_check) for ctx in contexts]
@@ -524,7 +527,7 @@ def run_release(
             _slow_write_hook()
             # Spends are recorded before the folder appears: a crash in between over-counts, never under-counts.
             for s in spends:
-                store.ledger_add(version, s.table, s.mechanism, s.epsilon, s.delta, s.rho)
+                store.ledger_add(version, s.table, s.mechanism, s.epsilon, s.delta, s.rho, s.delta_selection)
             step("checksums and rename into place")
             final = folder.finalize(temp, version)
         except BaseException:

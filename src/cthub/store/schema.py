@@ -19,6 +19,9 @@ META_COLUMNS = ("batch_id", "contributor", "imported_at", "row_number")
 CASE_COLUMNS = ("case_key", "superseded_by")
 # columns added to `batches` after the first stores were made (when cases were keyed)
 LATER_BATCH_COLUMNS = ("export", "cases")
+# ledgers made before private value selection's delta was recorded apart (it adds up across releases, unlike rho's
+# conversion delta): their spends selected nothing (releases had public domains), so 0 is their true value
+LATER_LEDGER_COLUMNS = {"delta_selection": "DOUBLE DEFAULT 0"}
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -58,7 +61,8 @@ CREATE TABLE IF NOT EXISTS ledger (
     mechanism VARCHAR NOT NULL,
     epsilon DOUBLE,
     delta DOUBLE,
-    rho DOUBLE NOT NULL
+    rho DOUBLE NOT NULL,
+    delta_selection DOUBLE DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS releases (
     version VARCHAR PRIMARY KEY,
@@ -139,6 +143,8 @@ def create_and_migrate(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
     for column in LATER_BATCH_COLUMNS:  # stores made before cases were keyed
         con.execute(f"ALTER TABLE batches ADD COLUMN IF NOT EXISTS {column} VARCHAR")
+    for column, kind in LATER_LEDGER_COLUMNS.items():
+        con.execute(f"ALTER TABLE ledger ADD COLUMN IF NOT EXISTS {column} {kind}")
     for table in record_tables(con):
         ensure_case_columns(con, table)
 
@@ -154,6 +160,9 @@ def pending_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
     if "batches" in tables:
         have = set(_columns(con, "batches"))
         pending += [f"batches.{c}" for c in LATER_BATCH_COLUMNS if c not in have]
+    if "ledger" in tables:
+        have = set(_columns(con, "ledger"))
+        pending += [f"ledger.{c}" for c in LATER_LEDGER_COLUMNS if c not in have]
     for table in record_tables(con):
         have = set(_columns(con, RECORD_PREFIX + table))
         pending += [f"{RECORD_PREFIX}{table}.{c}" for c in CASE_COLUMNS if c not in have]
