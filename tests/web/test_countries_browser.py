@@ -3,11 +3,13 @@ cells, its downloads say where they come from, and the pages fit a phone and pas
 
 from __future__ import annotations
 
+import json
 import re
 
 import pandas as pd
 import pytest
 
+from cthub.release.reader import latest_published
 from tests.web.test_browser import _axe_violations
 from tests.web.test_browser_truth import OVERLAPS
 from tests.web.test_countries import YEAR, _richest, published
@@ -38,7 +40,10 @@ def test_the_trend_chart_draws_the_published_year_cells_and_nothing_else(page, l
     cells = published(web_home)
     code = _best_trend(cells)
     _open(page, f"{live_server}/countries/{code}/", ".trend-chart[data-ready=true] svg")
-    truth = sorted(n for k, n in cells.items() if len(k) == 2 and YEAR in dict(k)
+    # the DP fixture's noise can publish cells for years after the release was made; no record can have such a year,
+    # so the site never shows them (cube._values): the chart must draw every other published (country, year) cell
+    created = int(json.loads((latest_published(web_home).path / "release.json").read_text())["created"][:4])
+    truth = sorted(n for k, n in cells.items() if len(k) == 2 and YEAR in dict(k) and int(dict(k)[YEAR][:4]) <= created
                    and (("citizenship", code) in k or ("CountryOfExploitation", code) in k))
     labels = page.eval_on_selector_all(".trend-chart svg .mark-symbol path[aria-label]",
                                        "els => els.map(e => e.getAttribute('aria-label'))")
