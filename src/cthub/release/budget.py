@@ -80,5 +80,11 @@ def plan_release(cfg: ReleaseConfig, spends: list[Spend], spent_rho: float,
 
 def check_made(cfg: ReleaseConfig, made: list[Spend], spent_rho: float, spent_selection_delta: float) -> None:
     """The release's actual spends (their selection deltas included) against the lifetime budget, before they are
-    recorded: raises BudgetRefused (and the release is not published) when they do not fit."""
-    plan_release(cfg, made, spent_rho, spent_selection_delta)
+    recorded: raises BudgetRefused (and nothing is written or recorded) when they do not fit."""
+    total = _total_rho(cfg, spent_selection_delta + sum(s.delta_selection for s in made))
+    made_rho = sum(s.rho for s in made)
+    if spent_rho + made_rho > total * (1 + 1e-9):
+        raise BudgetRefused(
+            f"the mechanisms spent rho {made_rho:.4g}, more than the {max(total - spent_rho, 0.0):.4g} left once "
+            "their selection deltas are counted; nothing was written or recorded"
+        )

@@ -35,7 +35,7 @@ import cthub
 from cthub.config import HubConfig, hub_home, load_config
 from cthub.privacy import OutOfDomainWarning
 from cthub.release import folder
-from cthub.release.budget import BudgetPlan, BudgetRefused, check_made, plan_release
+from cthub.release.budget import BudgetPlan, check_made, plan_release
 from cthub.release.reader import releases_dir
 from cthub.release.stages.base import Output, Spend, TableContext
 
@@ -409,13 +409,8 @@ def run_release(
                                   if issubclass(w.category, OutOfDomainWarning)]
             spends: list[Spend] = [s for ctx in contexts for s in ctx.spends]
             release_rho = sum(s.rho for s in spends)
-            # Actual spends must fit what was planned (they can only be smaller); otherwise nothing is written.
-            if plan.spent_rho + release_rho > plan.total_rho * (1 + 1e-9):
-                raise BudgetRefused(
-                    f"the mechanisms spent rho {release_rho:.4g}, more than the {plan.remaining_rho:.4g} left; "
-                    "nothing was written or recorded"
-                )
-            # ... and with their selection deltas, which are known only now, the lifetime budget still holds
+            # Actual spends must fit (their rho can only be smaller than planned, but their selection deltas are known
+            # only now); otherwise nothing is written or recorded.
             check_made(rc, spends, plan.spent_rho, spent_selection)
 
             step("internal evaluation against the raw records (admins only)")

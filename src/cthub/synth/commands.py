@@ -120,7 +120,7 @@ def synth(
     max_rows_per_person: Annotated[
         int, typer.Option("--max-rows-per-person", min=1, help="At most this many rows per person (default 1).")
     ] = 1,
-    method: Annotated[str, typer.Option("--method", help=f"One of: {', '.join(registry.names())}.")] = "mst",
+    method: Annotated[str, typer.Option("--method", help=f"One of: {', '.join(registry.methods())}.")] = "mst",
     rows: Annotated[
         int | None, typer.Option("--rows", min=0, help="Rows to write; default the model's noisy record count.")
     ] = None,

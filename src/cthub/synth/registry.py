@@ -84,14 +84,9 @@ SYNTHESIZERS: dict[str, SynthMethod] = {m.name: m for m in (
 DEFAULT_METHOD = "mst"
 
 
-def names() -> list[str]:
+def methods() -> list[str]:
     """The known method names, default first."""
     return list(SYNTHESIZERS)
-
-
-def methods() -> list[str]:
-    """Names `get_synthesizer` knows, default first (the same list as `names`, under its public name)."""
-    return names()
 
 
 def method(name: str) -> SynthMethod:
