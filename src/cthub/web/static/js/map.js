@@ -309,7 +309,7 @@
       width: 'container', data: { values: rows },
       mark: { type: 'rect' },
       encoding: {
-        y: { field: 'origin', type: 'nominal', title: 'Citizenship', sort: '-color' },
+        y: { field: 'origin', type: 'nominal', title: 'Citizenship', sort: '-color', axis: { labelOverlap: 'greedy' } },
         x: { field: 'destination', type: 'nominal', title: 'Country of exploitation',
              axis: { labelAngle: el.clientWidth < 700 ? -90 : -45, labelOverlap: 'greedy' } },
         color: { field: 'count', type: 'quantitative', title: 'Records', scale: { scheme: 'oranges' } },
